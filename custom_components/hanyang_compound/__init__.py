@@ -1,0 +1,55 @@
+"""The Hanyang Compound integration: a residential compound's gates, terminals and sensors in Home Assistant."""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.typing import ConfigType
+
+from .compound import Compound
+from .const import DOMAIN
+from .entity import compound_device_info
+from .services import async_setup_services
+
+type HanyangConfigEntry = ConfigEntry[Compound]
+
+PLATFORMS: list[Platform] = [Platform.SELECT]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions, which exist whether or not a compound is set up."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> bool:
+    """Set up a compound: restore its mode, register its device and start its platforms."""
+    compound = Compound(hass, entry)
+    await compound.async_load()
+    entry.runtime_data = compound
+
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **compound_device_info(compound)
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_reload_on_change))
+    return True
+
+
+async def _async_reload_on_change(hass: HomeAssistant, entry: HanyangConfigEntry) -> None:
+    # Options and subentries decide which devices exist and how they behave: rebuild from them.
+    hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> bool:
+    """Stop a compound's platforms and devices."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> None:
+    """Forget a deleted compound's persisted mode."""
+    await Compound(hass, entry).async_remove_storage()

@@ -1,0 +1,239 @@
+"""The Compound runtime: one compound's mode, its policy targets and the door every command goes through."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+import logging
+from typing import TYPE_CHECKING, Any, Protocol
+
+from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    ATTR_COMPOUND,
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_NEW_MODE,
+    ATTR_OLD_MODE,
+    ATTR_REASON,
+    ATTR_USER,
+    CONF_FEVER_THRESHOLD,
+    CONF_SERVICE_TIER,
+    CONF_SHARE_RESIDENT_IDENTITY,
+    CONF_ZONE,
+    DEFAULT_FEVER_THRESHOLD,
+    DOMAIN,
+    EVENT_MODE_CHANGED,
+    LOGGER,
+)
+from .modes import CompoundMode
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
+
+STORAGE_VERSION = 1
+
+
+class PolicyTarget(Protocol):
+    """A device kind that enforces the compound's mode on its hardware."""
+
+    @property
+    def policy_target_name(self) -> str:
+        """Name used when a policy cannot be applied."""
+
+    async def async_apply_mode(self, mode: CompoundMode) -> None:
+        """Bring the hardware in line with the mode's policy."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompoundSummary:
+    """A plain, serialisable snapshot of a compound, for diagnostics and links to other systems."""
+
+    name: str
+    zone: str
+    service_tier: str
+    mode: CompoundMode
+    mode_changed_at: datetime | None
+    mode_reason: str | None
+    policy_targets: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the summary as JSON-compatible data."""
+        data = asdict(self)
+        data["mode"] = str(self.mode)
+        data["mode_changed_at"] = self.mode_changed_at.isoformat() if self.mode_changed_at else None
+        return data
+
+
+@dataclass(slots=True)
+class _ModeRecord:
+    """The persisted mode and what caused it."""
+
+    mode: CompoundMode = CompoundMode.NORMAL
+    changed_at: datetime | None = None
+    reason: str | None = None
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any] | None) -> _ModeRecord:
+        """Rebuild the record from storage, falling back to normal on anything unreadable."""
+        if not stored:
+            return cls()
+        try:
+            mode = CompoundMode(stored["mode"])
+        except (KeyError, ValueError):
+            LOGGER.warning("Stored compound mode %r is unknown; starting in normal mode", stored)
+            return cls()
+        changed_at = dt_util.parse_datetime(stored.get("changed_at") or "")
+        return cls(mode=mode, changed_at=changed_at, reason=stored.get("reason"))
+
+    def as_stored(self) -> dict[str, Any]:
+        """Return the record as storable data."""
+        return {
+            "mode": str(self.mode),
+            "changed_at": self.changed_at.isoformat() if self.changed_at else None,
+            "reason": self.reason,
+        }
+
+
+class Compound:
+    """One compound: its settings, its mode and the policy targets that enforce it.
+
+    Every command that changes the mode or moves hardware enters here, so that policy is
+    checked and the requester is recorded in one place.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry[Compound]) -> None:
+        """Initialise the runtime for a config entry; call async_load before use."""
+        self.hass = hass
+        self.entry = entry
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}", private=True, atomic_writes=True
+        )
+        self._mode = _ModeRecord()
+        self._targets: list[PolicyTarget] = []
+        self._listeners: list[Callable[[], None]] = []
+        self._mode_lock = asyncio.Lock()
+
+    @property
+    def name(self) -> str:
+        """The compound's name as the user gave it."""
+        return self.entry.title
+
+    @property
+    def mode(self) -> CompoundMode:
+        """The compound's current mode."""
+        return self._mode.mode
+
+    @property
+    def mode_reason(self) -> str | None:
+        """Why the compound was put in its current mode, if the requester said."""
+        return self._mode.reason
+
+    @property
+    def share_resident_identity(self) -> bool:
+        """Whether residents' names and numbers may appear in entities and events."""
+        return bool(self.entry.options.get(CONF_SHARE_RESIDENT_IDENTITY, False))
+
+    @property
+    def fever_threshold(self) -> float:
+        """Body temperature in °C from which a reading counts as fever."""
+        return float(self.entry.options.get(CONF_FEVER_THRESHOLD, DEFAULT_FEVER_THRESHOLD))
+
+    @property
+    def summary(self) -> CompoundSummary:
+        """A serialisable snapshot of the compound."""
+        return CompoundSummary(
+            name=self.name,
+            zone=self.entry.data[CONF_ZONE],
+            service_tier=self.entry.data[CONF_SERVICE_TIER],
+            mode=self._mode.mode,
+            mode_changed_at=self._mode.changed_at,
+            mode_reason=self.mode_reason,
+            policy_targets=len(self._targets),
+        )
+
+    async def async_load(self) -> None:
+        """Restore the persisted mode, so a lockdown holds across restarts."""
+        self._mode = _ModeRecord.from_stored(await self._store.async_load())
+
+    async def async_remove_storage(self) -> None:
+        """Forget the persisted mode when the compound is deleted."""
+        await self._store.async_remove()
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener whenever the mode changes; returns the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @callback
+    def async_register_policy_target(self, target: PolicyTarget) -> CALLBACK_TYPE:
+        """Enforce the mode on target from now on; returns the function that stops it.
+
+        The target is expected to call async_reapply_policy whenever its link comes back.
+        """
+        self._targets.append(target)
+        return lambda: self._targets.remove(target)
+
+    async def async_reapply_policy(self, target: PolicyTarget) -> None:
+        """Apply the current mode to one target, e.g. after it reconnects or at start-up."""
+        await self._async_apply(target, self._mode.mode)
+
+    async def async_set_mode(
+        self, mode: CompoundMode, *, context: Context | None, reason: str | None = None
+    ) -> None:
+        """Switch the compound to a mode, persist it, announce it and enforce it on every target.
+
+        Setting the current mode again re-applies its policy without announcing a change.
+        """
+        async with self._mode_lock:
+            old = self._mode.mode
+            if mode is not old:
+                self._mode = _ModeRecord(mode=mode, changed_at=dt_util.utcnow(), reason=reason)
+                # Persist before touching hardware: a crash half-way must not forget a lockdown.
+                await self._store.async_save(self._mode.as_stored())
+                self._announce(old, mode, reason, context)
+            await asyncio.gather(
+                *(self._async_apply(target, mode) for target in list(self._targets))
+            )
+
+    def _announce(
+        self, old: CompoundMode, new: CompoundMode, reason: str | None, context: Context | None
+    ) -> None:
+        LOGGER.info(
+            "Compound %s switched from %s to %s mode%s",
+            self.name,
+            old,
+            new,
+            f" ({reason})" if reason else "",
+        )
+        self.hass.bus.async_fire(
+            EVENT_MODE_CHANGED,
+            {
+                ATTR_COMPOUND: self.name,
+                ATTR_CONFIG_ENTRY_ID: self.entry.entry_id,
+                ATTR_OLD_MODE: str(old),
+                ATTR_NEW_MODE: str(new),
+                ATTR_REASON: reason,
+                ATTR_USER: context.user_id if context else None,
+            },
+            context=context,
+        )
+        for listener in list(self._listeners):
+            listener()
+
+    async def _async_apply(self, target: PolicyTarget, mode: CompoundMode) -> None:
+        # One target failing (a device offline) must not stop the others; the target re-applies
+        # the policy itself when its link returns.
+        try:
+            await target.async_apply_mode(mode)
+        except Exception:  # noqa: BLE001 - a device's failure is logged, never propagated to the others
+            LOGGER.warning(
+                "Could not apply %s mode to %s yet; it will be applied when it is back",
+                mode,
+                target.policy_target_name,
+                exc_info=LOGGER.isEnabledFor(logging.DEBUG),
+            )

@@ -1,0 +1,237 @@
+"""Config flows: a compound (set up, reconfigured, options) and the device subentries inside it."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from typing import Any, ClassVar, Final
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.const import CONF_NAME
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+)
+import voluptuous as vol
+
+from .const import (
+    CONF_FEVER_THRESHOLD,
+    CONF_SERVICE_TIER,
+    CONF_SHARE_RESIDENT_IDENTITY,
+    CONF_ZONE,
+    DEFAULT_FEVER_THRESHOLD,
+    DOMAIN,
+    FEVER_THRESHOLD_MAX,
+    FEVER_THRESHOLD_MIN,
+    ServiceTier,
+)
+
+SUBENTRY_FLOWS: Final[dict[str, type[ConfigSubentryFlow]]] = {}
+"""Subentry flows by subentry type; each device kind registers its flow here."""
+
+
+def compound_unique_id(name: str) -> str:
+    """Return the id that makes a compound unique: its name, ignoring case and spacing."""
+    return " ".join(name.split()).casefold()
+
+
+def _compound_schema(defaults: dict[str, Any]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, "")): TextSelector(),
+            vol.Required(CONF_ZONE, default=defaults.get(CONF_ZONE, "")): TextSelector(),
+            vol.Required(
+                CONF_SERVICE_TIER,
+                default=defaults.get(CONF_SERVICE_TIER, ServiceTier.STANDARD),
+            ): SelectSelector(
+                SelectSelectorConfig(
+                    options=[str(tier) for tier in ServiceTier],
+                    translation_key=CONF_SERVICE_TIER,
+                    mode=SelectSelectorMode.LIST,
+                )
+            ),
+        }
+    )
+
+
+class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up and reconfigure a compound."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> CompoundOptionsFlow:
+        """Return the flow for a compound's options."""
+        return CompoundOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Return the device kinds a technician can add to a compound."""
+        return dict(SUBENTRY_FLOWS)
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the compound's name, zone and service tier."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = self._validate(user_input, exclude_entry_id=None)
+            if not errors:
+                await self.async_set_unique_id(compound_unique_id(data[CONF_NAME]))
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(title=data.pop(CONF_NAME), data=data, options={})
+        return self.async_show_form(
+            step_id="user",
+            data_schema=_compound_schema(user_input or {}),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Rename a compound or change its zone or service tier."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = self._validate(user_input, exclude_entry_id=entry.entry_id)
+            if not errors:
+                # The entry's update listener reloads the compound with its new settings.
+                self.hass.config_entries.async_update_entry(
+                    entry,
+                    unique_id=compound_unique_id(data[CONF_NAME]),
+                    title=data.pop(CONF_NAME),
+                    data={**entry.data, **data},
+                )
+                return self.async_abort(reason="reconfigure_successful")
+        defaults = user_input or {CONF_NAME: entry.title, **entry.data}
+        return self.async_show_form(
+            step_id="reconfigure", data_schema=_compound_schema(defaults), errors=errors
+        )
+
+    def _validate(
+        self, user_input: dict[str, Any], *, exclude_entry_id: str | None
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Return the cleaned input and the errors found in it, by field."""
+        data = {
+            CONF_NAME: " ".join(str(user_input[CONF_NAME]).split()),
+            CONF_ZONE: " ".join(str(user_input[CONF_ZONE]).split()),
+            CONF_SERVICE_TIER: user_input[CONF_SERVICE_TIER],
+        }
+        errors: dict[str, str] = {}
+        if not data[CONF_NAME]:
+            errors[CONF_NAME] = "name_empty"
+        elif any(
+            entry.unique_id == compound_unique_id(data[CONF_NAME])
+            for entry in self._async_current_entries(include_ignore=False)
+            if entry.entry_id != exclude_entry_id
+        ):
+            errors[CONF_NAME] = "name_taken"
+        if not data[CONF_ZONE]:
+            errors[CONF_ZONE] = "zone_empty"
+        return data, errors
+
+
+class CompoundOptionsFlow(OptionsFlow):
+    """Privacy and screening settings of a compound."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask whether residents' identities may be shown, and the fever threshold."""
+        if user_input is not None:
+            return self.async_create_entry(data=user_input)
+        options = self.config_entry.options
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_SHARE_RESIDENT_IDENTITY,
+                    default=options.get(CONF_SHARE_RESIDENT_IDENTITY, False),
+                ): BooleanSelector(),
+                vol.Required(
+                    CONF_FEVER_THRESHOLD,
+                    default=options.get(CONF_FEVER_THRESHOLD, DEFAULT_FEVER_THRESHOLD),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=FEVER_THRESHOLD_MIN,
+                        max=FEVER_THRESHOLD_MAX,
+                        step=0.1,
+                        unit_of_measurement="°C",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)
+
+
+class DeviceSubentryFlow(ConfigSubentryFlow):
+    """Adds or reconfigures one device of a compound; each device kind fills in the specifics.
+
+    A kind declares its form and checks; this class runs the add and reconfigure steps the
+    same way for all of them, so every kind gets reconfiguration and form errors alike.
+    """
+
+    subentry_type: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Register every concrete device kind as a subentry type of compounds."""
+        super().__init_subclass__(**kwargs)
+        if "subentry_type" in cls.__dict__:
+            SUBENTRY_FLOWS[cls.subentry_type] = cls
+
+    @abstractmethod
+    def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
+        """Return the form of the device, prefilled with defaults."""
+
+    @abstractmethod
+    async def async_validate_device(
+        self, user_input: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Check the device (and reach it where it can be reached); return its data and errors."""
+
+    @abstractmethod
+    def device_title(self, data: dict[str, Any]) -> str:
+        """Return the name the device is listed under in the compound."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Add a device to the compound."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = await self.async_validate_device(user_input)
+            if not errors:
+                return self.async_create_entry(title=self.device_title(data), data=data)
+        return self.async_show_form(
+            step_id="user", data_schema=self.device_schema(user_input or {}), errors=errors
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change a device of the compound."""
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = await self.async_validate_device(user_input)
+            if not errors:
+                return self.async_update_and_abort(
+                    self._get_entry(), subentry, title=self.device_title(data), data=data
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.device_schema(user_input or dict(subentry.data)),
+            errors=errors,
+        )

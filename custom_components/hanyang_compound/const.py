@@ -1,0 +1,40 @@
+"""Constants shared across the Hanyang Compound integration."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+import logging
+from typing import Final
+
+DOMAIN: Final = "hanyang_compound"
+LOGGER = logging.getLogger(__package__)
+MANUFACTURER: Final = "Hanyang Compound"
+
+CONF_ZONE: Final = "zone"
+CONF_SERVICE_TIER: Final = "service_tier"
+CONF_SHARE_RESIDENT_IDENTITY: Final = "share_resident_identity"
+CONF_FEVER_THRESHOLD: Final = "fever_threshold"
+
+DEFAULT_FEVER_THRESHOLD: Final = 37.3
+FEVER_THRESHOLD_MIN: Final = 37.0
+FEVER_THRESHOLD_MAX: Final = 39.0
+
+EVENT_MODE_CHANGED: Final = f"{DOMAIN}_mode_changed"
+
+ATTR_COMPOUND: Final = "compound"
+ATTR_MODE: Final = "mode"
+ATTR_OLD_MODE: Final = "old"
+ATTR_NEW_MODE: Final = "new"
+ATTR_REASON: Final = "reason"
+ATTR_USER: Final = "user"
+ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+
+REASON_MAX_LENGTH: Final = 200
+
+
+class ServiceTier(StrEnum):
+    """Service level the property manager provides at a compound."""
+
+    BASIC = "basic"
+    STANDARD = "standard"
+    ENHANCED = "enhanced"

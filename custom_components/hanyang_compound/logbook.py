@@ -1,0 +1,54 @@
+"""Logbook entries for mode changes, in the language of the installation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ENTITY_ID,
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
+from homeassistant.const import Platform
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.translation import async_get_cached_translations
+
+from .const import (
+    ATTR_COMPOUND,
+    ATTR_CONFIG_ENTRY_ID,
+    ATTR_NEW_MODE,
+    ATTR_OLD_MODE,
+    ATTR_REASON,
+    DOMAIN,
+    EVENT_MODE_CHANGED,
+)
+from .entity import MODE_KEY, compound_entity_unique_id
+
+
+@callback
+def async_describe_events(
+    hass: HomeAssistant,
+    async_describe_event: Callable[[str, str, Callable[[Event], dict[str, Any]]], None],
+) -> None:
+    """Describe the integration's events in the logbook."""
+
+    @callback
+    def describe_mode_changed(event: Event) -> dict[str, Any]:
+        data = event.data
+        states = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
+        prefix = f"component.{DOMAIN}.entity.select.{MODE_KEY}.state."
+        old = states.get(prefix + data[ATTR_OLD_MODE], data[ATTR_OLD_MODE])
+        new = states.get(prefix + data[ATTR_NEW_MODE], data[ATTR_NEW_MODE])
+        message = f"{old} → {new}"
+        if reason := data.get(ATTR_REASON):
+            message += f": {reason}"
+        description = {LOGBOOK_ENTRY_NAME: data[ATTR_COMPOUND], LOGBOOK_ENTRY_MESSAGE: message}
+        if entity_id := er.async_get(hass).async_get_entity_id(
+            Platform.SELECT, DOMAIN, compound_entity_unique_id(data[ATTR_CONFIG_ENTRY_ID], MODE_KEY)
+        ):
+            description[LOGBOOK_ENTRY_ENTITY_ID] = entity_id
+        return description
+
+    async_describe_event(DOMAIN, EVENT_MODE_CHANGED, describe_mode_changed)

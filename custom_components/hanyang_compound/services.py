@@ -1,0 +1,95 @@
+"""Actions of the integration: every one resolves its compound and enters through the Compound."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
+import voluptuous as vol
+
+from .const import ATTR_COMPOUND, ATTR_MODE, ATTR_REASON, DOMAIN, REASON_MAX_LENGTH
+from .modes import CompoundMode
+
+if TYPE_CHECKING:
+    from .compound import Compound
+
+SERVICE_SET_MODE = "set_mode"
+
+SET_MODE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_COMPOUND): cv.string,
+        # Checked in the handler rather than by vol.In, so an unknown mode gets a translated message.
+        vol.Required(ATTR_MODE): cv.string,
+        vol.Optional(ATTR_REASON): vol.All(cv.string, vol.Length(max=REASON_MAX_LENGTH)),
+    }
+)
+
+
+@callback
+def async_resolve_compound(hass: HomeAssistant, reference: str) -> Compound:
+    """Return the compound that a config entry id, a device id or an entity id refers to."""
+    entry_id: str | None = None
+    if (entry := hass.config_entries.async_get_entry(reference)) is not None:
+        entry_id = entry.entry_id if entry.domain == DOMAIN else None
+    elif (device := dr.async_get(hass).async_get(reference)) is not None:
+        entry_id = next((value for domain, value in device.identifiers if domain == DOMAIN), None)
+    elif (entity := er.async_get(hass).async_get(reference)) is not None:
+        entry_id = entity.config_entry_id if entity.platform == DOMAIN else None
+    else:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_compound",
+            translation_placeholders={"reference": reference},
+        )
+    compound_entry = hass.config_entries.async_get_entry(entry_id) if entry_id else None
+    if compound_entry is None or compound_entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_compound",
+            translation_placeholders={"reference": reference},
+        )
+    if compound_entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="compound_not_loaded",
+            translation_placeholders={"compound": compound_entry.title},
+        )
+    compound: Compound = compound_entry.runtime_data
+    return compound
+
+
+def parse_mode(value: str) -> CompoundMode:
+    """Return the mode named value, or raise a translated error listing the valid ones."""
+    try:
+        return CompoundMode(value)
+    except ValueError:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_mode",
+            translation_placeholders={
+                "mode": value,
+                "modes": ", ".join(str(mode) for mode in CompoundMode),
+            },
+        ) from None
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the integration's actions."""
+
+    async def async_set_mode(call: ServiceCall) -> None:
+        compound = async_resolve_compound(hass, call.data[ATTR_COMPOUND])
+        await compound.async_set_mode(
+            parse_mode(call.data[ATTR_MODE]),
+            context=call.context,
+            reason=call.data.get(ATTR_REASON),
+        )
+
+    hass.services.async_register(DOMAIN, SERVICE_SET_MODE, async_set_mode, schema=SET_MODE_SCHEMA)

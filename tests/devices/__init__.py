@@ -1,0 +1,1 @@
+"""Tests of the device layer, which run without Home Assistant."""

@@ -1,0 +1,206 @@
+"""Tests of the compound's config, reconfigure, options and device subentry flows."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
+from homeassistant.const import CONF_NAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
+
+from custom_components.hanyang_compound.config_flow import SUBENTRY_FLOWS, DeviceSubentryFlow
+from custom_components.hanyang_compound.const import (
+    CONF_FEVER_THRESHOLD,
+    CONF_SERVICE_TIER,
+    CONF_SHARE_RESIDENT_IDENTITY,
+    CONF_ZONE,
+    DOMAIN,
+)
+
+from .conftest import make_compound_entry
+
+LONGDENGLI = {CONF_NAME: "Longdengli", CONF_ZONE: "Qingchuan", CONF_SERVICE_TIER: "standard"}
+
+
+async def _submit_user_step(hass: HomeAssistant, user_input: dict[str, Any]) -> Any:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {}
+    return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_user_step_creates_the_compound(hass: HomeAssistant) -> None:
+    result = await _submit_user_step(
+        hass, {**LONGDENGLI, CONF_NAME: "  Longdengli  ", CONF_ZONE: " Qingchuan "}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Longdengli"
+    assert result["data"] == {CONF_ZONE: "Qingchuan", CONF_SERVICE_TIER: "standard"}
+    assert result["result"].unique_id == "longdengli"
+
+
+@pytest.mark.parametrize(
+    ("user_input", "errors"),
+    [
+        ({**LONGDENGLI, CONF_NAME: "   "}, {CONF_NAME: "name_empty"}),
+        ({**LONGDENGLI, CONF_ZONE: ""}, {CONF_ZONE: "zone_empty"}),
+        (
+            {**LONGDENGLI, CONF_NAME: "", CONF_ZONE: " "},
+            {CONF_NAME: "name_empty", CONF_ZONE: "zone_empty"},
+        ),
+    ],
+)
+@pytest.mark.usefixtures("no_setup")
+async def test_user_step_rejects_empty_fields_and_stores_nothing(
+    hass: HomeAssistant, user_input: dict[str, Any], errors: dict[str, str]
+) -> None:
+    result = await _submit_user_step(hass, user_input)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    assert hass.config_entries.async_entries(DOMAIN) == []
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], LONGDENGLI)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_user_step_rejects_a_duplicate_name_ignoring_case_and_spaces(
+    hass: HomeAssistant, compound_entry: MockConfigEntry
+) -> None:
+    compound_entry.add_to_hass(hass)
+
+    result = await _submit_user_step(hass, {**LONGDENGLI, CONF_NAME: "LONGDENGLI "})
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_NAME: "name_taken"}
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_reconfigure_renames_the_compound_and_its_device(
+    hass: HomeAssistant, loaded_compound: MockConfigEntry
+) -> None:
+    result = await loaded_compound.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["data_schema"]({})[CONF_NAME] == "Longdengli"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Qintai", CONF_ZONE: "Yuehu", CONF_SERVICE_TIER: "enhanced"}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert loaded_compound.title == "Qintai"
+    assert loaded_compound.unique_id == "qintai"
+    assert loaded_compound.data == {CONF_ZONE: "Yuehu", CONF_SERVICE_TIER: "enhanced"}
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), loaded_compound.entry_id)
+    assert device.name == "Qintai"
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_reconfigure_refuses_another_compounds_name_but_keeps_its_own(
+    hass: HomeAssistant, compound_entry: MockConfigEntry
+) -> None:
+    compound_entry.add_to_hass(hass)
+    make_compound_entry("Qintai").add_to_hass(hass)
+
+    result = await compound_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**LONGDENGLI, CONF_NAME: "qintai"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_NAME: "name_taken"}
+    assert compound_entry.title == "Longdengli"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**LONGDENGLI, CONF_SERVICE_TIER: "basic"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert compound_entry.data[CONF_SERVICE_TIER] == "basic"
+
+
+async def test_options_default_to_privacy_and_are_saved(
+    hass: HomeAssistant, loaded_compound: MockConfigEntry
+) -> None:
+    assert loaded_compound.runtime_data.share_resident_identity is False
+    assert loaded_compound.runtime_data.fever_threshold == 37.3
+
+    result = await hass.config_entries.options.async_init(loaded_compound.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["data_schema"]({}) == {
+        CONF_SHARE_RESIDENT_IDENTITY: False,
+        CONF_FEVER_THRESHOLD: 37.3,
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SHARE_RESIDENT_IDENTITY: True, CONF_FEVER_THRESHOLD: 37.5}
+    )
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert loaded_compound.runtime_data.share_resident_identity is True
+    assert loaded_compound.runtime_data.fever_threshold == 37.5
+
+
+class _SignFlow(DeviceSubentryFlow):
+    """A minimal device kind that exercises the shared subentry steps."""
+
+    subentry_type = "test_sign"
+
+    def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
+        return vol.Schema({vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, "")): str})
+
+    async def async_validate_device(
+        self, user_input: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        name = user_input[CONF_NAME].strip()
+        return {CONF_NAME: name}, ({} if name else {CONF_NAME: "name_empty"})
+
+    def device_title(self, data: dict[str, Any]) -> str:
+        return f"Sign {data[CONF_NAME]}"
+
+
+@pytest.fixture
+def sign_kind() -> Generator[None]:
+    """Register the test device kind only for the test that uses it."""
+    SUBENTRY_FLOWS[_SignFlow.subentry_type] = _SignFlow
+    yield
+    del SUBENTRY_FLOWS[_SignFlow.subentry_type]
+
+
+@pytest.mark.usefixtures("sign_kind")
+async def test_device_subentries_are_added_and_reconfigured_through_the_shared_steps(
+    hass: HomeAssistant, loaded_compound: MockConfigEntry
+) -> None:
+    flows = hass.config_entries.subentries
+    result = await flows.async_init(
+        (loaded_compound.entry_id, "test_sign"), context={"source": SOURCE_USER}
+    )
+    result = await flows.async_configure(result["flow_id"], {CONF_NAME: " "})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_NAME: "name_empty"}
+
+    result = await flows.async_configure(result["flow_id"], {CONF_NAME: "North"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (subentry,) = loaded_compound.subentries.values()
+    assert (subentry.title, dict(subentry.data)) == ("Sign North", {CONF_NAME: "North"})
+
+    result = await flows.async_init(
+        (loaded_compound.entry_id, "test_sign"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
+    )
+    assert result["data_schema"]({})[CONF_NAME] == "North"
+    result = await flows.async_configure(result["flow_id"], {CONF_NAME: ""})
+    assert result["errors"] == {CONF_NAME: "name_empty"}
+    result = await flows.async_configure(result["flow_id"], {CONF_NAME: "South"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert loaded_compound.subentries[subentry.subentry_id].title == "Sign South"
