@@ -1,0 +1,1 @@
+"""A hardware-free compound for tests, benchmarks and the development Home Assistant."""

@@ -1,0 +1,1 @@
+"""Simulated device kinds; importing this package registers every kind with simulator.kinds."""
