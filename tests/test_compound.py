@@ -1,15 +1,24 @@
-"""Tests of the Compound runtime's policy targets: enforcement, isolation of failures, re-application."""
+"""Tests of the Compound runtime: policy targets, the entrance command door, device life cycle."""
 
 from __future__ import annotations
 
+from functools import partial
 import logging
+from typing import Any
+from unittest.mock import patch
 
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigSubentry, ConfigSubentryData
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.hanyang_compound import DEVICE_FACTORIES
 from custom_components.hanyang_compound.compound import Compound
-from custom_components.hanyang_compound.modes import CompoundMode
+from custom_components.hanyang_compound.const import EVENT_ENTRANCE_OVERRIDE
+from custom_components.hanyang_compound.modes import CompoundMode, EntranceAction
+
+from .conftest import make_compound_entry
 
 
 class RecordingTarget:
@@ -66,3 +75,118 @@ async def test_setting_the_current_mode_reapplies_it_and_unregistered_targets_ar
     assert kept.applied == [CompoundMode.NORMAL]
     assert dropped.applied == []
     assert compound.summary.policy_targets == 1
+
+
+class FakeEntrance:
+    """An entrance that records what it was told to do."""
+
+    def __init__(self, name: str, *, kept_open_in_lockdown: bool = False) -> None:
+        self.entrance_name = name
+        self.kept_open_in_lockdown = kept_open_in_lockdown
+        self.performed: list[EntranceAction] = []
+
+    async def async_perform(self, action: EntranceAction) -> None:
+        self.performed.append(action)
+
+
+async def test_lockdown_refuses_to_open_a_shut_entrance_with_a_translated_reason(
+    hass: HomeAssistant, loaded_compound: MockConfigEntry
+) -> None:
+    compound: Compound = loaded_compound.runtime_data
+    east, north = FakeEntrance("East gate"), FakeEntrance("North gate", kept_open_in_lockdown=True)
+    await compound.async_set_mode(CompoundMode.LOCKDOWN, context=None)
+
+    with pytest.raises(HomeAssistantError) as error:
+        await compound.async_command_entrance(east, EntranceAction.OPEN, context=None)
+    assert error.value.translation_key == "refused_lockdown"
+    assert error.value.translation_placeholders == {"entrance": "East gate"}
+    assert str(error.value) == (
+        "East gate stays closed: the compound is in lockdown. "
+        "An administrator can override it for one opening"
+    )
+    await compound.async_command_entrance(east, EntranceAction.CLOSE, context=None)
+    await compound.async_command_entrance(north, EntranceAction.OPEN, context=None)
+
+    assert east.performed == [EntranceAction.CLOSE]
+    assert north.performed == [EntranceAction.OPEN]
+
+
+async def test_an_override_opens_a_shut_entrance_once_and_is_announced(
+    hass: HomeAssistant, loaded_compound: MockConfigEntry, hass_admin_user: Any
+) -> None:
+    compound: Compound = loaded_compound.runtime_data
+    east = FakeEntrance("East gate")
+    await compound.async_set_mode(CompoundMode.LOCKDOWN, context=None)
+    events = async_capture_events(hass, EVENT_ENTRANCE_OVERRIDE)
+
+    await compound.async_command_entrance(
+        east,
+        EntranceAction.OPEN,
+        context=Context(user_id=hass_admin_user.id),
+        override_reason="Ambulance",
+    )
+
+    assert east.performed == [EntranceAction.OPEN]
+    assert [event.data for event in events] == [
+        {
+            "compound": "Longdengli",
+            "config_entry_id": loaded_compound.entry_id,
+            "entrance": "East gate",
+            "reason": "Ambulance",
+            "user": hass_admin_user.id,
+        }
+    ]
+
+
+async def test_evacuation_refuses_closing_even_with_an_override(
+    hass: HomeAssistant, loaded_compound: MockConfigEntry
+) -> None:
+    compound: Compound = loaded_compound.runtime_data
+    east = FakeEntrance("East gate")
+    await compound.async_set_mode(CompoundMode.EVACUATION, context=None)
+
+    for action in (EntranceAction.CLOSE, EntranceAction.STOP):
+        with pytest.raises(HomeAssistantError) as error:
+            await compound.async_command_entrance(
+                east, action, context=None, override_reason="Drill over"
+            )
+        assert error.value.translation_key == "refused_evacuation"
+    await compound.async_command_entrance(east, EntranceAction.OPEN, context=None)
+    assert east.performed == [EntranceAction.OPEN]
+
+
+class FakeDevice:
+    """A device that records its life cycle in a shared journal."""
+
+    def __init__(self, journal: list[str], compound: Compound, subentry: ConfigSubentry) -> None:
+        self.journal = journal
+        self.title = subentry.title
+        self.depends_on = [device.title for device in compound.devices.values()]  # type: ignore[attr-defined]
+
+    async def async_start(self) -> None:
+        self.journal.append(f"start {self.title}")
+
+    async def async_stop(self) -> None:
+        self.journal.append(f"stop {self.title}")
+
+
+async def test_devices_start_in_kind_order_and_stop_in_reverse(hass: HomeAssistant) -> None:
+    journal: list[str] = []
+    entry = make_compound_entry(
+        subentries_data=tuple(
+            ConfigSubentryData(data={}, subentry_type=kind, title=title, unique_id=title)
+            for kind, title in (("gate", "North gate"), ("module", "Module 1"), ("other", "Sign"))
+        )
+    )
+    entry.add_to_hass(hass)
+    factories = {
+        "module": partial(FakeDevice, journal),
+        "gate": partial(FakeDevice, journal),
+    }
+    with patch.dict(DEVICE_FACTORIES, factories):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        devices = list(entry.runtime_data.devices.values())
+        assert [device.depends_on for device in devices] == [[], ["Module 1"]]
+        await hass.config_entries.async_unload(entry.entry_id)
+
+    assert journal == ["start Module 1", "start North gate", "stop North gate", "stop Module 1"]

@@ -8,7 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .compound import Compound
+from .compound import Compound, DeviceFactory
 from .const import DOMAIN
 from .entity import compound_device_info
 from .services import async_setup_services
@@ -16,6 +16,9 @@ from .services import async_setup_services
 type HanyangConfigEntry = ConfigEntry[Compound]
 
 PLATFORMS: list[Platform] = [Platform.SELECT]
+
+DEVICE_FACTORIES: dict[str, DeviceFactory] = {}
+"""How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -35,6 +38,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **compound_device_info(compound)
     )
+    entry.async_on_unload(compound.async_stop_devices)
+    await compound.async_start_devices(DEVICE_FACTORIES)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change))
     return True

@@ -10,12 +10,14 @@ import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import (
     ATTR_COMPOUND,
     ATTR_CONFIG_ENTRY_ID,
+    ATTR_ENTRANCE,
     ATTR_NEW_MODE,
     ATTR_OLD_MODE,
     ATTR_REASON,
@@ -26,15 +28,52 @@ from .const import (
     CONF_ZONE,
     DEFAULT_FEVER_THRESHOLD,
     DOMAIN,
+    EVENT_ENTRANCE_OVERRIDE,
     EVENT_MODE_CHANGED,
     LOGGER,
 )
-from .modes import CompoundMode
+from .modes import (
+    REFUSED_LOCKDOWN,
+    CompoundMode,
+    EntranceAction,
+    EntrancePolicy,
+    entrance_policy,
+    refusal_reason,
+)
 
 if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 
 STORAGE_VERSION = 1
+
+
+class CompoundDevice(Protocol):
+    """A device of the compound, built from one config subentry."""
+
+    async def async_start(self) -> None:
+        """Start talking to the hardware; an unreachable device retries by itself, never raises."""
+
+    async def async_stop(self) -> None:
+        """Stop talking to the hardware and release its connections."""
+
+
+type DeviceFactory = Callable[[Compound, ConfigSubentry], CompoundDevice]
+"""Builds the device of a subentry; it may look up devices built before it in compound.devices."""
+
+
+class Entrance(Protocol):
+    """A gate or a terminal's door: something the mode's policy opens, shuts or holds open."""
+
+    @property
+    def entrance_name(self) -> str:
+        """The entrance's name as users say it, e.g. North gate."""
+
+    @property
+    def kept_open_in_lockdown(self) -> bool:
+        """Whether this entrance stays in normal use during a lockdown."""
+
+    async def async_perform(self, action: EntranceAction) -> None:
+        """Move the hardware; raise HomeAssistantError (translated) if it cannot."""
 
 
 class PolicyTarget(Protocol):
@@ -116,6 +155,8 @@ class Compound:
         self._targets: list[PolicyTarget] = []
         self._listeners: list[Callable[[], None]] = []
         self._mode_lock = asyncio.Lock()
+        self.devices: dict[str, CompoundDevice] = {}
+        """The compound's devices by subentry id, in the order they were started."""
 
     @property
     def name(self) -> str:
@@ -159,6 +200,25 @@ class Compound:
         """Restore the persisted mode, so a lockdown holds across restarts."""
         self._mode = _ModeRecord.from_stored(await self._store.async_load())
 
+    async def async_start_devices(self, factories: dict[str, DeviceFactory]) -> None:
+        """Build and start the device of every subentry whose kind has a factory.
+
+        Kinds are started in the order of factories, so a device can find the devices it
+        depends on (a gate finds its I/O module) in self.devices.
+        """
+        for subentry_type, factory in factories.items():
+            for subentry in self.entry.subentries.values():
+                if subentry.subentry_type == subentry_type:
+                    device = factory(self, subentry)
+                    self.devices[subentry.subentry_id] = device
+                    await device.async_start()
+
+    async def async_stop_devices(self) -> None:
+        """Stop every device, the most dependent first."""
+        for device in reversed(self.devices.values()):
+            await device.async_stop()
+        self.devices.clear()
+
     async def async_remove_storage(self) -> None:
         """Forget the persisted mode when the compound is deleted."""
         await self._store.async_remove()
@@ -200,6 +260,70 @@ class Compound:
                 *(self._async_apply(target, mode) for target in list(self._targets))
             )
 
+    def entrance_policy(self, entrance: Entrance) -> EntrancePolicy:
+        """Return what the current mode demands of an entrance."""
+        return entrance_policy(
+            self._mode.mode, kept_open_in_lockdown=entrance.kept_open_in_lockdown
+        )
+
+    async def async_command_entrance(
+        self,
+        entrance: Entrance,
+        action: EntranceAction,
+        *,
+        context: Context | None,
+        override_reason: str | None = None,
+    ) -> None:
+        """Move an entrance if the mode allows it, from any command path (UI, action, voice).
+
+        An override (an administrator's action, with a reason) opens a shut entrance once;
+        it is logged and fired as an event. Nothing overrides evacuation's open entrances.
+        """
+        refusal = refusal_reason(self.entrance_policy(entrance), action)
+        overriding = (
+            refusal == REFUSED_LOCKDOWN and action is EntranceAction.OPEN and override_reason
+        )
+        if refusal and not overriding:
+            LOGGER.info(
+                "Refused to %s %s in %s mode (requested by user %s)",
+                action,
+                entrance.entrance_name,
+                self._mode.mode,
+                context.user_id if context else None,
+            )
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=refusal,
+                translation_placeholders={"entrance": entrance.entrance_name},
+            )
+        if overriding:
+            LOGGER.warning(
+                "Lockdown overridden to open %s by user %s: %s",
+                entrance.entrance_name,
+                context.user_id if context else None,
+                override_reason,
+            )
+            self.fire_event(
+                EVENT_ENTRANCE_OVERRIDE,
+                {ATTR_ENTRANCE: entrance.entrance_name, ATTR_REASON: override_reason},
+                context,
+            )
+        await entrance.async_perform(action)
+
+    @callback
+    def fire_event(self, event_type: str, data: dict[str, Any], context: Context | None) -> None:
+        """Fire one of the integration's events, naming the compound and the requesting user."""
+        self.hass.bus.async_fire(
+            event_type,
+            {
+                ATTR_COMPOUND: self.name,
+                ATTR_CONFIG_ENTRY_ID: self.entry.entry_id,
+                **data,
+                ATTR_USER: context.user_id if context else None,
+            },
+            context=context,
+        )
+
     def _announce(
         self, old: CompoundMode, new: CompoundMode, reason: str | None, context: Context | None
     ) -> None:
@@ -210,17 +334,10 @@ class Compound:
             new,
             f" ({reason})" if reason else "",
         )
-        self.hass.bus.async_fire(
+        self.fire_event(
             EVENT_MODE_CHANGED,
-            {
-                ATTR_COMPOUND: self.name,
-                ATTR_CONFIG_ENTRY_ID: self.entry.entry_id,
-                ATTR_OLD_MODE: str(old),
-                ATTR_NEW_MODE: str(new),
-                ATTR_REASON: reason,
-                ATTR_USER: context.user_id if context else None,
-            },
-            context=context,
+            {ATTR_OLD_MODE: str(old), ATTR_NEW_MODE: str(new), ATTR_REASON: reason},
+            context,
         )
         for listener in list(self._listeners):
             listener()

@@ -20,8 +20,10 @@ FEVER_THRESHOLD_MIN: Final = 37.0
 FEVER_THRESHOLD_MAX: Final = 39.0
 
 EVENT_MODE_CHANGED: Final = f"{DOMAIN}_mode_changed"
+EVENT_ENTRANCE_OVERRIDE: Final = f"{DOMAIN}_entrance_override"
 
 ATTR_COMPOUND: Final = "compound"
+ATTR_ENTRANCE: Final = "entrance"
 ATTR_MODE: Final = "mode"
 ATTR_OLD_MODE: Final = "old"
 ATTR_NEW_MODE: Final = "new"

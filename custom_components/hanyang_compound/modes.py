@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+REFUSED_LOCKDOWN = "refused_lockdown"
+REFUSED_EVACUATION = "refused_evacuation"
+
 
 class CompoundMode(StrEnum):
     """Operating mode of a compound, from everyday to emergency."""
@@ -50,12 +53,12 @@ def entrance_policy(mode: CompoundMode, *, kept_open_in_lockdown: bool) -> Entra
 def refusal_reason(policy: EntrancePolicy, action: EntranceAction) -> str | None:
     """Return why an action is refused under a policy (a translation key), or None if it is allowed."""
     if policy is EntrancePolicy.SHUT and action is EntranceAction.OPEN:
-        return "refused_lockdown"
+        return REFUSED_LOCKDOWN
     if policy is EntrancePolicy.HELD_OPEN and action in (
         EntranceAction.CLOSE,
         EntranceAction.STOP,
     ):
-        return "refused_evacuation"
+        return REFUSED_EVACUATION
     return None
 
 
