@@ -7,9 +7,13 @@ import logging
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.components.sensor import SensorEntity
 from homeassistant.config_entries import ConfigSubentry, ConfigSubentryData
+from homeassistant.const import Platform
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity import Entity
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
@@ -169,6 +173,14 @@ class FakeDevice:
     async def async_stop(self) -> None:
         self.journal.append(f"stop {self.title}")
 
+    def create_entities(self, platform: Platform) -> list[Entity]:
+        if platform is not Platform.SENSOR:
+            return []
+        sensor = SensorEntity()
+        sensor._attr_unique_id = f"{self.title} readiness"
+        sensor._attr_name = f"{self.title} readiness"
+        return [sensor]
+
 
 async def test_devices_start_in_kind_order_and_stop_in_reverse(hass: HomeAssistant) -> None:
     journal: list[str] = []
@@ -187,6 +199,18 @@ async def test_devices_start_in_kind_order_and_stop_in_reverse(hass: HomeAssista
         assert await hass.config_entries.async_setup(entry.entry_id)
         devices = list(entry.runtime_data.devices.values())
         assert [device.depends_on for device in devices] == [[], ["Module 1"]]
+        readiness = {
+            entity.unique_id: entity.config_subentry_id
+            for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+            if entity.domain == "sensor"
+        }
+        subentry_ids = {
+            subentry.title: subentry.subentry_id for subentry in entry.subentries.values()
+        }
+        assert readiness == {
+            "Module 1 readiness": subentry_ids["Module 1"],
+            "North gate readiness": subentry_ids["North gate"],
+        }
         await hass.config_entries.async_unload(entry.entry_id)
 
     assert journal == ["start Module 1", "start North gate", "stop North gate", "stop Module 1"]

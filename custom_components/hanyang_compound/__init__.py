@@ -15,7 +15,17 @@ from .services import async_setup_services
 
 type HanyangConfigEntry = ConfigEntry[Compound]
 
-PLATFORMS: list[Platform] = [Platform.SELECT]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.CALENDAR,
+    Platform.COVER,
+    Platform.EVENT,
+    Platform.LIGHT,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 
 DEVICE_FACTORIES: dict[str, DeviceFactory] = {}
 """How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""

@@ -43,6 +43,8 @@ from .modes import (
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+    from homeassistant.const import Platform
+    from homeassistant.helpers.entity import Entity
 
 STORAGE_VERSION = 1
 
@@ -55,6 +57,9 @@ class CompoundDevice(Protocol):
 
     async def async_stop(self) -> None:
         """Stop talking to the hardware and release its connections."""
+
+    def create_entities(self, platform: Platform) -> list[Entity]:
+        """Return the device's entities of one platform (none is fine)."""
 
 
 type DeviceFactory = Callable[[Compound, ConfigSubentry], CompoundDevice]

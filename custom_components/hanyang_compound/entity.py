@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .compound import Compound
 from .const import DOMAIN, MANUFACTURER
@@ -38,3 +45,41 @@ class CompoundEntity(Entity):
         self.compound = compound
         self._attr_unique_id = compound_entity_unique_id(compound.entry.entry_id, key)
         self._attr_device_info = compound_device_info(compound)
+
+
+class CompoundDeviceEntity(Entity):
+    """An entity of one device of the compound (a subentry): a gate, a terminal, a sensor."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, compound: Compound, subentry: ConfigSubentry, key: str, device_info: DeviceInfo
+    ) -> None:
+        """Initialise the entity keyed by key under the subentry's device."""
+        self.compound = compound
+        self._attr_unique_id = f"{compound.entry.entry_id}_{subentry.subentry_id}_{key}"
+        self._attr_device_info = device_info
+
+
+type PlatformSetup = Callable[
+    [HomeAssistant, ConfigEntry[Compound], AddConfigEntryEntitiesCallback],
+    Coroutine[Any, Any, None],
+]
+
+
+def device_platform_setup(platform: Platform) -> PlatformSetup:
+    """Return a platform's async_setup_entry that adds every device's entities of that platform.
+
+    Entities are added under their subentry, so removing a device removes its entities.
+    """
+
+    async def async_setup_entry(
+        hass: HomeAssistant,
+        entry: ConfigEntry[Compound],
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        for subentry_id, device in entry.runtime_data.devices.items():
+            if entities := device.create_entities(platform):
+                async_add_entities(entities, config_subentry_id=subentry_id)
+
+    return async_setup_entry

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from homeassistant.components.select import SelectEntity
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import HanyangConfigEntry
 from .compound import Compound
 from .const import ATTR_REASON
-from .entity import MODE_KEY, CompoundEntity
+from .entity import MODE_KEY, CompoundEntity, device_platform_setup
 from .modes import CompoundMode
 
 PARALLEL_UPDATES = 0
+
+_async_setup_device_selects = device_platform_setup(Platform.SELECT)
 
 
 async def async_setup_entry(
@@ -20,8 +23,9 @@ async def async_setup_entry(
     entry: HanyangConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the mode select of a compound."""
+    """Add the mode select of a compound, and its devices' selects."""
     async_add_entities([CompoundModeSelect(entry.runtime_data)])
+    await _async_setup_device_selects(hass, entry, async_add_entities)
 
 
 class CompoundModeSelect(CompoundEntity, SelectEntity):

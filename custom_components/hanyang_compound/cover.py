@@ -1,0 +1,9 @@
+"""Cover platform: the compound's barrier gates."""
+
+from homeassistant.const import Platform
+
+from .entity import device_platform_setup
+
+PARALLEL_UPDATES = 0
+
+async_setup_entry = device_platform_setup(Platform.COVER)

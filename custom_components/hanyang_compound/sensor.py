@@ -1,0 +1,9 @@
+"""Sensor platform: measurements and counters of the compound's devices."""
+
+from homeassistant.const import Platform
+
+from .entity import device_platform_setup
+
+PARALLEL_UPDATES = 0
+
+async_setup_entry = device_platform_setup(Platform.SENSOR)

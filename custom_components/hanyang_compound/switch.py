@@ -1,0 +1,9 @@
+"""Switch platform: the compound's switched sockets."""
+
+from homeassistant.const import Platform
+
+from .entity import device_platform_setup
+
+PARALLEL_UPDATES = 0
+
+async_setup_entry = device_platform_setup(Platform.SWITCH)
