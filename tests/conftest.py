@@ -59,3 +59,8 @@ def no_setup() -> Generator[None]:
     """Create config entries without setting the integration up."""
     with patch("custom_components.hanyang_compound.async_setup_entry", return_value=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def mock_bluetooth_radio(mock_bluetooth: None) -> None:
+    """Let Home Assistant's bluetooth integration (a dependency) start without a radio."""

@@ -8,8 +8,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .ble import BleThermometerDevice, BTHomeSensorDevice
 from .compound import Compound, DeviceFactory
-from .const import DOMAIN
+from .const import DOMAIN, SUBENTRY_BLE_THERMOMETER, SUBENTRY_BTHOME_SENSOR
 from .entity import compound_device_info
 from .services import async_setup_services
 
@@ -27,7 +28,10 @@ PLATFORMS: list[Platform] = [
     Platform.SWITCH,
 ]
 
-DEVICE_FACTORIES: dict[str, DeviceFactory] = {}
+DEVICE_FACTORIES: dict[str, DeviceFactory] = {
+    SUBENTRY_BLE_THERMOMETER: BleThermometerDevice,
+    SUBENTRY_BTHOME_SENSOR: BTHomeSensorDevice,
+}
 """How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
