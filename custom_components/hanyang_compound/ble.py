@@ -304,7 +304,7 @@ class BTHomeSensorDevice(BleDevice):
         if self.available:
             self.available = False
             LOGGER.warning(
-                "%s (%s) has not been heard for %s; it is unavailable until it is heard again",
+                "%s (%s) has not been heard for %s; unavailable until its next advertisement",
                 self.title,
                 self.address,
                 self.silence_timeout,

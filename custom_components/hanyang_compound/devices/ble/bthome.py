@@ -20,8 +20,8 @@ _BTHOME_LOGGER = logging.getLogger("bthome_ble.parser")
 _FLAG_ENCRYPTED: Final = 0x01
 _FLAG_MAC_INCLUDED: Final = 0x02
 _VERSION_2: Final = 2
-# Encrypted payload: counter (4 bytes) and message integrity check (4 bytes) after at least one object byte.
-_ENCRYPTION_TRAILER: Final = 8
+# Encrypted payload: at least 3 bytes of objects, a counter (4 bytes) and an integrity check (4 bytes).
+_ENCRYPTED_MINIMUM: Final = 11
 # What bthome-ble reports besides the sensor's measurements.
 _NOT_MEASUREMENTS: Final = frozenset({"packet_id", "signal_strength"})
 
@@ -115,13 +115,19 @@ class BTHomeSensorDecoder:
         if screened is None:
             return None
         encrypted, counter = screened
+        # bthome-ble reports every value it holds, whether or not this advertisement parsed:
+        # only one it parsed (and, if encrypted, decrypted) counts as heard.
+        self._parser.decryption_failed = True
         with _quiet_bthome():
             try:
                 update = self._parser.update(service_info)
             except (ValueError, IndexError, TypeError, OverflowError) as err:
                 _LOGGER.debug("%s: undecodable advertisement: %s", service_info.address, err)
                 return None
-        if encrypted and self._parser.decryption_failed:
+        if self._parser.last_service_info is not service_info or (
+            encrypted and self._parser.decryption_failed
+        ):
+            _LOGGER.debug("%s: advertisement not accepted", service_info.address)
             return None
         if counter is not None:
             self._last_counter = counter
@@ -150,7 +156,7 @@ class BTHomeSensorDecoder:
                 return None
             return False, None
         header = 1 + (6 if data[0] & _FLAG_MAC_INCLUDED else 0)
-        if not encrypted or len(data) <= header + _ENCRYPTION_TRAILER:
+        if not encrypted or len(data) < header + _ENCRYPTED_MINIMUM:
             _LOGGER.debug("%s: plaintext or truncated advertisement from a keyed sensor", address)
             return None
         counter = int.from_bytes(data[-8:-4], "little")
