@@ -294,13 +294,11 @@ async def test_thermometer_connects_when_it_advertises_and_reports_a_reading(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     fake = FakeThermometer()
-    events: list[Any] = []
     with patch(
         "custom_components.hanyang_compound.ble.establish_connection",
         AsyncMock(return_value=fake.client),
     ) as connect:
         await setup_compound(hass, thermometer_subentry())
-        hass.bus.async_listen("state_changed", lambda event: events.append(event))
         inject(hass, thermometer_advertisement())
         await hass.async_block_till_done()
         assert connect.await_count == 1
