@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from homeassistant.components.binary_sensor import (
@@ -71,6 +72,27 @@ class BleEntity(CompoundDeviceEntity):
     @callback
     def _handle_device_update(self) -> None:
         self.async_write_ha_state()
+
+
+class ChangeOnlyEntity(BleEntity):
+    """A Bluetooth entity that writes its state only when what it shows changes.
+
+    Sensors advertise every few seconds mostly the same values; skipping identical writes
+    keeps the integration's cost per advertisement at or below core bthome's.
+    """
+
+    _shown: tuple[Any, ...] | None = None
+
+    def shown(self) -> tuple[Any, ...]:
+        """Return what the entity shows: availability and value."""
+        raise NotImplementedError
+
+    @callback
+    def _handle_device_update(self) -> None:
+        shown = self.shown()
+        if shown != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,7 +216,7 @@ _RESTORED_MEASUREMENT = {
 }
 
 
-class BTHomeSensor(BleEntity, RestoreSensor):
+class BTHomeSensor(ChangeOnlyEntity, RestoreSensor):
     """A measurement of a BTHome sensor."""
 
     entity_description: BTHomeSensorDescription
@@ -229,8 +251,12 @@ class BTHomeSensor(BleEntity, RestoreSensor):
         """The measurement, live or restored."""
         return self.entity_description.value_fn(self.device)
 
+    def shown(self) -> tuple[Any, ...]:
+        """Return availability and the measurement."""
+        return (self.device.available, self.native_value)
 
-class BTHomeBinarySensor(BleEntity, BinarySensorEntity, RestoreEntity):
+
+class BTHomeBinarySensor(ChangeOnlyEntity, BinarySensorEntity, RestoreEntity):
     """An alarm of a BTHome sensor."""
 
     entity_description: BTHomeBinarySensorDescription
@@ -262,8 +288,12 @@ class BTHomeBinarySensor(BleEntity, BinarySensorEntity, RestoreEntity):
         """Whether the alarm is raised."""
         return self.entity_description.value_fn(self.device)
 
+    def shown(self) -> tuple[Any, ...]:
+        """Return availability and the alarm."""
+        return (self.device.available, self.is_on)
 
-class ManholeAttentionSensor(BleEntity, BinarySensorEntity):
+
+class ManholeAttentionSensor(ChangeOnlyEntity, BinarySensorEntity):
     """Whether a manhole needs someone to look at it, and why (also when it has gone silent)."""
 
     _attr_translation_key = "needs_attention"
@@ -283,6 +313,10 @@ class ManholeAttentionSensor(BleEntity, BinarySensorEntity):
     def extra_state_attributes(self) -> dict[str, Any]:
         """Why the manhole needs attention: open, tilted, flooded, low_battery, silent."""
         return {ATTR_REASONS: self.device.attention_reasons}
+
+    def shown(self) -> tuple[Any, ...]:
+        """Return the reasons, which decide the state too."""
+        return tuple(self.device.attention_reasons)
 
 
 class SignalStrengthSensor(BleEntity, SensorEntity):
@@ -544,25 +578,36 @@ class BTHomeSummarySensor(CompoundEntity, SensorEntity):
         self._devices = [device for device in bthome_sensors(compound) if device.role is role]
         self._attribute = attribute
         self._applies = applies
+        self._matching: set[str] = set()
 
     async def async_added_to_hass(self) -> None:
         """Follow every device of the summary."""
         await super().async_added_to_hass()
+        self._matching = {device.address for device in self._devices if self._applies(device)}
         for device in self._devices:
-            self.async_on_remove(device.async_add_listener(self.async_write_ha_state))
+            self.async_on_remove(device.async_add_listener(partial(self._handle_device, device)))
 
-    def _matching(self) -> list[str]:
-        return [device.title for device in self._devices if self._applies(device)]
+    @callback
+    def _handle_device(self, device: BTHomeSensorDevice) -> None:
+        # Only the device that changed is looked at again, so the cost does not grow with the compound.
+        was = device.address in self._matching
+        if bool(self._applies(device)) != was:
+            self._matching ^= {device.address}
+            self.async_write_ha_state()
 
     @property
     def native_value(self) -> int:
         """How many devices match."""
-        return len(self._matching())
+        return len(self._matching)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """Which devices match, by name."""
-        return {self._attribute: self._matching()}
+        return {
+            self._attribute: [
+                device.title for device in self._devices if device.address in self._matching
+            ]
+        }
 
 
 def compound_ble_sensors(compound: Compound) -> list[Entity]:
