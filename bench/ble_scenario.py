@@ -10,7 +10,7 @@ import time
 
 from bleak.backends.device import BLEDevice
 from homeassistant.components import bluetooth
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -103,38 +103,50 @@ def _ours() -> MockConfigEntry:
     )
 
 
+BASELINE = "bluetooth manager only (baseline)"
+OURS = "hanyang_compound (1 compound, 150 subentries)"
+CORE = "core bthome (150 config entries)"
+REPEATS = 3
+"""Each row is measured this often, interleaved; the least CPU is kept (the machine is shared)."""
+
+
 @pytest.mark.usefixtures("enable_custom_integrations", "enable_bluetooth")
 async def test_benchmark(hass: HomeAssistant) -> None:
     """Measure the three rows in one Home Assistant and print the table."""
     rounds = int(os.environ.get("BENCH_ROUNDS", "20"))
-    rows: list[tuple[str, float, float, int]] = []
-    round_number = await _warm_up(hass, 0)
-    wall, cpu, count = await _measure(hass, rounds, round_number)
-    round_number += rounds
-    rows.append(("bluetooth manager only (baseline)", wall, cpu, count))
+    best: dict[str, tuple[float, float, int]] = {}
+    round_number = 0
+
+    async def measure(name: str) -> None:
+        nonlocal round_number
+        round_number = await _warm_up(hass, round_number)
+        result = await _measure(hass, rounds, round_number)
+        round_number += rounds
+        if name not in best or result[1] < best[name][1]:
+            best[name] = result
 
     ours = _ours()
     ours.add_to_hass(hass)
-    _require(done=await hass.config_entries.async_setup(ours.entry_id), what=ours.title)
-    round_number = await _warm_up(hass, round_number)
-    wall, cpu, count = await _measure(hass, rounds, round_number)
-    round_number += rounds
-    rows.append(("hanyang_compound (1 compound, 150 subentries)", wall, cpu, count))
-    _require(done=await hass.config_entries.async_unload(ours.entry_id), what=ours.title)
-
     core = [
         MockConfigEntry(domain="bthome", unique_id=_address(i), data={}) for i in range(SENSORS)
     ]
     for entry in core:
         entry.add_to_hass(hass)
-        _require(done=await hass.config_entries.async_setup(entry.entry_id), what=entry.title)
-    round_number = await _warm_up(hass, round_number)
-    wall, cpu, count = await _measure(hass, rounds, round_number)
-    rows.append(("core bthome (150 config entries)", wall, cpu, count))
+    for _ in range(REPEATS):
+        await measure(BASELINE)
+        for name, entries in ((OURS, [ours]), (CORE, core)):
+            for entry in entries:
+                # Setting up the first of an integration's entries sets up all of them.
+                if entry.state is not ConfigEntryState.LOADED:
+                    _require(done=await hass.config_entries.async_setup(entry.entry_id), what=name)
+            await measure(name)
+            for entry in entries:
+                _require(done=await hass.config_entries.async_unload(entry.entry_id), what=name)
+    rows = [(name, *best[name]) for name in (BASELINE, OURS, CORE)]
 
     base_cpu_per_k = rows[0][2] / rows[0][3] * 1000
     lines = [
-        f"BTHome advertisements, {SENSORS} sensors x {rounds} rounds, in one Home Assistant run",
+        f"BTHome advertisements, {SENSORS} sensors x {rounds} rounds, best of {REPEATS}, one Home Assistant run",
         "| integration | advertisements/s | CPU ms per 1,000 (total) | CPU ms per 1,000 (integration) |",
         "|---|---:|---:|---:|",
     ]
