@@ -356,3 +356,17 @@ async def test_thermometer_ignores_unusable_indications(hass: HomeAssistant) -> 
         await hass.async_block_till_done()
 
     assert state(hass, "sensor.north_gate_thermometer_body_temperature") == "unknown"
+
+
+async def test_a_sensor_heard_before_any_compound_is_offered_when_one_starts(
+    hass: HomeAssistant,
+) -> None:
+    inject(hass, advertisement(SHED, encode_service_data({"temperature": 30}, address=SHED)))
+    await hass.async_block_till_done()
+    assert not hass.config_entries.flow.async_progress_by_handler("hanyang_compound")
+
+    await setup_compound(hass)
+    await hass.async_block_till_done()
+
+    offered = hass.config_entries.flow.async_progress_by_handler("hanyang_compound")
+    assert [flow["context"]["unique_id"] for flow in offered] == [f"bluetooth {SHED}"]

@@ -9,6 +9,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .ble import BleThermometerDevice, BTHomeSensorDevice
+from .ble_flow import async_offer_unowned_devices
 from .compound import Compound, DeviceFactory
 from .const import DOMAIN, SUBENTRY_BLE_THERMOMETER, SUBENTRY_BTHOME_SENSOR
 from .entity import compound_device_info
@@ -56,6 +57,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
     await compound.async_start_devices(DEVICE_FACTORIES)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change))
+    async_offer_unowned_devices(hass)
     return True
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from homeassistant.components import bluetooth
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_ADDRESS, CONF_NAME
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -246,6 +246,20 @@ def discovered_kind(service_info: bluetooth.BluetoothServiceInfoBleak) -> str | 
     if is_bthome_v2(service_info):
         return SUBENTRY_BTHOME_SENSOR
     return None
+
+
+@callback
+def async_offer_unowned_devices(hass: HomeAssistant) -> None:
+    """Offer again the thermometers and BTHome sensors heard so far that no compound has.
+
+    Discovery offers a device once; one heard before any compound existed (or before it was
+    removed from one) is offered when a compound starts.
+    """
+    for service_info in bluetooth.async_discovered_service_info(hass, connectable=False):
+        if discovered_kind(service_info) and not address_owner(
+            hass, service_info.address, exclude_subentry_id=None
+        ):
+            bluetooth.async_rediscover_address(hass, service_info.address)
 
 
 def discovery_schema(
