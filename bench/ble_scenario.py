@@ -15,10 +15,12 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.hanyang_compound.const import DOMAIN, SUBENTRY_BTHOME_SENSOR
 from simulator.devices.bthome_encoding import BTHOME_SERVICE_UUID, encode_service_data
 
 SENSORS = 150
+# The integration's domain and subentry type, spelled out: bench is type-checked beside the package.
+DOMAIN = "hanyang_compound"
+SUBENTRY_BTHOME_SENSOR = "bthome_sensor"
 _BLE_DEVICE_HAS_RSSI = "rssi" in inspect.signature(BLEDevice.__init__).parameters
 
 
