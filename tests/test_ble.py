@@ -370,3 +370,48 @@ async def test_a_sensor_heard_before_any_compound_is_offered_when_one_starts(
 
     offered = hass.config_entries.flow.async_progress_by_handler("hanyang_compound")
     assert [flow["context"]["unique_id"] for flow in offered] == [f"bluetooth {SHED}"]
+
+
+async def test_thermometer_readings_are_restored_after_a_restart(hass: HomeAssistant) -> None:
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State("sensor.north_gate_thermometer_body_temperature", "36.8"),
+                {"native_value": 36.8, "native_unit_of_measurement": "°C"},
+            ),
+            (
+                State("sensor.north_gate_thermometer_temperature_type", "mouth"),
+                {"native_value": "mouth", "native_unit_of_measurement": None},
+            ),
+            (State("binary_sensor.north_gate_thermometer_fever", STATE_OFF), {}),
+        ],
+    )
+    await setup_compound(hass, thermometer_subentry())
+
+    assert state(hass, "sensor.north_gate_thermometer_body_temperature") == "36.8"
+    assert state(hass, "sensor.north_gate_thermometer_temperature_type") == "mouth"
+    assert state(hass, "binary_sensor.north_gate_thermometer_fever") == STATE_OFF
+    assert state(hass, "sensor.north_gate_thermometer_reading_time") == "unknown"
+
+
+async def test_a_reading_without_timestamp_is_dated_when_received(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-11-25T08:00:00+00:00")
+    fake = FakeThermometer()
+    with patch(
+        "custom_components.hanyang_compound.ble.establish_connection",
+        AsyncMock(return_value=fake.client),
+    ):
+        await setup_compound(hass, thermometer_subentry())
+        inject(hass, thermometer_advertisement())
+        await hass.async_block_till_done()
+        assert fake.indicate is not None
+        fake.indicate(None, bytearray.fromhex("00" + "6c0100ff"))  # 36.4 °C, nothing else
+        await hass.async_block_till_done()
+
+    assert state(hass, "sensor.north_gate_thermometer_body_temperature") == "36.4"
+    assert state(hass, "sensor.north_gate_thermometer_reading_time") == "2026-11-25T08:00:00+00:00"
+    assert state(hass, "sensor.north_gate_thermometer_temperature_type") == "unknown"
+    assert state(hass, "binary_sensor.north_gate_thermometer_fever") == STATE_OFF

@@ -383,104 +383,84 @@ def bthome_entities(device: BTHomeSensorDevice, platform: Platform) -> list[Enti
     return []
 
 
-class ThermometerTemperatureSensor(BleEntity, RestoreSensor):
-    """The latest body temperature, in °C whatever unit the thermometer sends."""
+def _temperature_type(reading: ThermometerReading) -> str | None:
+    kind = reading.measurement.temperature_type
+    return kind.name.lower() if kind else None
 
-    _attr_translation_key = "body_temperature"
-    _attr_device_class = SensorDeviceClass.TEMPERATURE
-    _attr_native_unit_of_measurement = UnitOfTemperature.CELSIUS
-    _attr_state_class = SensorStateClass.MEASUREMENT
-    _attr_suggested_display_precision = 1
+
+def _reading_time(reading: ThermometerReading) -> datetime:
+    stamp = reading.measurement.timestamp
+    if stamp is None:
+        return reading.received
+    # The thermometer's clock has no zone: it is set to local time.
+    return stamp.replace(tzinfo=dt_util.get_default_time_zone())
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThermometerSensorDescription(SensorEntityDescription):
+    """A sensor of a thermometer: its value from the latest reading, and what a restored value is."""
+
+    value_fn: Callable[[ThermometerReading], float | datetime | str | None]
+    restored_type: type | tuple[type, ...]
+
+
+THERMOMETER_SENSORS: tuple[ThermometerSensorDescription, ...] = (
+    ThermometerSensorDescription(
+        key="body_temperature",
+        translation_key="body_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda reading: reading.measurement.celsius,
+        restored_type=(int, float),
+    ),
+    ThermometerSensorDescription(
+        key="reading_time",
+        translation_key="reading_time",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_reading_time,
+        restored_type=datetime,
+    ),
+    ThermometerSensorDescription(
+        key="temperature_type",
+        translation_key="temperature_type",
+        device_class=SensorDeviceClass.ENUM,
+        options=[kind.name.lower() for kind in TemperatureType],
+        value_fn=_temperature_type,
+        restored_type=str,
+    ),
+)
+
+
+class ThermometerSensor(BleEntity, RestoreSensor):
+    """What the latest reading says: body temperature in °C whatever the unit sent, time, body site."""
+
+    entity_description: ThermometerSensorDescription
     device: BleThermometerDevice
 
-    def __init__(self, device: BleThermometerDevice) -> None:
-        """Initialise the temperature sensor."""
-        super().__init__(device, "body_temperature", device.device_info)
-        self._restored: float | None = None
+    def __init__(
+        self, device: BleThermometerDevice, description: ThermometerSensorDescription
+    ) -> None:
+        """Initialise the sensor."""
+        super().__init__(device, description.key, device.device_info)
+        self.entity_description = description
+        self._restored: float | datetime | str | None = None
 
     async def async_added_to_hass(self) -> None:
-        """Restore the last reading until a new one arrives."""
+        """Restore the last value until a new reading arrives."""
         await super().async_added_to_hass()
         if (last := await self.async_get_last_sensor_data()) and isinstance(
-            last.native_value, int | float
+            last.native_value, self.entity_description.restored_type
         ):
-            self._restored = float(last.native_value)
+            self._restored = last.native_value  # type: ignore[assignment]
 
     @property
-    def native_value(self) -> float | None:
-        """The latest reading in °C."""
+    def native_value(self) -> float | datetime | str | None:
+        """The value of the latest reading, or the restored one."""
         if self.device.reading is None:
             return self._restored
-        return self.device.reading.measurement.celsius
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """Where on the body the reading was taken, when the thermometer says."""
-        reading = self.device.reading
-        kind = reading.measurement.temperature_type if reading else None
-        return {ATTR_TEMPERATURE_TYPE: kind.name.lower() if kind else None}
-
-
-class ThermometerReadingTimeSensor(BleEntity, RestoreSensor):
-    """When the latest reading was taken (the thermometer's clock if it sends one)."""
-
-    _attr_translation_key = "reading_time"
-    _attr_device_class = SensorDeviceClass.TIMESTAMP
-    device: BleThermometerDevice
-
-    def __init__(self, device: BleThermometerDevice) -> None:
-        """Initialise the reading time sensor."""
-        super().__init__(device, "reading_time", device.device_info)
-        self._restored: datetime | None = None
-
-    async def async_added_to_hass(self) -> None:
-        """Restore the last reading time until a new reading arrives."""
-        await super().async_added_to_hass()
-        if (last := await self.async_get_last_sensor_data()) and isinstance(
-            last.native_value, datetime
-        ):
-            self._restored = last.native_value
-
-    @property
-    def native_value(self) -> datetime | None:
-        """The time of the latest reading."""
-        reading = self.device.reading
-        if reading is None:
-            return self._restored
-        stamp = reading.measurement.timestamp
-        if stamp is None:
-            return reading.received
-        # The thermometer's clock has no zone: it is set to local time.
-        return stamp.replace(tzinfo=dt_util.get_default_time_zone())
-
-
-class ThermometerTypeSensor(BleEntity, RestoreSensor):
-    """Where on the body the latest reading was taken."""
-
-    _attr_translation_key = "temperature_type"
-    _attr_device_class = SensorDeviceClass.ENUM
-    _attr_options = [kind.name.lower() for kind in TemperatureType]
-    device: BleThermometerDevice
-
-    def __init__(self, device: BleThermometerDevice) -> None:
-        """Initialise the temperature type sensor."""
-        super().__init__(device, "temperature_type", device.device_info)
-        self._restored: str | None = None
-
-    async def async_added_to_hass(self) -> None:
-        """Restore the last type until a new reading arrives."""
-        await super().async_added_to_hass()
-        if (last := await self.async_get_last_sensor_data()) and isinstance(last.native_value, str):
-            self._restored = last.native_value
-
-    @property
-    def native_value(self) -> str | None:
-        """The body site, if the thermometer says."""
-        reading = self.device.reading
-        if reading is None:
-            return self._restored
-        kind = reading.measurement.temperature_type
-        return kind.name.lower() if kind else None
+        return self.entity_description.value_fn(self.device.reading)
 
 
 class ThermometerFeverSensor(BleEntity, BinarySensorEntity, RestoreEntity):
@@ -531,12 +511,11 @@ class ThermometerReadingEvent(BleEntity, EventEntity):
 
     @callback
     def _handle_reading(self, reading: ThermometerReading) -> None:
-        kind = reading.measurement.temperature_type
         self._trigger_event(
             EVENT_READING,
             {
                 ATTR_TEMPERATURE: reading.measurement.celsius,
-                ATTR_TEMPERATURE_TYPE: kind.name.lower() if kind else None,
+                ATTR_TEMPERATURE_TYPE: _temperature_type(reading),
                 ATTR_FEVER: self.device.fever,
             },
         )
@@ -547,9 +526,7 @@ def thermometer_entities(device: BleThermometerDevice, platform: Platform) -> li
     """Return a thermometer's entities of one platform."""
     if platform is Platform.SENSOR:
         return [
-            ThermometerTemperatureSensor(device),
-            ThermometerReadingTimeSensor(device),
-            ThermometerTypeSensor(device),
+            *(ThermometerSensor(device, description) for description in THERMOMETER_SENSORS),
             *_diagnostics(device, device.device_info),
         ]
     if platform is Platform.BINARY_SENSOR:
