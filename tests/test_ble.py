@@ -293,9 +293,8 @@ def thermometer_advertisement() -> bluetooth.BluetoothServiceInfoBleak:
     )
 
 
-async def test_thermometer_connects_when_it_advertises_and_reports_a_reading(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
+async def connect_thermometer(hass: HomeAssistant) -> FakeThermometer:
+    """Set up the compound's thermometer and let it advertise, so the integration connects."""
     fake = FakeThermometer()
     with patch(
         "custom_components.hanyang_compound.ble.establish_connection",
@@ -304,14 +303,19 @@ async def test_thermometer_connects_when_it_advertises_and_reports_a_reading(
         await setup_compound(hass, thermometer_subentry())
         inject(hass, thermometer_advertisement())
         await hass.async_block_till_done()
-        assert connect.await_count == 1
-        assert fake.indicate is not None
+    assert connect.await_count == 1
+    assert fake.indicate is not None
+    return fake
 
-        # 100.4 °F from the ear, sent with a timestamp.
-        fake.indicate(
-            None, bytearray.fromhex("07" + "ec0300ff" + "ea07" + "0b19" + "080f1e" + "03")
-        )
-        await hass.async_block_till_done()
+
+async def test_thermometer_connects_when_it_advertises_and_reports_a_reading(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    fake = await connect_thermometer(hass)
+    assert fake.indicate is not None
+    # 100.4 °F from the ear, sent with a timestamp.
+    fake.indicate(None, bytearray.fromhex("07" + "ec0300ff" + "ea07" + "0b19" + "080f1e" + "03"))
+    await hass.async_block_till_done()
 
     assert state(hass, "sensor.north_gate_thermometer_body_temperature") == "38.0"
     assert state(hass, "sensor.north_gate_thermometer_temperature_type") == "ear"
@@ -343,17 +347,10 @@ async def test_thermometer_out_of_range_is_not_stormed(hass: HomeAssistant) -> N
 
 
 async def test_thermometer_ignores_unusable_indications(hass: HomeAssistant) -> None:
-    fake = FakeThermometer()
-    with patch(
-        "custom_components.hanyang_compound.ble.establish_connection",
-        AsyncMock(return_value=fake.client),
-    ):
-        await setup_compound(hass, thermometer_subentry())
-        inject(hass, thermometer_advertisement())
-        await hass.async_block_till_done()
-        assert fake.indicate is not None
-        fake.indicate(None, bytearray.fromhex("00ffff7f00"))  # NaN
-        await hass.async_block_till_done()
+    fake = await connect_thermometer(hass)
+    assert fake.indicate is not None
+    fake.indicate(None, bytearray.fromhex("00ffff7f00"))  # NaN
+    await hass.async_block_till_done()
 
     assert state(hass, "sensor.north_gate_thermometer_body_temperature") == "unknown"
 
@@ -399,17 +396,10 @@ async def test_a_reading_without_timestamp_is_dated_when_received(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to("2026-11-25T08:00:00+00:00")
-    fake = FakeThermometer()
-    with patch(
-        "custom_components.hanyang_compound.ble.establish_connection",
-        AsyncMock(return_value=fake.client),
-    ):
-        await setup_compound(hass, thermometer_subentry())
-        inject(hass, thermometer_advertisement())
-        await hass.async_block_till_done()
-        assert fake.indicate is not None
-        fake.indicate(None, bytearray.fromhex("00" + "6c0100ff"))  # 36.4 °C, nothing else
-        await hass.async_block_till_done()
+    fake = await connect_thermometer(hass)
+    assert fake.indicate is not None
+    fake.indicate(None, bytearray.fromhex("00" + "6c0100ff"))  # 36.4 °C, nothing else
+    await hass.async_block_till_done()
 
     assert state(hass, "sensor.north_gate_thermometer_body_temperature") == "36.4"
     assert state(hass, "sensor.north_gate_thermometer_reading_time") == "2026-11-25T08:00:00+00:00"
