@@ -303,7 +303,8 @@ class BTHomeSensorDevice(BleDevice):
         self._schedule_silence_check(self.silence_timeout)
         if self.available:
             self.available = False
-            LOGGER.warning(
+            # Info, as Home Assistant's rule for unavailable devices asks: the entities say it too.
+            LOGGER.info(
                 "%s (%s) has not been heard for %s; unavailable until its next advertisement",
                 self.title,
                 self.address,
