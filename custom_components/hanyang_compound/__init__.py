@@ -9,8 +9,9 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .compound import Compound, DeviceFactory
-from .const import DOMAIN
+from .const import DOMAIN, SUBENTRY_PATROL_ROUTE
 from .entity import compound_device_info
+from .patrol_route import PatrolRouteDevice, async_setup_patrol_services
 from .services import async_setup_services
 
 type HanyangConfigEntry = ConfigEntry[Compound]
@@ -29,6 +30,7 @@ PLATFORMS: list[Platform] = [
 
 DEVICE_FACTORIES: dict[str, DeviceFactory] = {}
 """How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""
+DEVICE_FACTORIES[SUBENTRY_PATROL_ROUTE] = PatrolRouteDevice
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -36,6 +38,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions, which exist whether or not a compound is set up."""
     async_setup_services(hass)
+    async_setup_patrol_services(hass)
     return True
 
 

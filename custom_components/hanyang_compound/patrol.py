@@ -78,7 +78,8 @@ class PatrolCommandError(Exception):
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _EVERY = re.compile(r"^every\s*(\d+)\s*(h|min)$")
-_SEPARATORS = re.compile(r"[,，、;；\s]+")
+# Commas and semicolons, also the full-width ones and the enumeration comma of Chinese input.
+_SEPARATORS = re.compile(r"[,;\s\uff0c\uff1b\u3001]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,7 @@ class Schedule:
         return cls(tuple(sorted(times)))
 
     def __str__(self) -> str:
-        """The schedule as a list of times, e.g. 01:00, 21:00."""
+        """Return the schedule as a list of times, e.g. 01:00, 21:00."""
         return ", ".join(slot.strftime("%H:%M") for slot in self.times)
 
     def next_slot(self, after: datetime, zone: tzinfo) -> datetime | None:
@@ -235,7 +236,7 @@ class PatrolRoute:
         return min((instant for instant in instants if instant is not None), default=None)
 
     def upcoming(self, start: datetime, end: datetime) -> list[datetime]:
-        """The rounds of the current schedule due in [start, end), skipped ones left out."""
+        """Return the rounds of the current schedule due in [start, end), skipped ones left out."""
         slots: list[datetime] = []
         cursor = max(start - timedelta(microseconds=1), self._slot_cursor)
         while (slot := self._next_slot(cursor, include_skipped=False)) and slot < end:
@@ -354,9 +355,7 @@ class PatrolRoute:
                 break
         self.checked_until = max(self.checked_until, now)
         self.skipped_slots = tuple(s for s in self.skipped_slots if s > self._slot_cursor)
-        self.history = tuple(
-            past for past in self.history if past.finished_at > now - HISTORY_KEPT
-        )
+        self.history = tuple(past for past in self.history if past.finished_at > now - HISTORY_KEPT)
 
     def _pass_deadline(self, at: datetime, kind: PatrolEventType) -> None:
         if kind is PatrolEventType.OVERDUE:
@@ -399,9 +398,7 @@ class PatrolRoute:
         remaining = self.remaining
         if self.config.ordered and checkpoint != remaining[0]:
             self.open_round = replace(current, out_of_order=(*current.out_of_order, checkpoint))
-            self._emit(
-                PatrolEventType.CHECKPOINT, current.slot, now, checkpoint, out_of_order=True
-            )
+            self._emit(PatrolEventType.CHECKPOINT, current.slot, now, checkpoint, out_of_order=True)
             return
         self.open_round = replace(current, visited=(*current.visited, checkpoint))
         self._emit(PatrolEventType.CHECKPOINT, current.slot, now, checkpoint)
@@ -471,7 +468,11 @@ class PatrolRoute:
 
     @classmethod
     def from_stored(
-        cls, config: RouteConfig, mode: CompoundMode, stored: Mapping[str, Any] | None, now: datetime
+        cls,
+        config: RouteConfig,
+        mode: CompoundMode,
+        stored: Mapping[str, Any] | None,
+        now: datetime,
     ) -> PatrolRoute:
         """Rebuild a route from stored state; a fresh route (or unreadable state) starts now."""
         try:

@@ -1,0 +1,644 @@
+"""Patrol routes: the subentry flow, the route device that feeds patrol.py, its entities and action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.components.button import ButtonEntity
+from homeassistant.components.calendar import CalendarEntity, CalendarEvent
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import CONF_NAME, Platform
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Context,
+    Event,
+    HomeAssistant,
+    ServiceCall,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_time_change
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+)
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.translation import async_get_cached_translations
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+
+from .compound import Compound
+from .config_flow import DeviceSubentryFlow
+from .const import (
+    ATTR_CHECKPOINT,
+    ATTR_DEVICE_ID,
+    ATTR_OUT_OF_ORDER,
+    ATTR_REASON,
+    ATTR_ROUND,
+    ATTR_ROUTE,
+    ATTR_ROUTE_ID,
+    ATTR_TYPE,
+    CONF_CHECKPOINTS,
+    CONF_DURATION_MINUTES,
+    CONF_GRACE_MINUTES,
+    CONF_ORDERED,
+    CONF_SCHEDULE_PREFIX,
+    DOMAIN,
+    EVENT_PATROL,
+    LOGGER,
+    MANUFACTURER,
+    REASON_MAX_LENGTH,
+    SUBENTRY_PATROL_ROUTE,
+)
+from .entity import CompoundDeviceEntity
+from .modes import CompoundMode
+from .patrol import (
+    DEFAULT_DURATION,
+    DEFAULT_GRACE,
+    DEFAULT_SCHEDULES,
+    PatrolCommandError,
+    PatrolEvent,
+    PatrolEventType,
+    PatrolRoute,
+    RoundResult,
+    RouteConfig,
+    RouteStatus,
+    Schedule,
+    ScheduleError,
+)
+
+TAG_DOMAIN = "tag"
+EVENT_TAG_SCANNED = "tag_scanned"
+STORAGE_VERSION = 1
+SAVE_DELAY = 1
+STATUS_KEY = "patrol_status"
+ISSUE_CHECKPOINT_MISSING = "patrol_checkpoint_missing"
+SERVICE_SKIP_ROUND = "skip_round"
+ATTR_LAST_EVENT = "last_event"
+ATTR_TOTAL = "total"
+ATTR_REMAINING = "remaining"
+
+
+def schedule_key(mode: CompoundMode) -> str:
+    """Return the subentry field holding the schedule of a mode."""
+    return f"{CONF_SCHEDULE_PREFIX}{mode}"
+
+
+def route_identifier(subentry: ConfigSubentry, entry_id: str) -> str:
+    """Return the device identifier of a route."""
+    return f"{entry_id}_{subentry.subentry_id}"
+
+
+# The subentry flow
+
+
+class PatrolRouteFlow(DeviceSubentryFlow):
+    """Adds or changes a patrol route: its checkpoints (NFC tags), schedules and times."""
+
+    subentry_type = SUBENTRY_PATROL_ROUTE
+
+    def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
+        """Return the route's form, prefilled with defaults or the defaults of a new route."""
+        fields: dict[Any, Any] = {
+            vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, "")): TextSelector(),
+            vol.Required(
+                CONF_CHECKPOINTS, default=defaults.get(CONF_CHECKPOINTS, [])
+            ): EntitySelector(EntitySelectorConfig(domain=TAG_DOMAIN, multiple=True)),
+            vol.Required(CONF_ORDERED, default=defaults.get(CONF_ORDERED, True)): BooleanSelector(),
+        }
+        for mode in CompoundMode:
+            # A suggestion rather than a default: clearing the field means "no rounds".
+            key = schedule_key(mode)
+            suggested = defaults.get(key, "") if defaults else DEFAULT_SCHEDULES[mode]
+            fields[vol.Optional(key, description={"suggested_value": suggested})] = TextSelector()
+        for key, default, maximum in (
+            (CONF_GRACE_MINUTES, DEFAULT_GRACE, 240),
+            (CONF_DURATION_MINUTES, DEFAULT_DURATION, 480),
+        ):
+            fields[vol.Required(key, default=defaults.get(key, default.total_seconds() // 60))] = (
+                NumberSelector(
+                    NumberSelectorConfig(
+                        min=1,
+                        max=maximum,
+                        step=1,
+                        unit_of_measurement="min",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                )
+            )
+        return vol.Schema(fields)
+
+    async def async_validate_device(
+        self, user_input: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Check the name, that there are checkpoints, and that every schedule can be read."""
+        data: dict[str, Any] = {
+            CONF_NAME: " ".join(str(user_input[CONF_NAME]).split()),
+            CONF_CHECKPOINTS: list(dict.fromkeys(user_input[CONF_CHECKPOINTS])),
+            CONF_ORDERED: bool(user_input[CONF_ORDERED]),
+            CONF_GRACE_MINUTES: int(user_input[CONF_GRACE_MINUTES]),
+            CONF_DURATION_MINUTES: int(user_input[CONF_DURATION_MINUTES]),
+        }
+        errors: dict[str, str] = {}
+        if not data[CONF_NAME]:
+            errors[CONF_NAME] = "route_name_empty"
+        if not data[CONF_CHECKPOINTS]:
+            errors[CONF_CHECKPOINTS] = "checkpoints_empty"
+        for mode in CompoundMode:
+            key = schedule_key(mode)
+            try:
+                data[key] = str(Schedule.parse(str(user_input.get(key, ""))))
+            except ScheduleError:
+                errors[key] = "schedule_invalid"
+        return data, errors
+
+    def device_title(self, data: dict[str, Any]) -> str:
+        """Return the route's name, which it is listed under."""
+        return str(data[CONF_NAME])
+
+
+# The route device
+
+
+def route_config(data: Any) -> RouteConfig:
+    """Return the pure configuration of a route from its subentry data."""
+    return RouteConfig(
+        checkpoints=tuple(data[CONF_CHECKPOINTS]),
+        ordered=bool(data[CONF_ORDERED]),
+        schedules={mode: Schedule.parse(data.get(schedule_key(mode), "")) for mode in CompoundMode},
+        grace=timedelta(minutes=data[CONF_GRACE_MINUTES]),
+        duration=timedelta(minutes=data[CONF_DURATION_MINUTES]),
+        zone=dt_util.get_default_time_zone(),
+    )
+
+
+class PatrolRouteDevice:
+    """A patrol route of a compound: timers, scans and mode changes in, events and entities out."""
+
+    def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
+        """Prepare the route; nothing runs until async_start."""
+        self.compound = compound
+        self.hass = compound.hass
+        self.subentry = subentry
+        self.name = subentry.title
+        self.config = route_config(subentry.data)
+        self.device_info = DeviceInfo(
+            identifiers={(DOMAIN, route_identifier(subentry, compound.entry.entry_id))},
+            name=subentry.title,
+            manufacturer=MANUFACTURER,
+            model="Patrol route",
+            via_device=(DOMAIN, compound.entry.entry_id),
+        )
+        self._store: Store[dict[str, Any]] = Store(
+            self.hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.patrol.{compound.entry.entry_id}.{subentry.subentry_id}",
+            atomic_writes=True,
+        )
+        self.route = PatrolRoute(self.config, compound.mode, checked_until=dt_util.utcnow())
+        self.last_event: PatrolEventType | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self._unsubscribe: list[CALLBACK_TYPE] = []
+        self._timer: CALLBACK_TYPE | None = None
+
+    async def async_start(self) -> None:
+        """Restore the route, report what happened while Home Assistant was down, and follow it."""
+        now = dt_util.utcnow()
+        self.route = PatrolRoute.from_stored(
+            self.config, self.compound.mode, await self._store.async_load(), now
+        )
+        self._unsubscribe += [
+            self.compound.async_add_listener(self._on_mode_changed),
+            self.hass.bus.async_listen(EVENT_TAG_SCANNED, self._on_tag_scanned),
+            self.hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, self._on_registry_updated),
+            # The daily counts start again at midnight.
+            async_track_time_change(self.hass, self._on_midnight, hour=0, minute=0, second=0),
+        ]
+        self._check_checkpoints()
+        self._apply(self.route.resume(now), None)
+
+    async def async_stop(self) -> None:
+        """Stop following the route and save where it is."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        if self._timer:
+            self._timer()
+            self._timer = None
+        for checkpoint in self.config.checkpoints:
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(checkpoint))
+        await self._store.async_save(self.route.as_stored())
+
+    def create_entities(self, platform: Platform) -> list[Entity]:
+        """Return the route's sensors, calendar and start button."""
+        if platform is Platform.SENSOR:
+            return [
+                PatrolStatusSensor(self),
+                PatrolNextRoundSensor(self),
+                PatrolProgressSensor(self),
+                PatrolLastCompletedSensor(self),
+                PatrolCountSensor(self, RoundResult.COMPLETED),
+                PatrolCountSensor(self, RoundResult.MISSED),
+            ]
+        if platform is Platform.CALENDAR:
+            return [PatrolCalendar(self)]
+        if platform is Platform.BUTTON:
+            return [PatrolStartButton(self)]
+        return []
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener whenever the route changes; returns the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def checkpoint_name(self, checkpoint: str) -> str:
+        """Return the name a checkpoint (a tag entity) is shown by."""
+        if state := self.hass.states.get(checkpoint):
+            return str(state.name)
+        if entry := er.async_get(self.hass).async_get(checkpoint):
+            return entry.name or entry.original_name or checkpoint
+        return checkpoint
+
+    # Commands
+
+    @callback
+    def async_start_round(self, context: Context | None) -> None:
+        """Start the due round (or the next one within the grace), as from the route's button."""
+        try:
+            events = self.route.start(dt_util.utcnow())
+        except PatrolCommandError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=err.key,
+                translation_placeholders={ATTR_ROUTE: self.name},
+            ) from None
+        self._apply(events, context if self.compound.share_resident_identity else None)
+
+    @callback
+    def async_skip_round(self, reason: str, context: Context | None) -> None:
+        """Skip the open round, or the next one, and say why in the log and the logbook."""
+        try:
+            events = self.route.skip(dt_util.utcnow(), reason)
+        except PatrolCommandError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=err.key,
+                translation_placeholders={ATTR_ROUTE: self.name},
+            ) from None
+        LOGGER.info(
+            "Patrol round %s of %s skipped by user %s: %s",
+            _round_label(events[0].round),
+            self.name,
+            context.user_id if context else None,
+            reason,
+        )
+        self._apply(events, context)
+
+    # What moves the route
+
+    @callback
+    def _on_timer(self, scheduled: datetime) -> None:
+        self._timer = None
+        # A late timer (a busy or suspended host) catches up on everything due by now.
+        self._apply(self.route.advance(max(scheduled, dt_util.utcnow())), None)
+
+    @callback
+    def _on_mode_changed(self) -> None:
+        self._apply(self.route.set_mode(self.compound.mode, dt_util.utcnow()), None)
+
+    @callback
+    def _on_midnight(self, now: datetime) -> None:
+        self._notify()
+
+    @callback
+    def _on_tag_scanned(self, event: Event[dict[str, Any]]) -> None:
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            TAG_DOMAIN, TAG_DOMAIN, str(event.data.get("tag_id"))
+        )
+        if entity_id is None or entity_id not in self.config.checkpoints:
+            return
+        # Who scanned is a resident's identity: it travels only when the compound allows it.
+        sharing = self.compound.share_resident_identity
+        extra = {ATTR_DEVICE_ID: event.data.get(ATTR_DEVICE_ID)} if sharing else {}
+        self._apply(
+            self.route.scan(entity_id, dt_util.utcnow()),
+            event.context if sharing else None,
+            extra,
+        )
+
+    @callback
+    def _on_registry_updated(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        if event.data["entity_id"] in self.config.checkpoints and event.data["action"] in (
+            "create",
+            "remove",
+        ):
+            self._check_checkpoints()
+
+    # How changes go out
+
+    def _apply(
+        self,
+        events: list[PatrolEvent],
+        context: Context | None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        for event in events:
+            self.last_event = event.type
+            data: dict[str, Any] = {
+                ATTR_TYPE: str(event.type),
+                ATTR_ROUTE: self.name,
+                ATTR_ROUTE_ID: self.subentry.subentry_id,
+                ATTR_ROUND: dt_util.as_local(event.round).isoformat(),
+                ATTR_CHECKPOINT: event.checkpoint,
+                ATTR_OUT_OF_ORDER: event.out_of_order,
+                ATTR_REASON: event.reason,
+                **(extra or {}),
+            }
+            self.compound.fire_event(EVENT_PATROL, data, context)
+        if events:
+            self._store.async_delay_save(self.route.as_stored, SAVE_DELAY)
+        if self._timer:
+            self._timer()
+            self._timer = None
+        if (when := self.route.next_transition) is not None:
+            self._timer = async_track_point_in_utc_time(self.hass, self._on_timer, when)
+        self._notify()
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    def _issue_id(self, checkpoint: str) -> str:
+        return f"{ISSUE_CHECKPOINT_MISSING}_{self.subentry.subentry_id}_{checkpoint}"
+
+    def _check_checkpoints(self) -> None:
+        """Raise a repair issue for every checkpoint whose tag no longer exists."""
+        registry = er.async_get(self.hass)
+        for checkpoint in self.config.checkpoints:
+            if registry.async_get(checkpoint) is not None:
+                ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(checkpoint))
+                continue
+            LOGGER.warning(
+                "Checkpoint %s of patrol route %s no longer exists", checkpoint, self.name
+            )
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._issue_id(checkpoint),
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_CHECKPOINT_MISSING,
+                translation_placeholders={ATTR_ROUTE: self.name, ATTR_CHECKPOINT: checkpoint},
+            )
+
+
+def _round_label(slot: datetime) -> str:
+    return dt_util.as_local(slot).strftime("%H:%M")
+
+
+def translated_status(hass: HomeAssistant, status: str) -> str:
+    """Return the status of a route (or a round's result) in the installation's language."""
+    translations = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
+    return translations.get(f"component.{DOMAIN}.entity.sensor.{STATUS_KEY}.state.{status}", status)
+
+
+# Entities
+
+
+class PatrolRouteEntity(CompoundDeviceEntity):
+    """An entity of a patrol route, refreshed whenever the route changes."""
+
+    _attr_should_poll = False
+
+    def __init__(self, device: PatrolRouteDevice, key: str) -> None:
+        """Initialise the entity keyed by key under the route's device."""
+        super().__init__(device.compound, device.subentry, key, device.device_info)
+        self.device = device
+        self._attr_translation_key = key
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the route."""
+        self.async_on_remove(self.device.async_add_listener(self.async_write_ha_state))
+
+
+class PatrolStatusSensor(PatrolRouteEntity, SensorEntity):
+    """Whether a round is due, in progress, overdue, or how the last one ended."""
+
+    _attr_device_class = SensorDeviceClass.ENUM
+    _attr_options = [str(status) for status in RouteStatus]
+
+    def __init__(self, device: PatrolRouteDevice) -> None:
+        """Initialise the status sensor of a route."""
+        super().__init__(device, STATUS_KEY)
+
+    @property
+    def native_value(self) -> str:
+        """The route's status."""
+        return str(self.device.route.status)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The latest thing that happened to a round, and the round it concerns."""
+        current = self.device.route.open_round
+        return {
+            ATTR_LAST_EVENT: str(self.device.last_event) if self.device.last_event else None,
+            ATTR_ROUND: dt_util.as_local(current.slot).isoformat() if current else None,
+        }
+
+
+class PatrolNextRoundSensor(PatrolRouteEntity, SensorEntity):
+    """When the next round is due in the compound's current mode."""
+
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+
+    def __init__(self, device: PatrolRouteDevice) -> None:
+        """Initialise the next-round sensor of a route."""
+        super().__init__(device, "next_round")
+
+    @property
+    def native_value(self) -> datetime | None:
+        """The next round's time, or None when the mode has no rounds."""
+        return self.device.route.next_round
+
+
+class PatrolProgressSensor(PatrolRouteEntity, SensorEntity):
+    """Checkpoints visited in the current round, with the remaining ones in the attributes."""
+
+    def __init__(self, device: PatrolRouteDevice) -> None:
+        """Initialise the progress sensor of a route."""
+        super().__init__(device, "progress")
+
+    @property
+    def native_value(self) -> int:
+        """How many checkpoints the current round has visited."""
+        current = self.device.route.open_round
+        return len(current.visited) if current else 0
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The route's size, what is left, and the scans made out of order."""
+        current = self.device.route.open_round
+        name = self.device.checkpoint_name
+        return {
+            ATTR_TOTAL: len(self.device.config.checkpoints),
+            ATTR_REMAINING: [name(point) for point in self.device.route.remaining],
+            ATTR_OUT_OF_ORDER: [name(point) for point in current.out_of_order] if current else [],
+        }
+
+
+class PatrolLastCompletedSensor(PatrolRouteEntity, SensorEntity):
+    """When the last completed round was finished."""
+
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+
+    def __init__(self, device: PatrolRouteDevice) -> None:
+        """Initialise the last-completed sensor of a route."""
+        super().__init__(device, "last_completed")
+
+    @property
+    def native_value(self) -> datetime | None:
+        """The finish of the latest completed round that is remembered."""
+        completed = [
+            past.finished_at
+            for past in self.device.route.history
+            if past.result is RoundResult.COMPLETED
+        ]
+        return completed[-1] if completed else None
+
+
+class PatrolCountSensor(PatrolRouteEntity, SensorEntity):
+    """Rounds completed (or missed) today, starting again from 0 at midnight."""
+
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+
+    def __init__(self, device: PatrolRouteDevice, result: RoundResult) -> None:
+        """Initialise the counter of rounds that ended with result today."""
+        super().__init__(device, f"{result}_today")
+        self._result = result
+
+    @property
+    def native_value(self) -> int:
+        """How many rounds ended so today."""
+        return self.device.route.count_today(self._result, dt_util.utcnow())
+
+
+class PatrolCalendar(PatrolRouteEntity, CalendarEntity):
+    """The route's rounds: past ones with how they ended, the open one and the upcoming ones."""
+
+    def __init__(self, device: PatrolRouteDevice) -> None:
+        """Initialise the calendar of a route."""
+        super().__init__(device, "rounds")
+
+    @property
+    def event(self) -> CalendarEvent | None:
+        """The open round, or else the next one."""
+        now = dt_util.utcnow()
+        events = self._events(now, now + timedelta(days=2))
+        return events[0] if events else None
+
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        """Return the rounds overlapping a time range."""
+        return self._events(start_date, end_date)
+
+    def _events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
+        route, config = self.device.route, self.device.config
+        window = config.grace + config.duration
+        rounds: list[tuple[datetime, datetime, str]] = [
+            (past.slot, max(past.finished_at, past.slot + timedelta(minutes=1)), str(past.result))
+            for past in route.history
+        ]
+        if current := route.open_round:
+            ends = (current.started_at or current.slot + config.grace) + config.duration
+            rounds.append((current.slot, ends, str(route.status)))
+        rounds += [
+            (slot, slot + window, str(RouteStatus.IDLE)) for slot in route.upcoming(start, end)
+        ]
+        return [
+            CalendarEvent(
+                start=dt_util.as_local(begins),
+                end=dt_util.as_local(ends),
+                summary=self.device.name,
+                description=translated_status(self.hass, state),
+                uid=f"{self.device.subentry.subentry_id}_{begins.isoformat()}",
+            )
+            for begins, ends, state in sorted(rounds)
+            if begins < end and ends > start
+        ]
+
+
+class PatrolStartButton(PatrolRouteEntity, ButtonEntity):
+    """Starts the due round without scanning a checkpoint first."""
+
+    def __init__(self, device: PatrolRouteDevice) -> None:
+        """Initialise the start button of a route."""
+        super().__init__(device, "start_round")
+
+    async def async_press(self) -> None:
+        """Start the round."""
+        self.device.async_start_round(self._context)
+
+
+# The skip_round action
+
+
+SKIP_ROUND_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_ROUTE): cv.string,
+        vol.Required(ATTR_REASON): vol.All(cv.string, vol.Length(min=1, max=REASON_MAX_LENGTH)),
+    }
+)
+
+
+@callback
+def async_resolve_route(hass: HomeAssistant, reference: str) -> PatrolRouteDevice:
+    """Return the running route that a device id or one of its entity ids refers to."""
+    identifier: str | None = None
+    if device := dr.async_get(hass).async_get(reference):
+        identifier = next((value for domain, value in device.identifiers if domain == DOMAIN), None)
+    elif (entity := er.async_get(hass).async_get(reference)) and entity.config_subentry_id:
+        identifier = f"{entity.config_entry_id}_{entity.config_subentry_id}"
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        compound: Compound = entry.runtime_data
+        for subentry_id, route in compound.devices.items():
+            if (
+                isinstance(route, PatrolRouteDevice)
+                and identifier == f"{entry.entry_id}_{subentry_id}"
+            ):
+                return route
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="unknown_route",
+        translation_placeholders={"reference": reference},
+    )
+
+
+@callback
+def async_setup_patrol_services(hass: HomeAssistant) -> None:
+    """Register the patrol actions."""
+
+    def skip_round(call: ServiceCall) -> None:
+        route = async_resolve_route(hass, call.data[ATTR_ROUTE])
+        route.async_skip_round(call.data[ATTR_REASON], call.context)
+
+    hass.services.async_register(
+        DOMAIN, SERVICE_SKIP_ROUND, callback(skip_round), schema=SKIP_ROUND_SCHEMA
+    )
