@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.tag import async_scan_tag
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigSubentryData
 from homeassistant.core import Context, Event, HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -58,8 +60,6 @@ def route_data(**changes: Any) -> dict[str, Any]:
 
 def local(text: str, zone: str = SHANGHAI) -> datetime:
     """Return a local wall-clock time of the zone as an aware datetime."""
-    from zoneinfo import ZoneInfo  # noqa: PLC0415 - only the tests need a second zone
-
     return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
 
 
@@ -342,9 +342,10 @@ async def test_skipping_a_round_is_logged_and_announced(
 ) -> None:
     entry = await setup_route(hass)
     events = async_capture_events(hass, EVENT_PATROL)
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"{entry.entry_id}_{next(iter(entry.subentries))}")}
-    )
+    status_entry = er.async_get(hass).async_get(STATUS)
+    assert status_entry is not None
+    assert status_entry.device_id is not None
+    device = dr.async_get(hass).async_get(status_entry.device_id)
     assert device is not None
     assert device.via_device_id is not None
     caplog.set_level(logging.INFO)
@@ -467,9 +468,12 @@ async def test_patrol_events_are_described_in_the_logbook(
     await move_to(local("2026-11-25T21:00"))
     await scan(hass, "tag-shed")
     describers: dict[str, Callable[[Event], dict[str, Any]]] = {}
-    async_describe_events(
-        hass, lambda domain, event_type, describe: describers.update({event_type: describe})
-    )
+
+    def register(domain: str, event_type: str, describe: Callable[[Event], dict[str, Any]]) -> None:
+        assert domain == DOMAIN
+        describers[event_type] = describe
+
+    async_describe_events(hass, register)
     described = [describers[EVENT_PATROL](event) for event in events]
     assert [d["message"] for d in described] == [
         "Round due (21:00)",
@@ -479,3 +483,92 @@ async def test_patrol_events_are_described_in_the_logbook(
     assert {d["name"] for d in described} == {"Night patrol"}
     assert {d["entity_id"] for d in described} == {STATUS}
     assert er.async_get(hass).async_get(STATUS) is not None
+
+
+def _suggested(schema: Any, key: str) -> Any:
+    marker = next(marker for marker in schema.schema if marker == key)
+    return (marker.description or {}).get("suggested_value")
+
+
+@pytest.mark.usefixtures("shanghai", "tags")
+async def test_a_route_is_added_and_reconfigured_with_checked_schedules(
+    hass: HomeAssistant, loaded_compound: MockConfigEntry
+) -> None:
+    flows = hass.config_entries.subentries
+    result = await flows.async_init(
+        (loaded_compound.entry_id, "patrol_route"), context={"source": SOURCE_USER}
+    )
+    assert _suggested(result["data_schema"], "schedule_normal") == "21:00, 01:00"
+    assert _suggested(result["data_schema"], "schedule_lockdown") == "every 2 h"
+    assert (
+        result["data_schema"]({"name": "x", "checkpoints": ["tag.north_gate"]})["grace_minutes"]
+        == 15
+    )
+
+    result = await flows.async_configure(
+        result["flow_id"],
+        {
+            "name": "  ",
+            "checkpoints": [],
+            "schedule_normal": "21:00",
+            "schedule_lockdown": "every day",
+            "grace_minutes": 15,
+            "duration_minutes": 45,
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {
+        "name": "route_name_empty",
+        "checkpoints": "checkpoints_empty",
+        "schedule_lockdown": "schedule_invalid",
+    }
+    # A cleared schedule stays cleared when the form is shown again.
+    assert _suggested(result["data_schema"], "schedule_controlled") == ""
+
+    result = await flows.async_configure(
+        result["flow_id"],
+        {
+            "name": " Shed  check ",
+            "checkpoints": ["tag.e_bike_shed", "tag.north_gate", "tag.e_bike_shed"],
+            "ordered": False,
+            "schedule_normal": "22:30\uff0c6:00",
+            "schedule_lockdown": "every 3 h",
+            "grace_minutes": 10,
+            "duration_minutes": 20,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (subentry,) = loaded_compound.subentries.values()
+    assert subentry.title == "Shed check"
+    assert dict(subentry.data) == {
+        "name": "Shed check",
+        "checkpoints": ["tag.e_bike_shed", "tag.north_gate"],
+        "ordered": False,
+        "schedule_normal": "06:00, 22:30",
+        "schedule_controlled": "",
+        "schedule_lockdown": "00:00, 03:00, 06:00, 09:00, 12:00, 15:00, 18:00, 21:00",
+        "schedule_evacuation": "",
+        "grace_minutes": 10,
+        "duration_minutes": 20,
+    }
+    await hass.async_block_till_done()
+    assert (
+        state(hass, "sensor.shed_check_next_round")
+        == local("2026-11-25T22:30").astimezone(UTC).isoformat()
+    )
+
+    result = await flows.async_init(
+        (loaded_compound.entry_id, "patrol_route"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
+    )
+    assert _suggested(result["data_schema"], "schedule_normal") == "06:00, 22:30"
+    result = await flows.async_configure(
+        result["flow_id"], {**subentry.data, "schedule_normal": "20:30"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert (
+        state(hass, "sensor.shed_check_next_round")
+        == local("2026-11-25T20:30").astimezone(UTC).isoformat()
+    )
