@@ -317,20 +317,35 @@ async def test_rounds_that_fell_due_while_home_assistant_was_down_are_reported_o
 
 
 @pytest.mark.usefixtures("shanghai", "tags")
-async def test_the_start_button_starts_a_due_round_and_explains_when_it_cannot(
+async def test_the_start_button_starts_the_due_round_or_an_extra_one(
     hass: HomeAssistant, move_to: Mover
 ) -> None:
+    events = async_capture_events(hass, EVENT_PATROL)
     await setup_route(hass)
-    with pytest.raises(HomeAssistantError) as error:
-        await hass.services.async_call("button", "press", {"entity_id": START}, blocking=True)
-    assert error.value.translation_key == "no_round_to_start"
-    assert "Night patrol" in str(error.value)
     await move_to(local("2026-11-25T21:01"))
     await hass.services.async_call("button", "press", {"entity_id": START}, blocking=True)
     assert state(hass, STATUS) == "in_progress"
     with pytest.raises(HomeAssistantError) as error:
         await hass.services.async_call("button", "press", {"entity_id": START}, blocking=True)
     assert error.value.translation_key == "round_already_started"
+    assert str(error.value) == "The round of Night patrol is already in progress"
+    await move_to(local("2026-11-25T21:50"))
+    assert state(hass, STATUS) == "missed"
+
+    # Nothing is due until 01:00: the button starts an extra round now.
+    await move_to(local("2026-11-25T23:00"))
+    await hass.services.async_call("button", "press", {"entity_id": START}, blocking=True)
+    for tag_id in TAGS:
+        await scan(hass, tag_id)
+    assert state(hass, STATUS) == "completed"
+    assert summary(events)[-5:] == [
+        ("started", "23:00", None),
+        ("checkpoint", "23:00", "tag.north_gate"),
+        ("checkpoint", "23:00", "tag.e_bike_shed"),
+        ("checkpoint", "23:00", "tag.east_gate"),
+        ("completed", "23:00", None),
+    ]
+    assert state(hass, NEXT_ROUND) == local("2026-11-26T01:00").astimezone(UTC).isoformat()
 
 
 @pytest.mark.usefixtures("shanghai", "tags")

@@ -3,7 +3,8 @@
 A route has checkpoints and, per compound mode, a schedule of local wall-clock times. Each
 scheduled time (a *slot*) opens a round: it is due at its slot, overdue once the grace has passed
 without a start, and missed when it was not completed in time. A round may be started (by the
-first scan or a "start round" command) up to the grace before its slot. Once started it has the
+first scan or a "start round" command) up to the grace before its slot; a "start round" command
+with no round that near starts an extra round, outside the schedule. Once started it has the
 route's duration to visit every checkpoint (in route order, for an ordered route).
 
 Rules at the edges, in the order they apply at one instant:
@@ -71,7 +72,7 @@ class PatrolCommandError(Exception):
     """A command that does not fit the route's state; the key names the reason."""
 
     def __init__(self, key: str) -> None:
-        """Initialise the error with the reason's key (no_round_to_start, …)."""
+        """Initialise the error with the reason's key (round_already_started, …)."""
         super().__init__(key)
         self.key = key
 
@@ -292,12 +293,14 @@ class PatrolRoute:
         return self._take_events()
 
     def start(self, now: datetime) -> list[PatrolEvent]:
-        """Start the due round, or the next one if it is due within the grace."""
+        """Start the due round, the next one if it is due within the grace, or else an extra one."""
         self._advance(now)
         if self.open_round is not None and self.open_round.started_at is not None:
             raise PatrolCommandError("round_already_started")
         if not self._start(now):
-            raise PatrolCommandError("no_round_to_start")
+            # Nothing is due: an extra round outside the schedule (after an incident, say).
+            self.open_round = OpenRound(slot=now, started_at=now)
+            self._emit(PatrolEventType.STARTED, now, now)
         return self._take_events()
 
     def skip(self, now: datetime, reason: str) -> list[PatrolEvent]:
