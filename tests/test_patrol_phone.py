@@ -92,9 +92,10 @@ async def test_the_simulated_phone_walks_a_round_like_the_companion_app(
 
 
 def test_the_command_line_needs_a_token(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.delenv("HASS_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)  # where no .develop/token lies
     with pytest.raises(SystemExit):
         main(["scan", "tag-north-gate"])
     assert "HASS_TOKEN" in capsys.readouterr().err
