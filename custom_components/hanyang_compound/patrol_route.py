@@ -320,7 +320,7 @@ class PatrolRouteDevice:
         self._apply(self.route.advance(max(scheduled, dt_util.utcnow())), None)
 
     @callback
-    def _on_mode_changed(self) -> None:
+    def _on_mode_changed(self, context: Context | None) -> None:
         self._apply(self.route.set_mode(self.compound.mode, dt_util.utcnow()), None)
 
     @callback
