@@ -66,11 +66,9 @@ async def test_the_simulated_phone_walks_a_round_like_the_companion_app(
         await hass.async_block_till_done()
 
     assert state(hass, "sensor.night_patrol_status") == "completed"
-    (phone_device,) = [
-        device
-        for device in dr.async_get(hass).devices.values()
-        if device.name == "Volunteer phone (simulated)"
-    ]
+    (registration,) = hass.config_entries.async_entries("mobile_app")
+    (phone_device,) = dr.async_entries_for_config_entry(dr.async_get(hass), registration.entry_id)
+    assert phone_device.name == "Volunteer phone (simulated)"
     scans = [event.data for event in events if event.data["type"] == "checkpoint"]
     assert {(scan["device_id"], scan["user"]) for scan in scans} == {
         (phone_device.id, hass_admin_user.id)

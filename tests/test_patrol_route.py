@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 import logging
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
     async_fire_time_changed,
 )
+import yaml
 
 from custom_components.hanyang_compound.const import DOMAIN, EVENT_PATROL
 from custom_components.hanyang_compound.logbook import async_describe_events
@@ -29,6 +31,7 @@ from custom_components.hanyang_compound.modes import CompoundMode
 
 from .conftest import make_compound_entry
 
+DEMO = Path(__file__).resolve().parent.parent / "simulator" / "demo.yaml"
 SHANGHAI = "Asia/Shanghai"
 TAGS = {"tag-north-gate": "North gate", "tag-shed": "E-bike shed", "tag-east-gate": "East gate"}
 CHECKPOINTS = ["tag.north_gate", "tag.e_bike_shed", "tag.east_gate"]
@@ -587,3 +590,31 @@ async def test_a_route_is_added_and_reconfigured_with_checked_schedules(
         state(hass, "sensor.shed_check_next_round")
         == local("2026-11-25T20:30").astimezone(UTC).isoformat()
     )
+
+
+@pytest.mark.usefixtures("shanghai")
+async def test_the_demo_night_route_is_added_as_scripts_develop_adds_it(
+    hass: HomeAssistant, hass_ws_client: Any, loaded_compound: MockConfigEntry
+) -> None:
+    demo = yaml.safe_load(DEMO.read_text(encoding="utf-8"))["home_assistant"]
+    assert await async_setup_component(hass, "tag", {})
+    client = await hass_ws_client(hass)
+    for tag in demo["tags"]:
+        await client.send_json_auto_id(
+            {"type": "tag/create", "tag_id": tag["id"], "name": tag["name"]}
+        )
+        assert (await client.receive_json())["success"]
+    routes = [wanted for wanted in demo["subentries"] if wanted["type"] == "patrol_route"]
+    assert [route["title"] for route in routes] == ["Night patrol"]
+    for wanted in routes:
+        result = await hass.config_entries.subentries.async_init(
+            (loaded_compound.entry_id, wanted["type"]), context={"source": SOURCE_USER}
+        )
+        for step in wanted["steps"]:
+            result = await hass.config_entries.subentries.async_configure(result["flow_id"], step)
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        assert result["title"] == wanted["title"]
+    await hass.async_block_till_done()
+    assert state(hass, STATUS) == "idle"
+    assert state(hass, NEXT_ROUND) == local("2026-11-25T21:00").astimezone(UTC).isoformat()
+    assert not [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
