@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.button import ButtonEntity
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import (
@@ -248,14 +254,7 @@ class PatrolRouteDevice:
     def create_entities(self, platform: Platform) -> list[Entity]:
         """Return the route's sensors, calendar and start button."""
         if platform is Platform.SENSOR:
-            return [
-                PatrolStatusSensor(self),
-                PatrolNextRoundSensor(self),
-                PatrolProgressSensor(self),
-                PatrolLastCompletedSensor(self),
-                PatrolCountSensor(self, RoundResult.COMPLETED),
-                PatrolCountSensor(self, RoundResult.MISSED),
-            ]
+            return [PatrolSensor(self, description) for description in SENSORS]
         if platform is Platform.CALENDAR:
             return [PatrolCalendar(self)]
         if platform is Platform.BUTTON:
@@ -438,105 +437,106 @@ class PatrolRouteEntity(CompoundDeviceEntity):
         self.async_on_remove(self.device.async_add_listener(self.async_write_ha_state))
 
 
-class PatrolStatusSensor(PatrolRouteEntity, SensorEntity):
-    """Whether a round is due, in progress, overdue, or how the last one ended."""
-
-    _attr_device_class = SensorDeviceClass.ENUM
-    _attr_options = [str(status) for status in RouteStatus]
-
-    def __init__(self, device: PatrolRouteDevice) -> None:
-        """Initialise the status sensor of a route."""
-        super().__init__(device, STATUS_KEY)
-
-    @property
-    def native_value(self) -> str:
-        """The route's status."""
-        return str(self.device.route.status)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """The latest thing that happened to a round, and the round it concerns."""
-        current = self.device.route.open_round
-        return {
-            ATTR_LAST_EVENT: str(self.device.last_event) if self.device.last_event else None,
-            ATTR_ROUND: dt_util.as_local(current.slot).isoformat() if current else None,
-        }
+def _status_attributes(device: PatrolRouteDevice) -> dict[str, Any]:
+    current = device.route.open_round
+    return {
+        ATTR_LAST_EVENT: str(device.last_event) if device.last_event else None,
+        ATTR_ROUND: dt_util.as_local(current.slot).isoformat() if current else None,
+    }
 
 
-class PatrolNextRoundSensor(PatrolRouteEntity, SensorEntity):
-    """When the next round is due in the compound's current mode."""
-
-    _attr_device_class = SensorDeviceClass.TIMESTAMP
-
-    def __init__(self, device: PatrolRouteDevice) -> None:
-        """Initialise the next-round sensor of a route."""
-        super().__init__(device, "next_round")
-
-    @property
-    def native_value(self) -> datetime | None:
-        """The next round's time, or None when the mode has no rounds."""
-        return self.device.route.next_round
+def _progress_attributes(device: PatrolRouteDevice) -> dict[str, Any]:
+    current = device.route.open_round
+    name = device.checkpoint_name
+    return {
+        ATTR_TOTAL: len(device.config.checkpoints),
+        ATTR_REMAINING: [name(point) for point in device.route.remaining],
+        ATTR_OUT_OF_ORDER: [name(point) for point in current.out_of_order] if current else [],
+    }
 
 
-class PatrolProgressSensor(PatrolRouteEntity, SensorEntity):
-    """Checkpoints visited in the current round, with the remaining ones in the attributes."""
-
-    def __init__(self, device: PatrolRouteDevice) -> None:
-        """Initialise the progress sensor of a route."""
-        super().__init__(device, "progress")
-
-    @property
-    def native_value(self) -> int:
-        """How many checkpoints the current round has visited."""
-        current = self.device.route.open_round
-        return len(current.visited) if current else 0
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """The route's size, what is left, and the scans made out of order."""
-        current = self.device.route.open_round
-        name = self.device.checkpoint_name
-        return {
-            ATTR_TOTAL: len(self.device.config.checkpoints),
-            ATTR_REMAINING: [name(point) for point in self.device.route.remaining],
-            ATTR_OUT_OF_ORDER: [name(point) for point in current.out_of_order] if current else [],
-        }
+def _last_completed(device: PatrolRouteDevice) -> datetime | None:
+    completed = [
+        past.finished_at for past in device.route.history if past.result is RoundResult.COMPLETED
+    ]
+    return completed[-1] if completed else None
 
 
-class PatrolLastCompletedSensor(PatrolRouteEntity, SensorEntity):
-    """When the last completed round was finished."""
-
-    _attr_device_class = SensorDeviceClass.TIMESTAMP
-
-    def __init__(self, device: PatrolRouteDevice) -> None:
-        """Initialise the last-completed sensor of a route."""
-        super().__init__(device, "last_completed")
-
-    @property
-    def native_value(self) -> datetime | None:
-        """The finish of the latest completed round that is remembered."""
-        completed = [
-            past.finished_at
-            for past in self.device.route.history
-            if past.result is RoundResult.COMPLETED
-        ]
-        return completed[-1] if completed else None
+def _counter(result: RoundResult) -> Callable[[PatrolRouteDevice], int]:
+    return lambda device: device.route.count_today(result, dt_util.utcnow())
 
 
-class PatrolCountSensor(PatrolRouteEntity, SensorEntity):
-    """Rounds completed (or missed) today, starting again from 0 at midnight."""
+@dataclass(frozen=True, kw_only=True)
+class PatrolSensorDescription(SensorEntityDescription):
+    """A sensor of a route: its value (and attributes) from the route."""
 
-    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+    value_fn: Callable[[PatrolRouteDevice], str | int | datetime | None]
+    attributes_fn: Callable[[PatrolRouteDevice], dict[str, Any]] | None = None
 
-    def __init__(self, device: PatrolRouteDevice, result: RoundResult) -> None:
-        """Initialise the counter of rounds that ended with result today."""
-        super().__init__(device, f"{result}_today")
-        self._result = result
+
+SENSORS: tuple[PatrolSensorDescription, ...] = (
+    PatrolSensorDescription(
+        key=STATUS_KEY,
+        translation_key=STATUS_KEY,
+        device_class=SensorDeviceClass.ENUM,
+        options=[str(status) for status in RouteStatus],
+        value_fn=lambda device: str(device.route.status),
+        attributes_fn=_status_attributes,
+    ),
+    PatrolSensorDescription(
+        key="next_round",
+        translation_key="next_round",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda device: device.route.next_round,
+    ),
+    PatrolSensorDescription(
+        key="progress",
+        translation_key="progress",
+        value_fn=lambda device: (
+            len(device.route.open_round.visited) if device.route.open_round else 0
+        ),
+        attributes_fn=_progress_attributes,
+    ),
+    PatrolSensorDescription(
+        key="last_completed",
+        translation_key="last_completed",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_last_completed,
+    ),
+    *(
+        PatrolSensorDescription(
+            key=f"{result}_today",
+            translation_key=f"{result}_today",
+            # The count starts again from 0 at midnight, which statistics take as a reset.
+            state_class=SensorStateClass.TOTAL_INCREASING,
+            value_fn=_counter(result),
+        )
+        for result in (RoundResult.COMPLETED, RoundResult.MISSED)
+    ),
+)
+
+
+class PatrolSensor(PatrolRouteEntity, SensorEntity):
+    """A sensor of a patrol route, described by a PatrolSensorDescription."""
+
+    entity_description: PatrolSensorDescription
+
+    def __init__(self, device: PatrolRouteDevice, description: PatrolSensorDescription) -> None:
+        """Initialise the sensor of a route that description describes."""
+        super().__init__(device, description.key)
+        self.entity_description = description
 
     @property
-    def native_value(self) -> int:
-        """How many rounds ended so today."""
-        return self.device.route.count_today(self._result, dt_util.utcnow())
+    def native_value(self) -> str | int | datetime | None:
+        """The sensor's value now."""
+        return self.entity_description.value_fn(self.device)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The sensor's attributes, if it has any."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.device)
 
 
 class PatrolCalendar(PatrolRouteEntity, CalendarEntity):
