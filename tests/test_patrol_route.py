@@ -618,3 +618,30 @@ async def test_the_demo_night_route_is_added_as_scripts_develop_adds_it(
     assert state(hass, STATUS) == "idle"
     assert state(hass, NEXT_ROUND) == local("2026-11-25T21:00").astimezone(UTC).isoformat()
     assert not [i for i in ir.async_get(hass).issues.values() if i.domain == DOMAIN]
+
+
+@pytest.mark.usefixtures("shanghai", "tags")
+async def test_removed_routes_and_compounds_leave_no_stored_rounds(
+    hass: HomeAssistant, hass_storage: dict[str, Any], move_to: Mover
+) -> None:
+    entry = await setup_route(hass)
+    (subentry_id,) = entry.subentries
+    key = f"{DOMAIN}.patrol.{entry.entry_id}.{subentry_id}"
+    await move_to(local("2026-11-25T21:00"))
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass_storage[key]["data"]["open_round"]["slot"] == "2026-11-25T13:00:00+00:00"
+
+    assert hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
+    assert hass.states.get(STATUS) is None
+    assert await hass.config_entries.async_remove(entry.entry_id)
+
+    second = await setup_route(hass, name="Shed check")
+    (second_id,) = second.subentries
+    assert await hass.config_entries.async_unload(second.entry_id)
+    assert f"{DOMAIN}.patrol.{second.entry_id}.{second_id}" in hass_storage
+    assert await hass.config_entries.async_remove(second.entry_id)
+    await hass.async_block_till_done()
+    assert f"{DOMAIN}.patrol.{second.entry_id}.{second_id}" not in hass_storage

@@ -11,7 +11,11 @@ from homeassistant.helpers.typing import ConfigType
 from .compound import Compound, DeviceFactory
 from .const import DOMAIN, SUBENTRY_PATROL_ROUTE
 from .entity import compound_device_info
-from .patrol_route import PatrolRouteDevice, async_setup_patrol_services
+from .patrol_route import (
+    PatrolRouteDevice,
+    async_remove_route_stores,
+    async_setup_patrol_services,
+)
 from .services import async_setup_services
 
 type HanyangConfigEntry = ConfigEntry[Compound]
@@ -71,3 +75,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> 
 async def async_remove_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> None:
     """Forget a deleted compound's persisted mode."""
     await Compound(hass, entry).async_remove_storage()
+    await async_remove_route_stores(hass, entry)

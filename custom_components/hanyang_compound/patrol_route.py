@@ -15,7 +15,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.config_entries import ConfigSubentry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import (
     CALLBACK_TYPE,
@@ -194,6 +194,20 @@ def route_config(data: Any) -> RouteConfig:
     )
 
 
+def route_store(hass: HomeAssistant, entry_id: str, subentry_id: str) -> Store[dict[str, Any]]:
+    """Return the store of a route's rounds (not of its configuration, which is the subentry)."""
+    return Store(
+        hass, STORAGE_VERSION, f"{DOMAIN}.patrol.{entry_id}.{subentry_id}", atomic_writes=True
+    )
+
+
+async def async_remove_route_stores(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Forget the rounds of every route of a deleted compound."""
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type == SUBENTRY_PATROL_ROUTE:
+            await route_store(hass, entry.entry_id, subentry.subentry_id).async_remove()
+
+
 class PatrolRouteDevice:
     """A patrol route of a compound: timers, scans and mode changes in, events and entities out."""
 
@@ -211,12 +225,7 @@ class PatrolRouteDevice:
             model="Patrol route",
             via_device=(DOMAIN, compound.entry.entry_id),
         )
-        self._store: Store[dict[str, Any]] = Store(
-            self.hass,
-            STORAGE_VERSION,
-            f"{DOMAIN}.patrol.{compound.entry.entry_id}.{subentry.subentry_id}",
-            atomic_writes=True,
-        )
+        self._store = route_store(self.hass, compound.entry.entry_id, subentry.subentry_id)
         self.route = PatrolRoute(self.config, compound.mode, checked_until=dt_util.utcnow())
         self.last_event: PatrolEventType | None = None
         self._listeners: list[Callable[[], None]] = []
@@ -240,7 +249,7 @@ class PatrolRouteDevice:
         self._apply(self.route.resume(now), None)
 
     async def async_stop(self) -> None:
-        """Stop following the route and save where it is."""
+        """Stop following the route and save where it is, or forget it if it was removed."""
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
@@ -249,7 +258,10 @@ class PatrolRouteDevice:
             self._timer = None
         for checkpoint in self.config.checkpoints:
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(checkpoint))
-        await self._store.async_save(self.route.as_stored())
+        if self.subentry.subentry_id in self.compound.entry.subentries:
+            await self._store.async_save(self.route.as_stored())
+        else:
+            await self._store.async_remove()
 
     def create_entities(self, platform: Platform) -> list[Entity]:
         """Return the route's sensors, calendar and start button."""
