@@ -411,24 +411,34 @@ async def test_the_calendar_shows_past_open_and_upcoming_rounds(
     await move_to(local("2026-11-25T22:00"))
     await move_to(local("2026-11-26T01:05"))
     await scan(hass, "tag-north-gate")
+    await move_to(local("2026-11-26T01:50"))
+    await hass.services.async_call(
+        DOMAIN, "skip_round", {"route": CALENDAR, "reason": "Typhoon"}, blocking=True
+    )
     response = await hass.services.async_call(
         "calendar",
         "get_events",
         {
             "entity_id": CALENDAR,
             "start_date_time": local("2026-11-25T12:00").isoformat(),
-            "end_date_time": local("2026-11-27T00:00").isoformat(),
+            "end_date_time": local("2026-11-27T12:00").isoformat(),
         },
         blocking=True,
         return_response=True,
     )
     assert response is not None
     rounds = response[CALENDAR]["events"]  # type: ignore[index]
-    assert [(r["start"][11:16], r["end"][11:16], r["description"]) for r in rounds] == [
-        ("21:00", "22:00", "Missed"),
-        ("01:00", "01:50", "In progress"),
-        ("21:00", "22:00", "Idle"),
+    assert [(r["start"][8:16], r["end"][11:16], r.get("description")) for r in rounds] == [
+        ("25T21:00", "22:00", "Round missed"),
+        ("26T01:00", "01:50", "Round missed"),
+        ("26T21:00", "22:00", "Round skipped"),
+        ("27T01:00", "02:00", None),
     ]
+    await move_to(local("2026-11-27T01:05"))
+    await scan(hass, "tag-north-gate")
+    event = hass.states.get(CALENDAR)
+    assert event is not None
+    assert event.attributes["description"] == "In progress"
     assert {r["summary"] for r in rounds} == {"Night patrol"}
 
 

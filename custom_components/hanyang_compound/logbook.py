@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.logbook.const import (
@@ -14,7 +15,6 @@ from homeassistant.const import Platform
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.translation import async_get_cached_translations
-from homeassistant.util import dt as dt_util
 
 from .const import (
     ATTR_CHECKPOINT,
@@ -33,7 +33,7 @@ from .const import (
     EVENT_PATROL,
 )
 from .entity import MODE_KEY, compound_entity_unique_id
-from .patrol_route import ATTR_LAST_EVENT, STATUS_KEY
+from .patrol_route import STATUS_KEY, round_result_text, sensor_text
 
 
 @callback
@@ -65,19 +65,14 @@ def async_describe_events(
     @callback
     def describe_patrol(event: Event) -> dict[str, Any]:
         data = event.data
-        states = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
-        sensor = f"component.{DOMAIN}.entity.sensor."
-        label = states.get(
-            f"{sensor}{STATUS_KEY}.state_attributes.{ATTR_LAST_EVENT}.state.{data[ATTR_TYPE]}",
-            data[ATTR_TYPE],
-        )
-        message = f"{label} ({dt_util.parse_datetime(data[ATTR_ROUND]).strftime('%H:%M')})"  # type: ignore[union-attr]
+        label = round_result_text(hass, data[ATTR_TYPE])
+        message = f"{label} ({datetime.fromisoformat(data[ATTR_ROUND]).strftime('%H:%M')})"
         if checkpoint := data.get(ATTR_CHECKPOINT):
             state = hass.states.get(checkpoint)
             message += f": {state.name if state else checkpoint}"
         if data.get(ATTR_OUT_OF_ORDER):
-            message += " · " + states.get(
-                f"{sensor}progress.state_attributes.{ATTR_OUT_OF_ORDER}.name", ATTR_OUT_OF_ORDER
+            message += " · " + sensor_text(
+                hass, "progress", f"state_attributes.{ATTR_OUT_OF_ORDER}.name"
             )
         if reason := data.get(ATTR_REASON):
             message += f": {reason}"

@@ -424,10 +424,21 @@ def _round_label(slot: datetime) -> str:
     return dt_util.as_local(slot).strftime("%H:%M")
 
 
-def translated_status(hass: HomeAssistant, status: str) -> str:
-    """Return the status of a route (or a round's result) in the installation's language."""
+def sensor_text(hass: HomeAssistant, sensor_key: str, path: str) -> str:
+    """Return a text of a route sensor's translations in the installation's language.
+
+    path is the key below the sensor, e.g. state.due or state_attributes.last_event.state.missed;
+    the path's last part stands in for a text the language lacks.
+    """
     translations = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
-    return translations.get(f"component.{DOMAIN}.entity.sensor.{STATUS_KEY}.state.{status}", status)
+    return translations.get(
+        f"component.{DOMAIN}.entity.sensor.{sensor_key}.{path}", path.rsplit(".", 1)[-1]
+    )
+
+
+def round_result_text(hass: HomeAssistant, result: str) -> str:
+    """Return what happened to a round (an event type or a result), e.g. Round missed."""
+    return sensor_text(hass, STATUS_KEY, f"state_attributes.{ATTR_LAST_EVENT}.state.{result}")
 
 
 # Entities
@@ -574,25 +585,32 @@ class PatrolCalendar(PatrolRouteEntity, CalendarEntity):
     def _events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
         route, config = self.device.route, self.device.config
         window = config.grace + config.duration
-        rounds: list[tuple[datetime, datetime, str]] = [
-            (past.slot, max(past.finished_at, past.slot + timedelta(minutes=1)), str(past.result))
+        # Past rounds say how they ended, the open one where it is; upcoming ones need no words.
+        rounds: list[tuple[datetime, datetime, str | None]] = [
+            (
+                past.slot,
+                max(past.finished_at, past.slot + timedelta(minutes=1)),
+                round_result_text(self.hass, str(past.result)),
+            )
             for past in route.history
         ]
         if current := route.open_round:
             ends = (current.started_at or current.slot + config.grace) + config.duration
-            rounds.append((current.slot, ends, str(route.status)))
-        rounds += [
-            (slot, slot + window, str(RouteStatus.IDLE)) for slot in route.upcoming(start, end)
-        ]
+            rounds.append(
+                (current.slot, ends, sensor_text(self.hass, STATUS_KEY, f"state.{route.status}"))
+            )
+        skipped = round_result_text(self.hass, str(RoundResult.SKIPPED))
+        rounds += [(slot, slot + window, skipped) for slot in route.skipped_slots]
+        rounds += [(slot, slot + window, None) for slot in route.upcoming(start, end)]
         return [
             CalendarEvent(
                 start=dt_util.as_local(begins),
                 end=dt_util.as_local(ends),
                 summary=self.device.name,
-                description=translated_status(self.hass, state),
+                description=description,
                 uid=f"{self.device.subentry.subentry_id}_{begins.isoformat()}",
             )
-            for begins, ends, state in sorted(rounds)
+            for begins, ends, description in sorted(rounds, key=lambda item: item[0])
             if begins < end and ends > start
         ]
 
