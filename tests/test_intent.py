@@ -81,7 +81,7 @@ async def test_assist_tells_the_mode_with_its_reason(
     chinese = await _say(hass, "小区现在是什么模式", "zh-cn")
 
     assert english.speech["plain"]["speech"] == "Longdengli is in lockdown mode (District order 7)."
-    assert chinese.speech["plain"]["speech"] == "Longdengli目前是封闭管理模式（District order 7）。"  # noqa: RUF001
+    assert chinese.speech["plain"]["speech"] == "Longdengli目前是封闭管理模式（District order 7）。"
 
 
 async def test_intents_name_the_compound_when_there_are_several(

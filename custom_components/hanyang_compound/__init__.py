@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .blueprints import async_install_blueprints
 from .compound import Compound, DeviceFactory
 from .const import DOMAIN
 from .entity import compound_device_info
@@ -34,8 +35,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions, which exist whether or not a compound is set up."""
+    """Register the integration's actions and install its blueprints, once for all compounds."""
     async_setup_services(hass)
+    await async_install_blueprints(hass)
     return True
 
 
