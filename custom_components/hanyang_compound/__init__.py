@@ -12,6 +12,7 @@ from .blueprints import async_install_blueprints
 from .compound import Compound, DeviceFactory
 from .const import DOMAIN
 from .entity import compound_device_info
+from .repairs import DeviceAvailabilityWatcher, async_check_fever_threshold
 from .services import async_setup_services
 
 type HanyangConfigEntry = ConfigEntry[Compound]
@@ -54,6 +55,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
     await compound.async_start_devices(DEVICE_FACTORIES)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change))
+    async_check_fever_threshold(hass, compound)
+    availability = DeviceAvailabilityWatcher(hass, compound)
+    availability.async_start()
+    entry.async_on_unload(availability.async_stop)
     return True
 
 
