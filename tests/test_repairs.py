@@ -92,7 +92,7 @@ class Beacon:
     def create_entities(self, platform: Platform) -> list[Entity]:
         return [self.sensor] if platform is Platform.SENSOR else []
 
-    async def async_set_available(self, hass: HomeAssistant, available: bool) -> None:
+    async def async_set_available(self, hass: HomeAssistant, *, available: bool) -> None:
         self.sensor._attr_available = available
         self.sensor.async_write_ha_state()
         await hass.async_block_till_done()
@@ -119,20 +119,20 @@ async def test_a_device_offline_for_an_hour_raises_an_issue_until_it_is_back(
     beacon = entry.runtime_data.devices[subentry_id]
     issue_id = f"device_unavailable_{subentry_id}"
 
-    await beacon.async_set_available(hass, False)
+    await beacon.async_set_available(hass, available=False)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=59))
     await hass.async_block_till_done()
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
-    await beacon.async_set_available(hass, True)
-    await beacon.async_set_available(hass, False)
+    await beacon.async_set_available(hass, available=True)
+    await beacon.async_set_available(hass, available=False)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=61))
     await hass.async_block_till_done()
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
     assert issue is not None
     assert issue.translation_placeholders == {"device": "Shed beacon", "compound": "Longdengli"}
 
-    await beacon.async_set_available(hass, True)
+    await beacon.async_set_available(hass, available=True)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
