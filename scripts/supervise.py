@@ -168,13 +168,20 @@ def write_configuration(language: str) -> None:
         path = CONFIG / included
         if not path.exists():
             path.write_text("[]\n" if included != "scripts.yaml" else "{}\n", encoding="utf-8")
-    components = CONFIG / "custom_components"
-    components.mkdir(exist_ok=True)
-    link = components / "hanyang_compound"
+    (CONFIG / "custom_components").mkdir(exist_ok=True)
+    _link(
+        CONFIG / "custom_components" / "hanyang_compound",
+        ROOT / "custom_components" / "hanyang_compound",
+    )
+    _link(CONFIG / "custom_sentences", ROOT / "custom_sentences")
+
+
+def _link(link: Path, target: Path) -> None:
+    """Point link at target in the working tree, so edits there reach Home Assistant."""
     if not link.is_symlink():
         if link.exists():
             shutil.rmtree(link)
-        link.symlink_to(ROOT / "custom_components" / "hanyang_compound")
+        link.symlink_to(target)
 
 
 def ensure_port_free(port: int) -> None:

@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .blueprints import async_install_blueprints
 from .compound import Compound, DeviceFactory
 from .const import DOMAIN, SUBENTRY_PATROL_ROUTE
 from .entity import compound_device_info
@@ -16,6 +17,7 @@ from .patrol_route import (
     async_remove_route_stores,
     async_setup_patrol_services,
 )
+from .repairs import DeviceAvailabilityWatcher, async_check_fever_threshold
 from .services import async_setup_services
 
 type HanyangConfigEntry = ConfigEntry[Compound]
@@ -40,9 +42,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions, which exist whether or not a compound is set up."""
+    """Register the integration's actions and install its blueprints, once for all compounds."""
     async_setup_services(hass)
     async_setup_patrol_services(hass)
+    await async_install_blueprints(hass)
     return True
 
 
@@ -59,6 +62,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
     await compound.async_start_devices(DEVICE_FACTORIES)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change))
+    async_check_fever_threshold(hass, compound)
+    availability = DeviceAvailabilityWatcher(hass, compound)
+    availability.async_start()
+    entry.async_on_unload(availability.async_stop)
     return True
 
 
