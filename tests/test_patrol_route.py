@@ -520,8 +520,9 @@ def _suggested(schema: Any, key: str) -> Any:
 
 @pytest.mark.usefixtures("shanghai", "tags")
 async def test_a_route_is_added_and_reconfigured_with_checked_schedules(
-    hass: HomeAssistant, loaded_compound: MockConfigEntry
+    hass: HomeAssistant,
 ) -> None:
+    loaded_compound = await setup_route(hass)
     flows = hass.config_entries.subentries
     result = await flows.async_init(
         (loaded_compound.entry_id, "patrol_route"), context={"source": SOURCE_USER}
@@ -566,15 +567,15 @@ async def test_a_route_is_added_and_reconfigured_with_checked_schedules(
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    (subentry,) = loaded_compound.subentries.values()
+    (subentry,) = [s for s in loaded_compound.subentries.values() if s.title != "Night patrol"]
     assert subentry.title == "Shed check"
     assert dict(subentry.data) == {
         "name": "Shed check",
         "checkpoints": ["tag.e_bike_shed", "tag.north_gate"],
         "ordered": False,
-        "schedule_normal": "06:00, 22:30",
+        "schedule_normal": "22:30\uff0c6:00",
         "schedule_controlled": "",
-        "schedule_lockdown": "00:00, 03:00, 06:00, 09:00, 12:00, 15:00, 18:00, 21:00",
+        "schedule_lockdown": "every 3 h",
         "schedule_evacuation": "",
         "grace_minutes": 10,
         "duration_minutes": 20,
@@ -589,7 +590,18 @@ async def test_a_route_is_added_and_reconfigured_with_checked_schedules(
         (loaded_compound.entry_id, "patrol_route"),
         context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
     )
-    assert _suggested(result["data_schema"], "schedule_normal") == "06:00, 22:30"
+    assert _suggested(result["data_schema"], "schedule_lockdown") == "every 3 h"
+    # Its own name is no clash; another route's is.
+    result = await flows.async_configure(
+        result["flow_id"], {**subentry.data, "name": "night  PATROL"}
+    )
+    assert result["errors"] == {"name": "route_name_taken"}
+    result = await flows.async_configure(result["flow_id"], {**subentry.data, "name": "Shed check"})
+    assert result["type"] is FlowResultType.ABORT
+    result = await flows.async_init(
+        (loaded_compound.entry_id, "patrol_route"),
+        context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
+    )
     result = await flows.async_configure(
         result["flow_id"], {**subentry.data, "schedule_normal": "20:30"}
     )

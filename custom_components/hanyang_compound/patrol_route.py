@@ -15,7 +15,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import (
     CALLBACK_TYPE,
@@ -137,15 +137,15 @@ class PatrolRouteFlow(DeviceSubentryFlow):
             (CONF_GRACE_MINUTES, DEFAULT_GRACE, 240),
             (CONF_DURATION_MINUTES, DEFAULT_DURATION, 480),
         ):
-            fields[vol.Required(key, default=defaults.get(key, default.total_seconds() // 60))] = (
-                NumberSelector(
-                    NumberSelectorConfig(
-                        min=1,
-                        max=maximum,
-                        step=1,
-                        unit_of_measurement="min",
-                        mode=NumberSelectorMode.BOX,
-                    )
+            fields[
+                vol.Required(key, default=defaults.get(key, default // timedelta(minutes=1)))
+            ] = NumberSelector(
+                NumberSelectorConfig(
+                    min=1,
+                    max=maximum,
+                    step=1,
+                    unit_of_measurement="min",
+                    mode=NumberSelectorMode.BOX,
                 )
             )
         return vol.Schema(fields)
@@ -164,15 +164,28 @@ class PatrolRouteFlow(DeviceSubentryFlow):
         errors: dict[str, str] = {}
         if not data[CONF_NAME]:
             errors[CONF_NAME] = "route_name_empty"
+        elif data[CONF_NAME].casefold() in self._other_route_names():
+            errors[CONF_NAME] = "route_name_taken"
         if not data[CONF_CHECKPOINTS]:
             errors[CONF_CHECKPOINTS] = "checkpoints_empty"
         for mode in CompoundMode:
             key = schedule_key(mode)
+            # Kept as written ("every 4 h" stays so), once it is known to be readable.
+            data[key] = " ".join(str(user_input.get(key, "")).split())
             try:
-                data[key] = str(Schedule.parse(str(user_input.get(key, ""))))
+                Schedule.parse(data[key])
             except ScheduleError:
                 errors[key] = "schedule_invalid"
         return data, errors
+
+    def _other_route_names(self) -> set[str]:
+        """Names of the compound's other routes, ignoring case: a name tells routes apart."""
+        own = self._reconfigure_subentry_id if self.source == SOURCE_RECONFIGURE else None
+        return {
+            subentry.title.casefold()
+            for subentry in self._get_entry().subentries.values()
+            if subentry.subentry_type == SUBENTRY_PATROL_ROUTE and subentry.subentry_id != own
+        }
 
     def device_title(self, data: dict[str, Any]) -> str:
         """Return the route's name, which it is listed under."""
