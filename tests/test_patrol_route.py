@@ -434,6 +434,19 @@ async def test_the_calendar_shows_past_open_and_upcoming_rounds(
         ("26T21:00", "22:00", "Round skipped"),
         ("27T01:00", "02:00", None),
     ]
+    far = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {
+            "entity_id": CALENDAR,
+            "start_date_time": local("2027-06-01T00:00").isoformat(),
+            "end_date_time": local("2027-07-01T00:00").isoformat(),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert far == {CALENDAR: {"events": []}}  # beyond six weeks nothing is predicted
+
     await move_to(local("2026-11-27T01:05"))
     await scan(hass, "tag-north-gate")
     event = hass.states.get(CALENDAR)

@@ -97,6 +97,7 @@ STATUS_KEY = "patrol_status"
 ISSUE_CHECKPOINT_MISSING = "patrol_checkpoint_missing"
 SERVICE_SKIP_ROUND = "skip_round"
 ATTR_LAST_EVENT = "last_event"
+UPCOMING_HORIZON = timedelta(days=42)
 ATTR_TOTAL = "total"
 ATTR_REMAINING = "remaining"
 
@@ -614,7 +615,9 @@ class PatrolCalendar(PatrolRouteEntity, CalendarEntity):
             )
         skipped = round_result_text(self.hass, str(RoundResult.SKIPPED))
         rounds += [(slot, slot + window, skipped) for slot in route.skipped_slots]
-        rounds += [(slot, slot + window, None) for slot in route.upcoming(start, end)]
+        # The schedule ahead is the current mode's; months ahead it says little and costs much.
+        horizon = min(end, dt_util.utcnow() + UPCOMING_HORIZON)
+        rounds += [(slot, slot + window, None) for slot in route.upcoming(start, horizon)]
         return [
             CalendarEvent(
                 start=dt_util.as_local(begins),
