@@ -401,6 +401,24 @@ async def test_skipping_a_round_is_logged_and_announced(
     assert error.value.translation_key == "no_round_to_skip"
 
 
+async def calendar_events(hass: HomeAssistant, start: str, end: str) -> list[dict[str, Any]]:
+    """Return the route calendar's events between two Shanghai wall-clock times."""
+    response = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {
+            "entity_id": CALENDAR,
+            "start_date_time": local(start).isoformat(),
+            "end_date_time": local(end).isoformat(),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    events: list[dict[str, Any]] = response[CALENDAR]["events"]  # type: ignore[index]
+    return events
+
+
 @pytest.mark.usefixtures("shanghai", "tags")
 async def test_the_calendar_shows_past_open_and_upcoming_rounds(
     hass: HomeAssistant, move_to: Mover
@@ -415,37 +433,15 @@ async def test_the_calendar_shows_past_open_and_upcoming_rounds(
     await hass.services.async_call(
         DOMAIN, "skip_round", {"route": CALENDAR, "reason": "Typhoon"}, blocking=True
     )
-    response = await hass.services.async_call(
-        "calendar",
-        "get_events",
-        {
-            "entity_id": CALENDAR,
-            "start_date_time": local("2026-11-25T12:00").isoformat(),
-            "end_date_time": local("2026-11-27T12:00").isoformat(),
-        },
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    rounds = response[CALENDAR]["events"]  # type: ignore[index]
+    rounds = await calendar_events(hass, "2026-11-25T12:00", "2026-11-27T12:00")
     assert [(r["start"][8:16], r["end"][11:16], r.get("description")) for r in rounds] == [
         ("25T21:00", "22:00", "Round missed"),
         ("26T01:00", "01:50", "Round missed"),
         ("26T21:00", "22:00", "Round skipped"),
         ("27T01:00", "02:00", None),
     ]
-    far = await hass.services.async_call(
-        "calendar",
-        "get_events",
-        {
-            "entity_id": CALENDAR,
-            "start_date_time": local("2027-06-01T00:00").isoformat(),
-            "end_date_time": local("2027-07-01T00:00").isoformat(),
-        },
-        blocking=True,
-        return_response=True,
-    )
-    assert far == {CALENDAR: {"events": []}}  # beyond six weeks nothing is predicted
+    # Beyond six weeks nothing is predicted.
+    assert await calendar_events(hass, "2027-06-01T00:00", "2027-07-01T00:00") == []
 
     await move_to(local("2026-11-27T01:05"))
     await scan(hass, "tag-north-gate")
