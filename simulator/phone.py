@@ -4,12 +4,13 @@ The companion app registers with Home Assistant's mobile_app integration once, t
 scanned tag through its webhook (command scan_tag), which fires the same tag_scanned event
 as a real phone. This lets a patrol round be walked without a phone:
 
-    python -m simulator.phone --ha-url http://127.0.0.1:8123 --token TOKEN scan tag-north-gate
+    python -m simulator.phone scan tag-north-gate
+    python -m simulator.phone --ha-url http://ha.example:8123 --token TOKEN scan tag-north-gate
 
-The token is a long-lived access token: --token, else HASS_TOKEN, else the file .develop/token
-that scripts/develop writes. The registration is kept in a
-small JSON file (--state-file), so repeated scans come from one phone; delete the file to
-register again (after removing the phone in Home Assistant, say).
+The phone's registration is kept in a small JSON file (--state-file); by default that is the
+stand-in phone scripts/develop registers, so the demo needs nothing else. Without a registration
+the command registers a simulated phone, which needs a long-lived access token (--token or
+HASS_TOKEN); delete the file to register again (after removing the phone in Home Assistant).
 """
 
 from __future__ import annotations
@@ -25,8 +26,7 @@ from typing import Any
 
 import aiohttp
 
-DEFAULT_STATE_FILE = Path(".develop/simulated-phone.json")
-DEFAULT_TOKEN_FILE = Path(".develop/token")
+DEFAULT_STATE_FILE = Path(".develop/phone.json")
 PHONE = {
     "device_id": "simulated-volunteer-phone",
     "app_id": "io.hanyang_compound.simulated_phone",
@@ -49,7 +49,7 @@ class SimulatedPhone:
     """A companion-app phone registered with one Home Assistant."""
 
     def __init__(
-        self, session: aiohttp.ClientSession, ha_url: str, token: str, state_file: Path
+        self, session: aiohttp.ClientSession, ha_url: str, token: str | None, state_file: Path
     ) -> None:
         """Prepare the phone; it registers on its first scan unless the state file has a webhook."""
         self._session = session
@@ -69,6 +69,11 @@ class SimulatedPhone:
 
     async def async_register(self) -> str:
         """Register the phone with mobile_app and remember its webhook."""
+        if not self._token:
+            raise PhoneError(
+                f"no phone is registered in {self._state_file}; "
+                "give --token or set HASS_TOKEN (a long-lived access token) to register one"
+            )
         async with self._session.post(
             f"{self._ha_url}/api/mobile_app/registrations",
             json=PHONE,
@@ -88,16 +93,10 @@ class SimulatedPhone:
             stored: dict[str, Any] = json.loads(self._state_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if stored.get("ha_url") != self._ha_url:
+        # A registration made for another Home Assistant is no use here.
+        if stored.get("ha_url", self._ha_url) != self._ha_url:
             return None
         return str(stored["webhook_id"]) if stored.get("webhook_id") else None
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
 
 
 async def _run(args: argparse.Namespace) -> None:
@@ -112,16 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the simulated phone's command line."""
     parser = argparse.ArgumentParser(prog="python -m simulator.phone", description=__doc__)
     parser.add_argument("--ha-url", default="http://127.0.0.1:8123")
-    parser.add_argument(
-        "--token", default=os.environ.get("HASS_TOKEN") or _read(DEFAULT_TOKEN_FILE)
-    )
+    parser.add_argument("--token", default=os.environ.get("HASS_TOKEN"))
     parser.add_argument("--state-file", type=Path, default=DEFAULT_STATE_FILE)
     commands = parser.add_subparsers(dest="command", required=True)
     scan = commands.add_parser("scan", help="scan one or more tags, in order")
     scan.add_argument("tag_ids", nargs="+", metavar="TAG_ID")
     args = parser.parse_args(argv)
-    if not args.token:
-        parser.error("give --token or set HASS_TOKEN (a long-lived access token)")
     try:
         asyncio.run(_run(args))
     except (PhoneError, aiohttp.ClientError) as err:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import json
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ async def test_the_simulated_phone_walks_a_round_like_the_companion_app(
     tmp_path: Path,
 ) -> None:
     events = async_capture_events(hass, EVENT_PATROL)
+    tag_scans = async_capture_events(hass, "tag_scanned")
     await setup_route(hass, options={"share_resident_identity": True})
     freezer.move_to(local("2026-11-25T21:00"))
     async_fire_time_changed(hass)
@@ -76,11 +78,16 @@ async def test_the_simulated_phone_walks_a_round_like_the_companion_app(
     # One registration served every scan.
     assert len(hass.config_entries.async_entries("mobile_app")) == 1
 
-    # The registration is kept: a second phone object (a second command) scans as the same phone.
-    again = SimulatedPhone(client.session, str(client.make_url("")), token, state_file)
+    # A kept registration needs no token: scripts/develop's stand-in phone file has only its webhook.
+    stand_in = tmp_path / "stand-in.json"
+    webhook_id = json.loads(state_file.read_text(encoding="utf-8"))["webhook_id"]
+    stand_in.write_text(json.dumps({"webhook_id": webhook_id}), encoding="utf-8")
+    again = SimulatedPhone(client.session, str(client.make_url("")), None, stand_in)
     await again.async_scan("tag-north-gate")
     await hass.async_block_till_done()
     assert len(hass.config_entries.async_entries("mobile_app")) == 1
+    assert [scan.data["tag_id"] for scan in tag_scans][-1] == "tag-north-gate"
+    assert len(tag_scans) == 4
 
     refused = SimulatedPhone(
         client.session, str(client.make_url("")), "not-a-token", tmp_path / "other.json"
@@ -89,13 +96,12 @@ async def test_the_simulated_phone_walks_a_round_like_the_companion_app(
         await refused.async_scan("tag-north-gate")
 
 
-def test_the_command_line_needs_a_token(
+def test_without_a_registration_the_command_line_asks_for_a_token(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     monkeypatch.delenv("HASS_TOKEN", raising=False)
-    monkeypatch.chdir(tmp_path)  # where no .develop/token lies
-    with pytest.raises(SystemExit):
-        main(["scan", "tag-north-gate"])
+    monkeypatch.chdir(tmp_path)  # where no .develop/phone.json lies
+    assert main(["scan", "tag-north-gate"]) == 1
     assert "HASS_TOKEN" in capsys.readouterr().err
 
 
