@@ -12,6 +12,7 @@ from .blueprints import async_install_blueprints
 from .compound import Compound, DeviceFactory
 from .const import DOMAIN, SUBENTRY_PATROL_ROUTE
 from .entity import compound_device_info
+from .notification_actions import async_setup_notification_actions
 from .patrol_route import (
     PatrolRouteDevice,
     async_remove_route_stores,
@@ -45,6 +46,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions and install its blueprints, once for all compounds."""
     async_setup_services(hass)
     async_setup_patrol_services(hass)
+    async_setup_notification_actions(hass)
     await async_install_blueprints(hass)
     return True
 
