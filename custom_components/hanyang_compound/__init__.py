@@ -10,9 +10,17 @@ from homeassistant.helpers.typing import ConfigType
 
 from .ble import BleThermometerDevice, BTHomeSensorDevice
 from .ble_flow import async_offer_unowned_devices
+from .blueprints import async_install_blueprints
 from .compound import Compound, DeviceFactory
-from .const import DOMAIN, SUBENTRY_BLE_THERMOMETER, SUBENTRY_BTHOME_SENSOR
+from .const import DOMAIN, SUBENTRY_BLE_THERMOMETER, SUBENTRY_BTHOME_SENSOR, SUBENTRY_PATROL_ROUTE
 from .entity import compound_device_info
+from .notification_actions import async_setup_notification_actions
+from .patrol_route import (
+    PatrolRouteDevice,
+    async_remove_route_stores,
+    async_setup_patrol_services,
+)
+from .repairs import DeviceAvailabilityWatcher, async_check_fever_threshold
 from .services import async_setup_services
 
 type HanyangConfigEntry = ConfigEntry[Compound]
@@ -29,18 +37,21 @@ PLATFORMS: list[Platform] = [
     Platform.SWITCH,
 ]
 
-DEVICE_FACTORIES: dict[str, DeviceFactory] = {
-    SUBENTRY_BLE_THERMOMETER: BleThermometerDevice,
-    SUBENTRY_BTHOME_SENSOR: BTHomeSensorDevice,
-}
+DEVICE_FACTORIES: dict[str, DeviceFactory] = {}
 """How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""
+DEVICE_FACTORIES[SUBENTRY_PATROL_ROUTE] = PatrolRouteDevice
+DEVICE_FACTORIES[SUBENTRY_BLE_THERMOMETER] = BleThermometerDevice
+DEVICE_FACTORIES[SUBENTRY_BTHOME_SENSOR] = BTHomeSensorDevice
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions, which exist whether or not a compound is set up."""
+    """Register the integration's actions and install its blueprints, once for all compounds."""
     async_setup_services(hass)
+    async_setup_patrol_services(hass)
+    async_setup_notification_actions(hass)
+    await async_install_blueprints(hass)
     return True
 
 
@@ -57,6 +68,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
     await compound.async_start_devices(DEVICE_FACTORIES)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change))
+    async_check_fever_threshold(hass, compound)
+    availability = DeviceAvailabilityWatcher(hass, compound)
+    availability.async_start()
+    entry.async_on_unload(availability.async_stop)
     async_offer_unowned_devices(hass)
     return True
 
@@ -74,3 +89,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> 
 async def async_remove_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> None:
     """Forget a deleted compound's persisted mode."""
     await Compound(hass, entry).async_remove_storage()
+    await async_remove_route_stores(hass, entry)

@@ -25,6 +25,7 @@ from .ble import device_title
 from .config_flow import DeviceSubentryFlow
 from .const import (
     CONF_BIND_KEY,
+    CONF_COMPOUND,
     CONF_FLOOD_LEVEL,
     CONF_LOCATION,
     CONF_MANHOLE_DEPTH,
@@ -267,7 +268,7 @@ def discovery_schema(
 ) -> vol.Schema:
     """Return the form confirming a discovered device: which compound, and its settings."""
     compound: dict[vol.Marker, Any] = {
-        vol.Required("compound", default=entries[0].entry_id): SelectSelector(
+        vol.Required(CONF_COMPOUND, default=entries[0].entry_id): SelectSelector(
             SelectSelectorConfig(
                 options=[
                     SelectOptionDict(value=entry.entry_id, label=entry.title) for entry in entries
@@ -295,9 +296,9 @@ def add_discovered_device(
 ) -> dict[str, str]:
     """Add the discovered device to the chosen compound; return the form's errors if it cannot."""
     address = service_info.address
-    entry = hass.config_entries.async_get_entry(user_input["compound"])
+    entry = hass.config_entries.async_get_entry(user_input[CONF_COMPOUND])
     if entry is None:
-        return {"compound": "compound_unknown"}
+        return {CONF_COMPOUND: "compound_unknown"}
     errors: dict[str, str] = {}
     if kind == SUBENTRY_BLE_THERMOMETER:
         name = " ".join(str(user_input.get(CONF_NAME, "")).split())

@@ -281,5 +281,6 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
         )
 
 
-# The Bluetooth device kinds register their subentry flows on import; discovery uses their checks.
-from . import ble_flow  # noqa: E402
+# Device kinds whose flows live in their own modules register themselves when imported;
+# Bluetooth discovery also uses the Bluetooth kinds' checks.
+from . import ble_flow, patrol_route  # noqa: E402, F401
