@@ -12,6 +12,8 @@ from .compound import Compound, DeviceFactory
 from .const import DOMAIN
 from .entity import compound_device_info
 from .services import async_setup_services
+from .terminal import AccessTerminal
+from .terminal_auth import SUBENTRY_TYPE_ACCESS_TERMINAL
 
 type HanyangConfigEntry = ConfigEntry[Compound]
 
@@ -27,7 +29,9 @@ PLATFORMS: list[Platform] = [
     Platform.SWITCH,
 ]
 
-DEVICE_FACTORIES: dict[str, DeviceFactory] = {}
+DEVICE_FACTORIES: dict[str, DeviceFactory] = {
+    SUBENTRY_TYPE_ACCESS_TERMINAL: AccessTerminal,
+}
 """How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 import logging
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -60,6 +60,14 @@ class CompoundDevice(Protocol):
 
     def create_entities(self, platform: Platform) -> list[Entity]:
         """Return the device's entities of one platform (none is fine)."""
+
+
+@runtime_checkable
+class DeviceWithDiagnostics(Protocol):
+    """A device that tells support how its link is doing (never credentials or identities)."""
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the device's link state and counters as JSON-compatible data."""
 
 
 type DeviceFactory = Callable[[Compound, ConfigSubentry], CompoundDevice]

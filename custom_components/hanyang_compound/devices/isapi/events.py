@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 import json
 from typing import Any
 
@@ -200,3 +201,36 @@ def decode_part(part: Part) -> AccessEvent | Heartbeat | None:
         time=envelope.get("dateTime"),
         current=current,
     )
+
+
+class Screening(StrEnum):
+    """What an access record means for the people watching the entrance, one outcome per record."""
+
+    FEVER_DETECTED = "fever_detected"
+    NO_MASK = "no_mask"
+    ACCESS_GRANTED = "access_granted"
+    ACCESS_DENIED = "access_denied"
+    DOOR_OPENED_REMOTELY = "door_opened_remotely"
+    OTHER = "other"
+
+
+def is_fever(event: AccessEvent, fever_threshold: float) -> bool:
+    """Whether the record shows fever; the compound's threshold wins over the terminal's own flag."""
+    if event.temperature_c is not None:
+        return event.temperature_c >= fever_threshold
+    return bool(event.abnormal_temperature)
+
+
+def screening(event: AccessEvent, fever_threshold: float) -> Screening:
+    """Classify a record, the most urgent outcome first: fever, then a missing mask, then access."""
+    if event.remote_open:
+        return Screening.DOOR_OPENED_REMOTELY
+    if is_fever(event, fever_threshold):
+        return Screening.FEVER_DETECTED
+    if event.mask is False:
+        return Screening.NO_MASK
+    if event.granted:
+        return Screening.ACCESS_GRANTED
+    if event.denied:
+        return Screening.ACCESS_DENIED
+    return Screening.OTHER

@@ -139,9 +139,11 @@ class TerminalMonitor:
     async def _stream_session(self) -> bool:
         """Run one subscription; return whether it was healthy (so backoff starts over)."""
         self._set_state(LinkState.CONNECTING)
+        await self._establish_cursor()
         healthy = False
         async with self._client.async_open_alert_stream(self._timing.heartbeat_timeout) as stream:
             self.stats.connected_since = datetime.now(UTC)
+            self.stats.last_heartbeat = None
             self.stats.polling_reason = None
             self._set_state(LinkState.STREAMING)
             await self._on_connected()
@@ -172,6 +174,7 @@ class TerminalMonitor:
             f"polling its history every {self._timing.poll_interval:g} s"
         )
         self._set_state(LinkState.POLLING)
+        await self._establish_cursor()
         await self._on_connected()
         deadline = time.monotonic() + self._timing.stream_retry_interval
         while True:
@@ -180,41 +183,40 @@ class TerminalMonitor:
                 return
             await asyncio.sleep(self._timing.poll_interval)
 
+    async def _establish_cursor(self) -> None:
+        """Start from the terminal's newest record the first time: its past is not news."""
+        if self.stats.last_serial is None:
+            self.stats.last_serial = await self._client.async_latest_serial() or 0
+
+    @property
+    def _last(self) -> int:
+        return self.stats.last_serial or 0
+
     async def _accept_streamed(self, event: AccessEvent) -> None:
-        last = self.stats.last_serial
-        if last is not None and event.serial_no <= last:
+        if event.serial_no <= self._last:
             if event.current:
                 self.stats.duplicates_dropped += 1
             else:
                 self.stats.replayed_ignored += 1
             return
-        if not event.current and last is None:
-            self.stats.replayed_ignored += 1
-            self.stats.last_serial = event.serial_no
-            return
         if not event.current:
-            # Replayed history newer than what was delivered: history search is authoritative.
+            # Replayed history newer than what was delivered: the history search is authoritative.
             await self._backfill(end_serial=event.serial_no)
             self.stats.replayed_ignored += 1
-            self.stats.last_serial = max(self.stats.last_serial or 0, event.serial_no)
+            self.stats.last_serial = max(self._last, event.serial_no)
             return
-        if last is not None and event.serial_no > last + 1:
+        if event.serial_no > self._last + 1:
             await self._backfill(end_serial=event.serial_no - 1)
         self._deliver(event, backfilled=False)
 
     async def _backfill(self, end_serial: int | None = None) -> None:
         """Deliver the records after the last delivered one (up to end_serial), in order."""
-        last = self.stats.last_serial
-        if last is None:
-            # Never connected before: start from now, do not flood with the terminal's past.
-            self.stats.last_serial = await self._client.async_latest_serial()
+        if end_serial is not None and end_serial <= self._last:
             return
-        if end_serial is not None and end_serial <= last:
-            return
-        for record in await self._client.async_search_history(last + 1, end_serial):
+        for record in await self._client.async_search_history(self._last + 1, end_serial):
             if isinstance(record, MalformedPartError):
                 self.stats.malformed_parts += 1
-            elif record.serial_no > (self.stats.last_serial or 0):
+            elif record.serial_no > self._last:
                 self.stats.backfilled_events += 1
                 self._deliver(record, backfilled=True)
 

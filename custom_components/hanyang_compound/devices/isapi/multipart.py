@@ -168,8 +168,12 @@ class MultipartParser:
             start, _ = found
             body = bytes(buffer[:start]).removesuffix(b"\n").removesuffix(b"\r")
             if self._length is not None and len(body) >= self._length:
-                body = body[: self._length]
-            out.append(Part(self._headers, body))
+                body, extra = body[: self._length], body[self._length :]
+                out.append(Part(self._headers, body))
+                if extra.strip():
+                    out.append(MalformedPartError("unexpected bytes after a part"))
+            else:
+                out.append(Part(self._headers, body))
             del buffer[:start]
             self._state = _State.SEEK
             return True
