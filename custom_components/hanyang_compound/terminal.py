@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Final
 
 from homeassistant.components.binary_sensor import (
@@ -22,7 +23,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_NAME, EntityCategory, Platform
-from homeassistant.core import CALLBACK_TYPE, HassJob, callback
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
@@ -101,6 +102,7 @@ class AccessTerminal:
         self._event_listeners: list[Callable[[str, dict[str, Any]], None]] = []
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._lost_logged = False
+        self._auth_failure_logged = False
         self.device_info = DeviceInfo(
             identifiers={(DOMAIN, data[CONF_SERIAL_NUMBER])},
             name=subentry.title,
@@ -277,11 +279,11 @@ class AccessTerminal:
     @callback
     def _handle_auth_failure(self) -> None:
         # No retries with refused credentials (terminals lock out): ask the user for new ones.
-        if not self._lost_logged:
+        if not self._auth_failure_logged:
             LOGGER.error(
                 "The access terminal at %s refused its user name or password", self.entrance_name
             )
-            self._lost_logged = True
+            self._auth_failure_logged = True
         self.compound.entry.async_start_reauth(
             self.hass, data={ATTR_SUBENTRY_ID: self.subentry.subentry_id}
         )
@@ -324,7 +326,7 @@ class AccessTerminal:
         if cancel := self._alert_timers.pop(kind, None):
             cancel()
         self._alert_timers[kind] = async_call_later(
-            self.hass, self.alert_duration, HassJob(lambda _now: self._clear_alert(kind))
+            self.hass, self.alert_duration, partial(self._clear_alert, kind)
         )
         if screening_alerts_active(self.compound.mode) and (
             self.compound.entrance_policy(self) is EntrancePolicy.FREE
@@ -341,7 +343,7 @@ class AccessTerminal:
             )
 
     @callback
-    def _clear_alert(self, kind: Screening) -> None:
+    def _clear_alert(self, kind: Screening, _now: datetime) -> None:
         self._alert_timers.pop(kind, None)
         self.alerts[kind] = None
         self._notify()

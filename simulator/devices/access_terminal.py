@@ -8,6 +8,7 @@ history search in pages of 30, residents passing at a configurable rate, and fau
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -27,6 +28,8 @@ LOOPBACK = "127.0.0.1"
 BOUNDARY = "boundary"
 WUHAN = timezone(timedelta(hours=8))
 HISTORY_PAGE_LIMIT = 30
+NONCES_KEPT = 16
+"""Nonces valid at once, so concurrent clients do not make each other's stale."""
 MAJOR_EVENT, MAJOR_OPERATION = 5, 3
 MINOR_FACE_PASSED, MINOR_FACE_FAILED, MINOR_REMOTE_OPEN = 0x4B, 0x4C, 0x400
 FEVER_FROM = 37.3
@@ -116,7 +119,7 @@ class AccessTerminal:
         self.slot_taken_by_other = False
         self.down = False
         self._subscriber: _Subscriber | None = None
-        self._nonce = os.urandom(16).hex()
+        self._nonces: deque[str] = deque(maxlen=NONCES_KEPT)
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._random = random.Random(settings.get("seed"))
@@ -220,8 +223,9 @@ class AccessTerminal:
 
     async def _reboot(self, downtime: float) -> None:
         self.down = True
+        self.door_states = dict.fromkeys(self.door_states, "normal")  # held doors are forgotten
         await self._shutdown_http()
-        self._nonce = os.urandom(16).hex()
+        self._nonces.clear()
         await asyncio.sleep(downtime)
         await self.async_start()
 
@@ -335,9 +339,10 @@ class AccessTerminal:
     # ----- digest authentication ------------------------------------------------------
 
     def _challenge(self, *, stale: bool) -> web.Response:
-        self._nonce = os.urandom(16).hex()
+        nonce = os.urandom(16).hex()
+        self._nonces.append(nonce)
         header = (
-            f'Digest realm="DS-{self.serial}", qop="auth", nonce="{self._nonce}", '
+            f'Digest realm="DS-{self.serial}", qop="auth", nonce="{nonce}", '
             f'opaque="{self.device_id}", algorithm={self.algorithm}'
             + (", stale=TRUE" if stale else "")
         )
@@ -359,15 +364,14 @@ class AccessTerminal:
             m.group(1): m.group(3) if m.group(3) is not None else m.group(2)
             for m in _AUTH_PARAM.finditer(header[7:])
         }
-        if params.get("nonce") != self._nonce:
+        nonce = params.get("nonce")
+        if nonce not in self._nonces:
             return self._challenge(stale=True)
         if self.failed_logins >= self.lockout_after:
             return self._challenge(stale=False)  # locked: even the right password is refused
         ha1 = self._hash(f"{params.get('username')}:DS-{self.serial}:{self.password}")
         ha2 = self._hash(f"{request.method}:{params.get('uri')}")
-        expected = self._hash(
-            f"{ha1}:{self._nonce}:{params.get('nc')}:{params.get('cnonce')}:auth:{ha2}"
-        )
+        expected = self._hash(f"{ha1}:{nonce}:{params.get('nc')}:{params.get('cnonce')}:auth:{ha2}")
         if params.get("username") != self.username or params.get("response") != expected:
             self.failed_logins += 1
             return self._challenge(stale=False)

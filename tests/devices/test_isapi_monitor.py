@@ -122,7 +122,13 @@ async def test_a_reboot_loses_and_duplicates_nothing(session: aiohttp.ClientSess
     await terminal.async_command("reboot", {"downtime": 0.5})
     await wait_until(lambda: terminal.down)
     await terminal.async_command("pass", {"count": 10})  # recorded while the link is down
-    await wait_until(lambda: not terminal.down and run.monitor.stats.state is LinkState.STREAMING)
+    await wait_until(
+        lambda: (
+            not terminal.down
+            and run.monitor.stats.state is LinkState.STREAMING
+            and run.monitor.stats.last_heartbeat is not None
+        )
+    )
     await terminal.async_command("pass", {"count": 5})
     await wait_until(lambda: len(run.delivered) >= 20)
     await asyncio.sleep(0.3)  # a duplicate would arrive with the next heartbeat
@@ -186,8 +192,10 @@ async def test_a_taken_stream_slot_falls_back_to_polling_history(
 
     await terminal.async_command("deploy_exceed_max", {"taken": False})
     await wait_until(
-        lambda: run.monitor.stats.state is LinkState.STREAMING
-        and run.monitor.stats.last_heartbeat is not None
+        lambda: (
+            run.monitor.stats.state is LinkState.STREAMING
+            and run.monitor.stats.last_heartbeat is not None
+        )
     )
     await terminal.async_command("pass", {})
     await wait_until(lambda: len(run.delivered) == 3)
