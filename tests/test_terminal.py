@@ -43,6 +43,7 @@ from .conftest import make_compound_entry
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 SUBENTRY_TYPE = "access_terminal"
+NEW_PASSWORD = "n3w-pass"  # noqa: S105 - a test password
 
 
 @pytest.fixture(autouse=True)
@@ -226,7 +227,7 @@ async def test_a_refused_password_asks_for_new_credentials_once_without_retrying
     device = await add_terminal(hass, loaded_compound, east)
     button = entity_id(hass, device, Platform.BUTTON, "open_door")
 
-    await east.async_command("set_password", {"password": "n3w-pass"})
+    await east.async_command("set_password", {"password": NEW_PASSWORD})
     await east.async_command("drop", {})
     await wait_until(lambda: device.link_state is LinkState.AUTH_FAILED)
     await hass.async_block_till_done()
@@ -253,14 +254,14 @@ async def test_a_refused_password_asks_for_new_credentials_once_without_retrying
     )
     assert result["errors"] == {"base": "invalid_auth"}
     result = await hass.config_entries.flow.async_configure(
-        flow["flow_id"], {"username": "admin", "password": "n3w-pass"}
+        flow["flow_id"], {"username": "admin", "password": NEW_PASSWORD}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     await hass.async_block_till_done()
 
     (subentry,) = loaded_compound.subentries.values()
-    assert subentry.data["password"] == "n3w-pass"
+    assert subentry.data["password"] == NEW_PASSWORD
     device = await running_terminal(hass, loaded_compound, east)
     assert device.link_state is LinkState.STREAMING
 
