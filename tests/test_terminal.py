@@ -131,8 +131,12 @@ async def test_adding_a_terminal_reads_its_identity_and_creates_its_device(
     assert subentry.data["serial_number"] == "DS-EAST-0001"
     assert subentry.data["model"] == "DS-K1T671TM-3XF"
     assert subentry.data["port"] == east.port
-    registered = dr.async_get(hass).async_get_device({(DOMAIN, "DS-EAST-0001")})
+    event_entry = er.async_get(hass).async_get(entity_id(hass, device, Platform.EVENT, "access"))
+    assert event_entry is not None
+    assert event_entry.device_id is not None
+    registered = dr.async_get(hass).async_get(event_entry.device_id)
     assert registered is not None
+    assert (DOMAIN, "DS-EAST-0001") in registered.identifiers
     assert registered.serial_number == "DS-EAST-0001"
     assert device.link_state is LinkState.STREAMING
     assert east.door_states[1] == "normal"
@@ -267,10 +271,7 @@ async def test_a_refused_password_asks_for_new_credentials_once_without_retrying
 
 
 async def test_reauth_for_a_removed_terminal_or_another_device_is_refused(
-    hass: HomeAssistant,
-    loaded_compound: MockConfigEntry,
-    east: SimulatedTerminal,
-    north: SimulatedTerminal,
+    hass: HomeAssistant, loaded_compound: MockConfigEntry, east: SimulatedTerminal
 ) -> None:
     await add_terminal(hass, loaded_compound, east)
     (subentry,) = loaded_compound.subentries.values()
@@ -283,9 +284,7 @@ async def test_reauth_for_a_removed_terminal_or_another_device_is_refused(
     )
     assert result["description_placeholders"]["terminal"] == "East pedestrian gate"
     # The address now answers as another terminal: its password must not be saved here.
-    hass.config_entries.async_update_subentry(
-        loaded_compound, subentry, data={**subentry.data, "port": north.port}
-    )
+    east.serial = "DS-OTHER-0003"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"username": "admin", "password": PASSWORD}
     )
