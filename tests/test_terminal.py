@@ -13,7 +13,7 @@ from homeassistant.config_entries import (
     SOURCE_USER,
 )
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import Context, Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -513,3 +513,30 @@ async def test_diagnostics_show_the_link_and_redact_credentials(
     assert link["last_serial"] == 21
     assert PASSWORD not in repr(diagnostics)
     assert east.serial not in repr(diagnostics)
+
+
+async def test_an_administrator_override_opens_a_terminal_shut_by_lockdown(
+    hass: HomeAssistant,
+    loaded_compound: MockConfigEntry,
+    east: SimulatedTerminal,
+    hass_admin_user: Any,
+) -> None:
+    device = await add_terminal(hass, loaded_compound, east)
+    await loaded_compound.runtime_data.async_set_mode(CompoundMode.LOCKDOWN, context=None)
+    overrides = async_capture_events(hass, "hanyang_compound_entrance_override")
+
+    await hass.services.async_call(
+        DOMAIN,
+        "override_gate",
+        {
+            "entity_id": entity_id(hass, device, Platform.BUTTON, "open_door"),
+            "reason": "Ambulance crew",
+        },
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+
+    assert (1, "open") in east.door_commands
+    assert [(e.data["entrance"], e.data["reason"]) for e in overrides] == [
+        ("East pedestrian gate", "Ambulance crew")
+    ]

@@ -8,9 +8,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .blueprints import async_install_blueprints
 from .compound import Compound, DeviceFactory
 from .const import DOMAIN
 from .entity import compound_device_info
+from .repairs import DeviceAvailabilityWatcher, async_check_fever_threshold
 from .services import async_setup_services
 from .terminal import AccessTerminal
 from .terminal_auth import SUBENTRY_TYPE_ACCESS_TERMINAL
@@ -38,8 +40,9 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions, which exist whether or not a compound is set up."""
+    """Register the integration's actions and install its blueprints, once for all compounds."""
     async_setup_services(hass)
+    await async_install_blueprints(hass)
     return True
 
 
@@ -56,6 +59,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
     await compound.async_start_devices(DEVICE_FACTORIES)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change))
+    async_check_fever_threshold(hass, compound)
+    availability = DeviceAvailabilityWatcher(hass, compound)
+    availability.async_start()
+    entry.async_on_unload(availability.async_stop)
     return True
 
 

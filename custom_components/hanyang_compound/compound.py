@@ -74,6 +74,7 @@ type DeviceFactory = Callable[[Compound, ConfigSubentry], CompoundDevice]
 """Builds the device of a subentry; it may look up devices built before it in compound.devices."""
 
 
+@runtime_checkable
 class Entrance(Protocol):
     """A gate or a terminal's door: something the mode's policy opens, shuts or holds open."""
 
@@ -166,7 +167,7 @@ class Compound:
         )
         self._mode = _ModeRecord()
         self._targets: list[PolicyTarget] = []
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: list[Callable[[Context | None], None]] = []
         self._mode_lock = asyncio.Lock()
         self.devices: dict[str, CompoundDevice] = {}
         """The compound's devices by subentry id, in the order they were started."""
@@ -237,8 +238,11 @@ class Compound:
         await self._store.async_remove()
 
     @callback
-    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call listener whenever the mode changes; returns the function that stops it."""
+    def async_add_listener(self, listener: Callable[[Context | None], None]) -> CALLBACK_TYPE:
+        """Call listener with the requester's context whenever the mode changes.
+
+        Returns the function that stops it.
+        """
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
@@ -353,7 +357,7 @@ class Compound:
             context,
         )
         for listener in list(self._listeners):
-            listener()
+            listener(context)
 
     async def _async_apply(self, target: PolicyTarget, mode: CompoundMode) -> None:
         # One target failing (a device offline) must not stop the others; the target re-applies
