@@ -37,8 +37,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 from custom_components.hanyang_compound.const import DOMAIN  # noqa: E402
 from custom_components.hanyang_compound.terminal import AccessTerminal  # noqa: E402
 from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal  # noqa: E402
-
-PASSWORD = "hanyang123"  # noqa: S105 - the simulated terminal's factory password
+from tests.terminal_sim import terminal_input  # noqa: E402
 
 
 class Arrivals:
@@ -88,16 +87,7 @@ async def _setup(hass: HomeAssistant, sim: SimulatedTerminal) -> str:
         subentries_data=(
             ConfigSubentryData(
                 data={
-                    "name": "East pedestrian gate",
-                    "host": "127.0.0.1",
-                    "port": sim.port,
-                    "ssl": False,
-                    "verify_ssl": True,
-                    "username": "admin",
-                    "password": PASSWORD,
-                    "door": 1,
-                    "kept_open_in_lockdown": False,
-                    "alert_duration": 60,
+                    **terminal_input(sim),
                     "serial_number": sim.serial,
                     "model": sim.model,
                     "firmware": "V3.2.30",

@@ -38,3 +38,20 @@ async def wait_until(condition: Callable[[], bool], within: float = 15.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within} s")
         await asyncio.sleep(0.02)
+
+
+def terminal_input(sim: AccessTerminal, **changes: Any) -> dict[str, Any]:
+    """Return what a technician enters in the terminal's form for a simulated terminal."""
+    return {
+        "name": f"{sim.device_id.capitalize()} pedestrian gate",
+        "host": "127.0.0.1",
+        "port": sim.port,
+        "ssl": False,
+        "verify_ssl": True,
+        "username": "admin",
+        "password": PASSWORD,
+        "door": 1,
+        "kept_open_in_lockdown": False,
+        "alert_duration": 60,
+        **changes,
+    }

@@ -37,7 +37,7 @@ from custom_components.hanyang_compound.diagnostics import async_get_config_entr
 from custom_components.hanyang_compound.modes import CompoundMode, EntranceAction
 from custom_components.hanyang_compound.terminal import EVENT_SCREENING_ALERT, AccessTerminal
 from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal
-from tests.terminal_sim import FAST, PASSWORD, start_terminal, wait_until
+from tests.terminal_sim import FAST, PASSWORD, start_terminal, terminal_input, wait_until
 
 from .conftest import make_compound_entry
 
@@ -63,22 +63,6 @@ async def north() -> AsyncGenerator[SimulatedTerminal]:
     terminal = await start_terminal(device_id="north", serial="DS-NORTH-0002")
     yield terminal
     await terminal.async_stop()
-
-
-def terminal_input(sim: SimulatedTerminal, **changes: Any) -> dict[str, Any]:
-    return {
-        "name": f"{sim.device_id.capitalize()} pedestrian gate",
-        "host": "127.0.0.1",
-        "port": sim.port,
-        "ssl": False,
-        "verify_ssl": True,
-        "username": "admin",
-        "password": PASSWORD,
-        "door": 1,
-        "kept_open_in_lockdown": False,
-        "alert_duration": 60,
-        **changes,
-    }
 
 
 async def add_terminal(

@@ -26,7 +26,7 @@ from homeassistant.const import CONF_NAME, EntityCategory, Platform
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.event import async_call_later, async_track_time_change
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -205,9 +205,9 @@ class AccessTerminal:
         """Return the terminal's entities of one platform."""
         match platform:
             case Platform.EVENT:
-                return [TerminalAccessEvent(self)]
+                return [TerminalAccessEvent(self, ACCESS_EVENT)]
             case Platform.BUTTON:
-                return [TerminalOpenDoorButton(self)]
+                return [TerminalOpenDoorButton(self, OPEN_DOOR)]
             case Platform.BINARY_SENSOR:
                 return [TerminalAlert(self, description) for description in ALERTS]
             case Platform.SENSOR:
@@ -365,11 +365,14 @@ class AccessTerminal:
 
 
 class TerminalEntity(CompoundDeviceEntity):
-    """An entity of an access terminal, updated when the terminal reports."""
+    """An entity of an access terminal, described by its description, updated when the terminal reports."""
 
-    def __init__(self, terminal: AccessTerminal, key: str) -> None:
-        """Initialise the entity keyed by key under the terminal's device."""
-        super().__init__(terminal.compound, terminal.subentry, key, terminal.device_info)
+    def __init__(self, terminal: AccessTerminal, description: EntityDescription) -> None:
+        """Initialise the entity keyed by its description's key under the terminal's device."""
+        super().__init__(
+            terminal.compound, terminal.subentry, description.key, terminal.device_info
+        )
+        self.entity_description = description
         self.terminal = terminal
 
     async def async_added_to_hass(self) -> None:
@@ -377,19 +380,16 @@ class TerminalEntity(CompoundDeviceEntity):
         self.async_on_remove(self.terminal.async_subscribe(self.async_write_ha_state))
 
 
-EVENT_TYPES: Final = [str(outcome) for outcome in Screening]
+ACCESS_EVENT: Final = EventEntityDescription(
+    key="access", translation_key="access", event_types=[str(outcome) for outcome in Screening]
+)
+OPEN_DOOR: Final = ButtonEntityDescription(key="open_door", translation_key="open_door")
 
 
 class TerminalAccessEvent(TerminalEntity, EventEntity):
     """Every screening at the terminal, as it happens (and, flagged, what was missed while offline)."""
 
-    entity_description = EventEntityDescription(
-        key="access", translation_key="access", event_types=EVENT_TYPES
-    )
-
-    def __init__(self, terminal: AccessTerminal) -> None:
-        """Initialise the terminal's event entity."""
-        super().__init__(terminal, "access")
+    entity_description: EventEntityDescription
 
     @property
     def available(self) -> bool:
@@ -410,11 +410,7 @@ class TerminalAccessEvent(TerminalEntity, EventEntity):
 class TerminalOpenDoorButton(TerminalEntity, ButtonEntity):
     """Opens the door once, through the compound's policy (refused in lockdown unless kept open)."""
 
-    entity_description = ButtonEntityDescription(key="open_door", translation_key="open_door")
-
-    def __init__(self, terminal: AccessTerminal) -> None:
-        """Initialise the terminal's open-door button."""
-        super().__init__(terminal, "open_door")
+    entity_description: ButtonEntityDescription
 
     @property
     def available(self) -> bool:
@@ -455,11 +451,6 @@ class TerminalAlert(TerminalEntity, BinarySensorEntity):
     """On from a fever or no-mask screening until the terminal's alert duration has passed."""
 
     entity_description: TerminalAlertDescription
-
-    def __init__(self, terminal: AccessTerminal, description: TerminalAlertDescription) -> None:
-        """Initialise one alert of the terminal."""
-        super().__init__(terminal, description.key)
-        self.entity_description = description
 
     @property
     def is_on(self) -> bool:
@@ -532,11 +523,6 @@ class TerminalSensor(TerminalEntity, SensorEntity):
     """Today's counts and the link's diagnostics."""
 
     entity_description: TerminalSensorDescription
-
-    def __init__(self, terminal: AccessTerminal, description: TerminalSensorDescription) -> None:
-        """Initialise one sensor of the terminal."""
-        super().__init__(terminal, description.key)
-        self.entity_description = description
 
     @property
     def native_value(self) -> Any:
