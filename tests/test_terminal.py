@@ -397,7 +397,7 @@ async def test_modes_hold_doors_and_refuse_opening_in_lockdown(
     assert (east.door_states[1], north.door_states[1]) == ("normal", "normal")
 
 
-async def test_lockdown_is_enforced_again_after_a_reboot_and_a_restart(
+async def test_lockdown_and_events_survive_a_reboot_and_a_restart(
     hass: HomeAssistant, loaded_compound: MockConfigEntry, east: SimulatedTerminal
 ) -> None:
     device = await add_terminal(hass, loaded_compound, east)
@@ -413,8 +413,13 @@ async def test_lockdown_is_enforced_again_after_a_reboot_and_a_restart(
 
     await hass.config_entries.async_unload(loaded_compound.entry_id)
     east.door_states[1] = "normal"
+    await east.async_command("pass", {"count": 2})  # while Home Assistant is down
     assert await hass.config_entries.async_setup(loaded_compound.entry_id)
     await wait_until(lambda: east.door_states[1] == "always_closed")
+    restarted = await running_terminal(hass, loaded_compound, east)
+    assert restarted.monitor is not None
+    assert restarted.monitor.stats.backfilled_events == 2  # from the last event seen before
+    assert restarted.monitor.stats.last_serial == 22
 
 
 async def test_screening_alerts_at_entrances_in_use_in_controlled_and_lockdown(
