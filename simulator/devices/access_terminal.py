@@ -13,14 +13,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 import hashlib
+import ipaddress
 import json
 import os
+from pathlib import Path
 import random
 import re
+import ssl
+import tempfile
 import time
 from typing import Any
 
 from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from simulator.kinds import CommandError, register_kind
 
@@ -45,6 +53,40 @@ MALFORMED_KINDS = (
     "garbage",
     "not_an_object",
 )
+
+
+def _self_signed_context() -> ssl.SSLContext:
+    """Return a server TLS context with a fresh self-signed certificate, as terminals ship."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "access terminal")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(LOOPBACK))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    with tempfile.TemporaryDirectory() as directory:
+        cert_file, key_file = Path(directory, "cert.pem"), Path(directory, "key.pem")
+        cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        context.load_cert_chain(cert_file, key_file)
+    return context
 
 
 @dataclass(slots=True)
@@ -105,6 +147,7 @@ class AccessTerminal:
         self.retained = int(settings.get("retained", 100))
         self.clock_offset = float(settings.get("clock_offset", 0))
         self.lockout_after = int(settings.get("lockout_after", 5))
+        self._tls = _self_signed_context() if settings.get("tls") else None
         residents = settings.get("residents") or {}
         self.per_minute = float(residents.get("per_minute", 0))
         self.fever_rate = float(residents.get("fever_rate", 0.05))
@@ -137,7 +180,9 @@ class AccessTerminal:
         app.router.add_get("/ISAPI/Event/notification/alertStream", self._alert_stream)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, LOOPBACK, self.port, shutdown_timeout=0.1)
+        site = web.TCPSite(
+            self._runner, LOOPBACK, self.port, shutdown_timeout=0.1, ssl_context=self._tls
+        )
         await site.start()
         self.port = self._runner.addresses[0][1]
         self.down = False
@@ -169,6 +214,7 @@ class AccessTerminal:
         return {
             "host": LOOPBACK,
             "port": self.port,
+            "https": self._tls is not None,
             "serial": self.serial,
             "doors": {str(door): state for door, state in self.door_states.items()},
             "door_commands": len(self.door_commands),

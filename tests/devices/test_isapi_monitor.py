@@ -250,3 +250,34 @@ async def test_unreachable_and_unsupported_devices(
     with pytest.raises(NotSupportedError, match="no serial number"):
         await client_for(session, terminal).async_get_device_info()
     await terminal.async_stop()
+
+
+async def test_https_with_and_without_certificate_verification(
+    session: aiohttp.ClientSession,
+) -> None:
+    terminal = await start_terminal(tls=True)
+
+    def client(*, verify_ssl: bool) -> IsapiClient:
+        return IsapiClient(
+            session,
+            "127.0.0.1",
+            terminal.port,
+            username="admin",
+            password=PASSWORD,
+            https=True,
+            verify_ssl=verify_ssl,
+        )
+
+    # Terminals ship with self-signed certificates: verification fails unless turned off.
+    # The simulated terminal shares the test's loop; its side of the refused handshake is expected.
+    loop = asyncio.get_running_loop()
+    handler, refused_handshakes = loop.get_exception_handler(), []
+    loop.set_exception_handler(lambda _loop, context: refused_handshakes.append(context))
+    try:
+        with pytest.raises(TerminalUnreachableError):
+            await client(verify_ssl=True).async_get_device_info()
+        await wait_until(lambda: bool(refused_handshakes))
+    finally:
+        loop.set_exception_handler(handler)
+    assert (await client(verify_ssl=False).async_get_device_info()).serial_number == terminal.serial
+    await terminal.async_stop()
