@@ -281,3 +281,17 @@ async def test_https_with_and_without_certificate_verification(
         loop.set_exception_handler(handler)
     assert (await client(verify_ssl=False).async_get_device_info()).serial_number == terminal.serial
     await terminal.async_stop()
+
+
+async def test_an_event_the_stream_skipped_is_fetched_before_the_next_one(
+    session: aiohttp.ClientSession,
+) -> None:
+    terminal = await start_terminal()
+    run = await run_monitor(client_for(session, terminal))
+
+    terminal._record(terminal._resident_record())  # recorded but never pushed: a firmware glitch
+    await terminal.async_command("pass", {})
+    await wait_until(lambda: len(run.delivered) == 2)
+
+    assert run.delivered == [(1, True), (2, False)]
+    await stop(run, terminal)

@@ -65,9 +65,10 @@ class MultipartParser:
     def close(self) -> list[ParsedItem]:
         """Report an unfinished part, if any, as malformed: the stream has ended."""
         out: list[ParsedItem] = []
-        if self._state is not _State.SEEK or self._buffer.strip():
+        if self._buffer.strip() or self._state is _State.BODY or self._headers:
             out.append(MalformedPartError("the stream ended in the middle of a part"))
         self._buffer.clear()
+        self._headers = {}
         self._state = _State.SEEK
         return out
 
