@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import timedelta
 import logging
 from typing import Any
@@ -18,6 +18,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.helpers.translation import async_load_integrations
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -34,6 +35,7 @@ from custom_components.hanyang_compound.const import (
 )
 from custom_components.hanyang_compound.devices.isapi.monitor import LinkState
 from custom_components.hanyang_compound.diagnostics import async_get_config_entry_diagnostics
+from custom_components.hanyang_compound.logbook import async_describe_events
 from custom_components.hanyang_compound.modes import CompoundMode, EntranceAction
 from custom_components.hanyang_compound.terminal import EVENT_SCREENING_ALERT, AccessTerminal
 from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal
@@ -441,11 +443,22 @@ async def test_screening_alerts_at_entrances_in_use_in_controlled_and_lockdown(
     await wait_until(lambda: len(alerts) == 2)
 
     assert [(e.data["alert"], e.data["mode"], e.data["temperature"]) for e in alerts] == [
-        ("fever", "controlled", 38.2),
+        ("fever_detected", "controlled", 38.2),
         ("no_mask", "lockdown", 36.6),
     ]
     assert alerts[0].data["entrance"] == "East pedestrian gate"
     assert alerts[0].data["compound"] == "Longdengli"
+
+    await hass.config.async_update(language="zh-Hans")
+    await async_load_integrations(hass, {DOMAIN})
+    describers: dict[str, Callable[[Event], dict[str, Any]]] = {}
+    async_describe_events(
+        hass, lambda _domain, event_type, describe: describers.update({event_type: describe})
+    )
+    assert [describers[EVENT_SCREENING_ALERT](alert) for alert in alerts] == [
+        {"name": "East pedestrian gate", "message": "体温异常 (38.2 °C)"},
+        {"name": "East pedestrian gate", "message": "未戴口罩 (36.6 °C)"},
+    ]
 
 
 # ----- availability and diagnostics ---------------------------------------------------------

@@ -18,6 +18,7 @@ from homeassistant.helpers.translation import async_get_cached_translations
 from .const import (
     ATTR_COMPOUND,
     ATTR_CONFIG_ENTRY_ID,
+    ATTR_ENTRANCE,
     ATTR_NEW_MODE,
     ATTR_OLD_MODE,
     ATTR_REASON,
@@ -25,6 +26,7 @@ from .const import (
     EVENT_MODE_CHANGED,
 )
 from .entity import MODE_KEY, compound_entity_unique_id
+from .terminal import ATTR_ALERT, ATTR_TEMPERATURE, EVENT_SCREENING_ALERT
 
 
 @callback
@@ -52,3 +54,16 @@ def async_describe_events(
         return description
 
     async_describe_event(DOMAIN, EVENT_MODE_CHANGED, describe_mode_changed)
+
+    @callback
+    def describe_screening_alert(event: Event) -> dict[str, Any]:
+        data = event.data
+        names = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
+        alert = data[ATTR_ALERT]
+        key = f"component.{DOMAIN}.entity.event.access.state_attributes.event_type.state.{alert}"
+        message = names.get(key, alert)
+        if (temperature := data.get(ATTR_TEMPERATURE)) is not None:
+            message += f" ({temperature} °C)"
+        return {LOGBOOK_ENTRY_NAME: data[ATTR_ENTRANCE], LOGBOOK_ENTRY_MESSAGE: message}
+
+    async_describe_event(DOMAIN, EVENT_SCREENING_ALERT, describe_screening_alert)

@@ -51,6 +51,7 @@ from .terminal_flow import (
 EVENT_SCREENING_ALERT: Final = f"{DOMAIN}_screening_alert"
 """Fired in controlled and lockdown modes when an entrance in use screens fever or a missing mask."""
 ATTR_ALERT: Final = "alert"
+"""The screening that raised a screening alert: fever_detected or no_mask, as the event entity names it."""
 ATTR_TEMPERATURE: Final = "temperature"
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 5
@@ -335,7 +336,7 @@ class AccessTerminal:
                 EVENT_SCREENING_ALERT,
                 {
                     ATTR_ENTRANCE: self.entrance_name,
-                    ATTR_ALERT: "fever" if kind is Screening.FEVER_DETECTED else "no_mask",
+                    ATTR_ALERT: str(kind),
                     ATTR_TEMPERATURE: event.temperature_c,
                     ATTR_MODE: str(self.compound.mode),
                 },
