@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -376,6 +376,14 @@ class TerminalEntity(CompoundDeviceEntity):
         self.entity_description = description
         self.terminal = terminal
 
+    follows_link: ClassVar[bool] = False
+    """Whether the entity is unavailable while the terminal is not heard from; counts and alerts stay."""
+
+    @property
+    def available(self) -> bool:
+        """Whether the entity has something current to show."""
+        return self.terminal.available or not self.follows_link
+
     async def async_added_to_hass(self) -> None:
         """Follow the terminal's changes."""
         self.async_on_remove(self.terminal.async_subscribe(self.async_write_ha_state))
@@ -392,10 +400,7 @@ class TerminalAccessEvent(TerminalEntity, EventEntity):
 
     entity_description: EventEntityDescription
 
-    @property
-    def available(self) -> bool:
-        """Whether the terminal is heard from."""
-        return self.terminal.available
+    follows_link = True
 
     async def async_added_to_hass(self) -> None:
         """Follow the terminal's events and link."""
@@ -413,10 +418,7 @@ class TerminalOpenDoorButton(TerminalEntity, ButtonEntity):
 
     entity_description: ButtonEntityDescription
 
-    @property
-    def available(self) -> bool:
-        """Whether the terminal is heard from."""
-        return self.terminal.available
+    follows_link = True
 
     async def async_press(self) -> None:
         """Ask the compound to open the door."""
@@ -470,7 +472,6 @@ class TerminalSensorDescription(SensorEntityDescription):
     """A value of the terminal, read from the terminal object."""
 
     value_fn: Callable[[AccessTerminal], Any]
-    needs_link: bool = False
 
 
 SENSORS: Final = (
