@@ -38,6 +38,22 @@ CLIENT_ID = f"{HA_URL}/"
 RESTART_EXIT_CODE = 100
 START_TIMEOUT = 600.0
 
+PHONE_REGISTRATION = DEVELOP / "phone.json"
+PHONE_LOG = DEVELOP / "phone.log"
+DEMO_PHONE = {
+    "app_id": "io.hanyang_compound.standin",
+    "app_name": "Stand-in phone",
+    "app_version": "1.0",
+    "device_id": "standin-duty-phone",
+    "device_name": "Duty phone",
+    "manufacturer": "Hanyang Compound",
+    "model": "Stand-in",
+    "os_name": "Linux",
+    "os_version": "1",
+    "supports_encryption": False,
+    "app_data": {"push_websocket_channel": True},
+}
+
 DEMO_USER = {"name": "Compound Manager", "username": "manager", "password": "longdengli-demo"}
 
 # A hardware-free, offline set of integrations instead of default_config, whose camera, stream,
@@ -305,6 +321,15 @@ class HomeAssistantClient:
             sys.exit("[develop] the demo login was refused: delete .develop/ to start from scratch")
         return str(result["result"])
 
+    async def async_wait_until_running(self) -> None:
+        """Wait until every integration has started; the web server answers long before that."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + START_TIMEOUT
+        while (await self.async_get("/api/config"))["state"] != "RUNNING":
+            if loop.time() > deadline:
+                sys.exit("[develop] Home Assistant did not finish starting: see .develop/hass.log")
+            await asyncio.sleep(1)
+
     async def async_get(self, path: str) -> Any:
         """GET a REST path and return its JSON."""
         async with self.session.get(f"{HA_URL}{path}", headers=self._headers) as response:
@@ -389,6 +414,55 @@ async def async_provision(client: HomeAssistantClient, demo: dict[str, Any]) -> 
         }
 
 
+async def async_register_phone(client: HomeAssistantClient) -> str:
+    """Register the stand-in phone with the mobile app integration once; return its webhook id."""
+    if PHONE_REGISTRATION.exists():
+        registration = json.loads(PHONE_REGISTRATION.read_text(encoding="utf-8"))
+    else:
+        registration = await client.async_post("/api/mobile_app/registrations", DEMO_PHONE)
+        PHONE_REGISTRATION.write_text(json.dumps(registration), encoding="utf-8")
+        say(f"registered the stand-in phone {DEMO_PHONE['device_name']}")
+    return str(registration["webhook_id"])
+
+
+async def async_run_phone(client: HomeAssistantClient, webhook_id: str) -> None:
+    """Receive the stand-in phone's notifications as the companion app does, and write them down."""
+    async with client.session.ws_connect(f"{HA_URL}/api/websocket") as ws:
+        await ws.receive_json()
+        await ws.send_json({"type": "auth", "access_token": client.token})
+        await ws.receive_json()
+        await ws.send_json(
+            {"id": 1, "type": "mobile_app/push_notification_channel", "webhook_id": webhook_id}
+        )
+        async for message in ws:
+            data = json.loads(message.data)
+            if data.get("type") != "event":
+                continue
+            notification = data["event"]
+            with PHONE_LOG.open("a", encoding="utf-8") as log:
+                log.write(json.dumps(notification, ensure_ascii=False) + "\n")
+            actions = [a.get("action") for a in notification.get("data", {}).get("actions", [])]
+            say(
+                f"phone: {notification.get('title', '')}: {notification.get('message', '')}"
+                + (f" [actions: {', '.join(actions)}]" if actions else "")
+            )
+
+
+async def async_press_phone_action(action: str) -> None:
+    """Press a notification action on the stand-in phone, as a volunteer taps it in the app."""
+    webhook_id = json.loads(PHONE_REGISTRATION.read_text(encoding="utf-8"))["webhook_id"]
+    payload = {
+        "type": "fire_event",
+        "data": {"event_type": "mobile_app_notification_action", "event_data": {"action": action}},
+    }
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{HA_URL}/api/webhook/{webhook_id}", json=payload) as response,
+    ):
+        response.raise_for_status()
+    say(f"pressed {action} on the stand-in phone")
+
+
 def _resolve_references(value: Any, subentries: Mapping[str, str]) -> Any:
     if isinstance(value, dict):
         return {key: _resolve_references(item, subentries) for key, item in value.items()}
@@ -409,18 +483,29 @@ async def async_run_home_assistant(language: str, demo: dict[str, Any]) -> int:
             client = HomeAssistantClient(session)
             await client.async_wait_until_up(process)
             await client.async_authenticate(language)
+            await client.async_wait_until_running()
             await async_provision(client, demo)
-        say(f"Home Assistant is ready: {HA_URL}")
-        say(f"  login: {DEMO_USER['username']} / {DEMO_USER['password']}")
-        say(f"  simulator control API: http://{HOST}:{CONTROL_PORT}/status")
-        say("  logs: .develop/hass.log, .develop/simulator.log; Ctrl-C stops everything")
-        return await asyncio.to_thread(process.wait)
+            phone = asyncio.create_task(async_run_phone(client, await async_register_phone(client)))
+            say(f"Home Assistant is ready: {HA_URL}")
+            say(f"  login: {DEMO_USER['username']} / {DEMO_USER['password']}")
+            say(f"  simulator control API: http://{HOST}:{CONTROL_PORT}/status")
+            say("  stand-in phone: notify.mobile_app_duty_phone, received in .develop/phone.log")
+            say("  logs: .develop/hass.log, .develop/simulator.log; Ctrl-C stops everything")
+            code = await asyncio.to_thread(process.wait)
+            phone.cancel()
+            return code
     finally:
         stop_process(process, "Home Assistant")
 
 
 def main() -> int:
-    """Supervise the simulator and Home Assistant until Ctrl-C or a final exit."""
+    """Supervise the simulator and Home Assistant until Ctrl-C or a final exit.
+
+    `supervise.py press ACTION` instead presses a notification action on the stand-in phone.
+    """
+    if sys.argv[1:2] == ["press"]:
+        asyncio.run(async_press_phone_action(sys.argv[2]))
+        return 0
     language = os.environ.get("DEVELOP_LANGUAGE", "en")
     # Stop cleanly on Ctrl-C and on SIGTERM, even when started where SIGINT is ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)

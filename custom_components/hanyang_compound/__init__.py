@@ -10,8 +10,13 @@ from homeassistant.helpers.typing import ConfigType
 
 from .blueprints import async_install_blueprints
 from .compound import Compound, DeviceFactory
-from .const import DOMAIN
+from .const import DOMAIN, SUBENTRY_PATROL_ROUTE
 from .entity import compound_device_info
+from .patrol_route import (
+    PatrolRouteDevice,
+    async_remove_route_stores,
+    async_setup_patrol_services,
+)
 from .repairs import DeviceAvailabilityWatcher, async_check_fever_threshold
 from .services import async_setup_services
 from .terminal import AccessTerminal
@@ -35,6 +40,7 @@ DEVICE_FACTORIES: dict[str, DeviceFactory] = {
     SUBENTRY_TYPE_ACCESS_TERMINAL: AccessTerminal,
 }
 """How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""
+DEVICE_FACTORIES[SUBENTRY_PATROL_ROUTE] = PatrolRouteDevice
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -42,6 +48,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions and install its blueprints, once for all compounds."""
     async_setup_services(hass)
+    async_setup_patrol_services(hass)
     await async_install_blueprints(hass)
     return True
 
@@ -79,3 +86,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> 
 async def async_remove_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> None:
     """Forget a deleted compound's persisted mode."""
     await Compound(hass, entry).async_remove_storage()
+    await async_remove_route_stores(hass, entry)

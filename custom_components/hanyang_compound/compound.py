@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity import Entity
 
 STORAGE_VERSION = 1
+REMEMBERED_REFUSALS = 16
 
 
 class CompoundDevice(Protocol):
@@ -169,6 +171,7 @@ class Compound:
         self._targets: list[PolicyTarget] = []
         self._listeners: list[Callable[[Context | None], None]] = []
         self._mode_lock = asyncio.Lock()
+        self._refusals: OrderedDict[str, HomeAssistantError] = OrderedDict()
         self.devices: dict[str, CompoundDevice] = {}
         """The compound's devices by subentry id, in the order they were started."""
 
@@ -277,6 +280,14 @@ class Compound:
                 *(self._async_apply(target, mode) for target in list(self._targets))
             )
 
+    def pop_refusal(self, context: Context) -> HomeAssistantError | None:
+        """Return, once, why a command made with this context was refused.
+
+        Voice handlers that call entity actions only learn that the action failed; this
+        lets them speak the reason instead of a generic error.
+        """
+        return self._refusals.pop(context.id, None)
+
     def entrance_policy(self, entrance: Entrance) -> EntrancePolicy:
         """Return what the current mode demands of an entrance."""
         return entrance_policy(
@@ -308,11 +319,16 @@ class Compound:
                 self._mode.mode,
                 context.user_id if context else None,
             )
-            raise HomeAssistantError(
+            error = HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key=refusal,
                 translation_placeholders={"entrance": entrance.entrance_name},
             )
+            if context is not None:
+                self._refusals[context.id] = error
+                while len(self._refusals) > REMEMBERED_REFUSALS:
+                    self._refusals.popitem(last=False)
+            raise error
         if overriding:
             LOGGER.warning(
                 "Lockdown overridden to open %s by user %s: %s",

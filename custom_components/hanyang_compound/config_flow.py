@@ -238,5 +238,5 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
         )
 
 
-# Device kinds whose flows live in their own modules register on import.
-from . import terminal_flow  # noqa: E402, F401
+# Device kinds whose flows live in their own modules register themselves when imported.
+from . import patrol_route, terminal_flow  # noqa: E402, F401

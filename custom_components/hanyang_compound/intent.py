@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_COMPONENT_LOADED
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv, intent
 from homeassistant.helpers.translation import async_get_translations
 import voluptuous as vol
@@ -15,16 +18,68 @@ from .entity import MODE_KEY
 from .modes import CompoundMode
 
 if TYPE_CHECKING:
+    from homeassistant.setup import EventComponentLoaded
+
     from .compound import Compound
+
+type BuiltInHandle = Callable[[intent.Intent], Awaitable[intent.IntentResponse]]
 
 INTENT_SET_MODE = "HanyangSetCompoundMode"
 INTENT_GET_MODE = "HanyangGetCompoundMode"
+
+
+INTENT_INTEGRATION = "intent"
+# Built-in intents that can move a gate or a door of a compound.
+ENTRANCE_INTENTS = frozenset(
+    {intent.INTENT_TURN_ON, intent.INTENT_TURN_OFF, intent.INTENT_TOGGLE, "HassSetPosition"}
+)
 
 
 async def async_setup_intents(hass: HomeAssistant) -> None:
     """Register the integration's intents; the intent integration calls this when it loads."""
     intent.async_register(hass, SetCompoundModeIntent())
     intent.async_register(hass, GetCompoundModeIntent())
+
+    @callback
+    def intent_loaded(event: Event[EventComponentLoaded]) -> None:
+        if event.data["component"] == INTENT_INTEGRATION:
+            unsubscribe()
+            _async_speak_refusals(hass)
+
+    if INTENT_INTEGRATION in hass.config.components:
+        _async_speak_refusals(hass)
+        return
+    # Called while the intent integration sets up: its built-in intents come after this.
+    unsubscribe = hass.bus.async_listen(EVENT_COMPONENT_LOADED, intent_loaded)
+
+
+@callback
+def _async_speak_refusals(hass: HomeAssistant) -> None:
+    """Make built-in intents that move an entrance speak the policy's reason for a refusal.
+
+    The built-in handlers turn a failed action into a generic error, or even report it as
+    done; without this, a gate that stays shut in a lockdown would answer "Opened".
+    """
+    for handler in intent.async_get(hass):
+        if handler.intent_type not in ENTRANCE_INTENTS:
+            continue
+        built_in = handler.async_handle
+
+        async def async_handle(
+            intent_obj: intent.Intent, built_in: BuiltInHandle = built_in
+        ) -> intent.IntentResponse:
+            try:
+                response = await built_in(intent_obj)
+            except intent.IntentHandleError:
+                if refusal := _pop_refusal(intent_obj):
+                    return await _async_refusal(intent_obj, refusal)
+                raise
+            # Some releases report a refused action as done; the policy knows better.
+            if refusal := _pop_refusal(intent_obj):
+                return await _async_refusal(intent_obj, refusal)
+            return response
+
+        handler.async_handle = async_handle  # type: ignore[method-assign]
 
 
 # Assist speaks Chinese as zh-cn (the intents' language); the integration's texts are zh-Hans.
@@ -48,6 +103,22 @@ async def _async_error(
         intent.IntentResponseErrorCode.FAILED_TO_HANDLE, message.format(**placeholders)
     )
     return response
+
+
+def _pop_refusal(intent_obj: intent.Intent) -> HomeAssistantError | None:
+    """Return why a compound refused an action of this intent, if one did."""
+    for compound in _compounds(intent_obj.hass):
+        if refusal := compound.pop_refusal(intent_obj.context):
+            return refusal
+    return None
+
+
+async def _async_refusal(
+    intent_obj: intent.Intent, refusal: HomeAssistantError
+) -> intent.IntentResponse:
+    return await _async_error(
+        intent_obj, str(refusal.translation_key), **(refusal.translation_placeholders or {})
+    )
 
 
 def _compounds(hass: HomeAssistant) -> list[Compound]:
