@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from homeassistant.components.logbook.const import (
@@ -88,16 +89,17 @@ def async_describe_events(
         return description
 
     async_describe_event(DOMAIN, EVENT_PATROL, describe_patrol)
+    async_describe_event(DOMAIN, EVENT_SCREENING_ALERT, partial(_describe_screening_alert, hass))
 
-    @callback
-    def describe_screening_alert(event: Event) -> dict[str, Any]:
-        data = event.data
-        names = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
-        alert = data[ATTR_ALERT]
-        key = f"component.{DOMAIN}.entity.event.access.state_attributes.event_type.state.{alert}"
-        message = names.get(key, alert)
-        if (temperature := data.get(ATTR_TEMPERATURE)) is not None:
-            message += f" ({temperature} °C)"
-        return {LOGBOOK_ENTRY_NAME: data[ATTR_ENTRANCE], LOGBOOK_ENTRY_MESSAGE: message}
 
-    async_describe_event(DOMAIN, EVENT_SCREENING_ALERT, describe_screening_alert)
+@callback
+def _describe_screening_alert(hass: HomeAssistant, event: Event) -> dict[str, Any]:
+    """Name the entrance and say what was screened, as the terminal's event entity says it."""
+    data = event.data
+    names = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
+    alert = data[ATTR_ALERT]
+    key = f"component.{DOMAIN}.entity.event.access.state_attributes.event_type.state.{alert}"
+    message = names.get(key, alert)
+    if (temperature := data.get(ATTR_TEMPERATURE)) is not None:
+        message += f" ({temperature} °C)"
+    return {LOGBOOK_ENTRY_NAME: data[ATTR_ENTRANCE], LOGBOOK_ENTRY_MESSAGE: message}
