@@ -22,6 +22,8 @@ from .patrol_route import (
 )
 from .repairs import DeviceAvailabilityWatcher, async_check_fever_threshold
 from .services import async_setup_services
+from .terminal import AccessTerminal
+from .terminal_auth import SUBENTRY_TYPE_ACCESS_TERMINAL
 
 type HanyangConfigEntry = ConfigEntry[Compound]
 
@@ -37,7 +39,9 @@ PLATFORMS: list[Platform] = [
     Platform.SWITCH,
 ]
 
-DEVICE_FACTORIES: dict[str, DeviceFactory] = {}
+DEVICE_FACTORIES: dict[str, DeviceFactory] = {
+    SUBENTRY_TYPE_ACCESS_TERMINAL: AccessTerminal,
+}
 """How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""
 DEVICE_FACTORIES[SUBENTRY_PATROL_ROUTE] = PatrolRouteDevice
 DEVICE_FACTORIES[SUBENTRY_BLE_THERMOMETER] = BleThermometerDevice

@@ -39,6 +39,7 @@ from .const import (
     FEVER_THRESHOLD_MIN,
     ServiceTier,
 )
+from .terminal_auth import TerminalReauthMixin
 
 SUBENTRY_FLOWS: Final[dict[str, type[ConfigSubentryFlow]]] = {}
 """Subentry flows by subentry type; each device kind registers its flow here."""
@@ -68,8 +69,8 @@ def _compound_schema(defaults: dict[str, Any]) -> vol.Schema:
     )
 
 
-class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up and reconfigure a compound."""
+class HanyangCompoundConfigFlow(TerminalReauthMixin, ConfigFlow, domain=DOMAIN):
+    """Set up and reconfigure a compound, and renew a terminal's credentials (reauth)."""
 
     VERSION = 1
     MINOR_VERSION = 1
@@ -283,4 +284,4 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
 
 # Device kinds whose flows live in their own modules register themselves when imported;
 # Bluetooth discovery also uses the Bluetooth kinds' checks.
-from . import ble_flow, patrol_route  # noqa: E402, F401
+from . import ble_flow, patrol_route, terminal_flow  # noqa: E402, F401
