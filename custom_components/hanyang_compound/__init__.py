@@ -8,9 +8,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .ble import BleThermometerDevice, BTHomeSensorDevice
+from .ble_flow import async_offer_unowned_devices
 from .blueprints import async_install_blueprints
 from .compound import Compound, DeviceFactory
-from .const import DOMAIN, SUBENTRY_PATROL_ROUTE
+from .const import DOMAIN, SUBENTRY_BLE_THERMOMETER, SUBENTRY_BTHOME_SENSOR, SUBENTRY_PATROL_ROUTE
 from .entity import compound_device_info
 from .notification_actions import async_setup_notification_actions
 from .patrol_route import (
@@ -42,6 +44,8 @@ DEVICE_FACTORIES: dict[str, DeviceFactory] = {
 }
 """How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""
 DEVICE_FACTORIES[SUBENTRY_PATROL_ROUTE] = PatrolRouteDevice
+DEVICE_FACTORIES[SUBENTRY_BLE_THERMOMETER] = BleThermometerDevice
+DEVICE_FACTORIES[SUBENTRY_BTHOME_SENSOR] = BTHomeSensorDevice
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -72,6 +76,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
     availability = DeviceAvailabilityWatcher(hass, compound)
     availability.async_start()
     entry.async_on_unload(availability.async_stop)
+    async_offer_unowned_devices(hass)
     return True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Any, ClassVar, Final
 
+from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
@@ -73,6 +74,8 @@ class HanyangCompoundConfigFlow(TerminalReauthMixin, ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
     MINOR_VERSION = 1
+    _discovery: tuple[str, BluetoothServiceInfoBleak]
+    """The kind and advertisement of a device found by Bluetooth discovery."""
 
     @staticmethod
     @callback
@@ -123,6 +126,47 @@ class HanyangCompoundConfigFlow(TerminalReauthMixin, ConfigFlow, domain=DOMAIN):
         defaults = user_input or {CONF_NAME: entry.title, **entry.data}
         return self.async_show_form(
             step_id="reconfigure", data_schema=_compound_schema(defaults), errors=errors
+        )
+
+    async def async_step_bluetooth(
+        self, discovery_info: BluetoothServiceInfoBleak
+    ) -> ConfigFlowResult:
+        """Offer a thermometer or BTHome sensor that no compound has yet."""
+        kind = ble_flow.discovered_kind(discovery_info)
+        if kind is None:
+            return self.async_abort(reason="not_supported")
+        address = discovery_info.address
+        if ble_flow.address_owner(self.hass, address, exclude_subentry_id=None):
+            return self.async_abort(reason="already_configured")
+        if not self._async_current_entries(include_ignore=False):
+            return self.async_abort(reason="no_compound")
+        # One discovery per device at a time; the id is not a compound's (those are names).
+        await self.async_set_unique_id(f"bluetooth {address}")
+        self._discovery = (kind, discovery_info)
+        self.context["title_placeholders"] = {"name": discovery_info.name or address}
+        return await self.async_step_bluetooth_confirm()
+
+    async def async_step_bluetooth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask which compound the discovered device belongs to, and its settings; then add it."""
+        kind, discovery_info = self._discovery
+        entries = self._async_current_entries(include_ignore=False)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = ble_flow.add_discovered_device(self.hass, kind, discovery_info, user_input)
+            if not errors:
+                return self.async_abort(reason="device_added")
+        schema = ble_flow.discovery_schema(entries, kind, discovery_info)
+        return self.async_show_form(
+            step_id="bluetooth_confirm",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+            description_placeholders={
+                "name": discovery_info.name or discovery_info.address,
+                "address": discovery_info.address,
+                "kind": kind,
+            },
         )
 
     def _validate(
@@ -238,5 +282,6 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
         )
 
 
-# Device kinds whose flows live in their own modules register themselves when imported.
-from . import patrol_route, terminal_flow  # noqa: E402, F401
+# Device kinds whose flows live in their own modules register themselves when imported;
+# Bluetooth discovery also uses the Bluetooth kinds' checks.
+from . import ble_flow, patrol_route, terminal_flow  # noqa: E402, F401

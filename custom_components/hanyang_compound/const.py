@@ -58,3 +58,29 @@ CONF_ORDERED: Final = "ordered"
 CONF_SCHEDULE_PREFIX: Final = "schedule_"
 CONF_GRACE_MINUTES: Final = "grace_minutes"
 CONF_DURATION_MINUTES: Final = "duration_minutes"
+
+
+SUBENTRY_BLE_THERMOMETER: Final = "ble_thermometer"
+SUBENTRY_BTHOME_SENSOR: Final = "bthome_sensor"
+CONF_SERVES: Final = "serves"
+CONF_BIND_KEY: Final = "bind_key"
+CONF_ROLE: Final = "role"
+CONF_LOCATION: Final = "location"
+CONF_COMPOUND: Final = "compound"
+CONF_TILT_THRESHOLD: Final = "tilt_threshold"
+CONF_MANHOLE_DEPTH: Final = "manhole_depth"
+CONF_FLOOD_LEVEL: Final = "flood_level"
+CONF_SILENCE_TIMEOUT: Final = "silence_timeout"
+CONF_OVERHEAT_THRESHOLD: Final = "overheat_threshold"
+DEFAULT_TILT_THRESHOLD: Final = 15.0
+DEFAULT_MANHOLE_DEPTH: Final = 150.0
+DEFAULT_FLOOD_LEVEL: Final = 30.0
+DEFAULT_SILENCE_TIMEOUT: Final = 60.0
+DEFAULT_OVERHEAT_THRESHOLD: Final = 45.0
+
+
+class BTHomeRole(StrEnum):
+    """What a BTHome sensor of the compound watches."""
+
+    MANHOLE = "manhole"
+    SHED_THERMOMETER = "shed_thermometer"

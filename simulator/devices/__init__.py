@@ -1,3 +1,6 @@
 """Simulated device kinds; importing this package registers every kind with simulator.kinds."""
 
-from . import access_terminal  # noqa: F401
+from . import (
+    access_terminal,  # noqa: F401
+    ble_broadcaster,  # noqa: F401
+)

@@ -1,0 +1,487 @@
+"""Bluetooth devices of a compound: BTHome manholes and shed thermometers, and Health Thermometers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bleak import BleakClient
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.backends.device import BLEDevice
+from bleak.exc import BleakError
+from bleak_retry_connector import BleakClientWithServiceCache, establish_connection
+from homeassistant.components import bluetooth
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import CONF_ADDRESS, CONF_NAME
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.device_registry import CONNECTION_BLUETOOTH, DeviceInfo
+from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
+
+from .compound import Compound
+from .const import (
+    CONF_BIND_KEY,
+    CONF_FLOOD_LEVEL,
+    CONF_LOCATION,
+    CONF_MANHOLE_DEPTH,
+    CONF_OVERHEAT_THRESHOLD,
+    CONF_ROLE,
+    CONF_SERVES,
+    CONF_SILENCE_TIMEOUT,
+    CONF_TILT_THRESHOLD,
+    DEFAULT_FLOOD_LEVEL,
+    DEFAULT_MANHOLE_DEPTH,
+    DEFAULT_OVERHEAT_THRESHOLD,
+    DEFAULT_SILENCE_TIMEOUT,
+    DEFAULT_TILT_THRESHOLD,
+    DOMAIN,
+    LOGGER,
+    BTHomeRole,
+)
+from .devices.ble.bthome import BTHomeSensorDecoder, parse_bind_key
+from .devices.ble.health_thermometer import (
+    TEMPERATURE_MEASUREMENT_UUID,
+    MeasurementError,
+    TemperatureMeasurement,
+    parse_temperature_measurement,
+)
+
+if TYPE_CHECKING:
+    from homeassistant.const import Platform
+    from homeassistant.helpers.entity import Entity
+
+LOW_BATTERY_PERCENT = 20
+THERMOMETER_IDLE_SECONDS = 30.0
+"""A thermometer is disconnected after this long without an indication, so it can sleep."""
+BACKOFF_FIRST_SECONDS = 10.0
+BACKOFF_MAX_SECONDS = 600.0
+
+ATTENTION_OPEN = "open"
+ATTENTION_TILTED = "tilted"
+ATTENTION_FLOODED = "flooded"
+ATTENTION_LOW_BATTERY = "low_battery"
+ATTENTION_SILENT = "silent"
+
+
+def ble_device_info(subentry: ConfigSubentry, model: str) -> DeviceInfo:
+    """Describe a Bluetooth device of the compound, identified by its address."""
+    address = subentry.data[CONF_ADDRESS]
+    return DeviceInfo(
+        identifiers={(DOMAIN, address)},
+        connections={(CONNECTION_BLUETOOTH, address)},
+        name=subentry.title,
+        model=model,
+    )
+
+
+class BleDevice:
+    """What the Bluetooth devices share: their listeners, last seen time and signal strength."""
+
+    def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
+        """Remember the subentry; nothing is heard until async_start."""
+        self.compound = compound
+        self.hass: HomeAssistant = compound.hass
+        self.subentry = subentry
+        self.address: str = subentry.data[CONF_ADDRESS]
+        self.title = subentry.title
+        self.rssi: int | None = None
+        self.last_seen: datetime | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self._unsubscribers: list[CALLBACK_TYPE] = []
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener whenever the device's state changes; returns the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @callback
+    def notify(self) -> None:
+        """Tell every listener that the device's state changed."""
+        for listener in list(self._listeners):
+            listener()
+
+    @callback
+    def heard(self, service_info: bluetooth.BluetoothServiceInfoBleak) -> None:
+        """Record that the device was just heard."""
+        self.rssi = service_info.rssi
+        self.last_seen = dt_util.utcnow()
+
+    async def async_stop(self) -> None:
+        """Stop listening to the radio."""
+        while self._unsubscribers:
+            self._unsubscribers.pop()()
+
+
+class BTHomeSensorDevice(BleDevice):
+    """A manhole cover or shed thermometer that broadcasts BTHome v2 advertisements.
+
+    Advertisements come through Home Assistant's bluetooth integration (local adapters or
+    proxies); the sensor is unavailable once silent longer than its timeout, and back with
+    its next advertisement.
+    """
+
+    def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
+        """Prepare the decoder and settings of the sensor."""
+        super().__init__(compound, subentry)
+        data = subentry.data
+        bind_key = data.get(CONF_BIND_KEY)
+        self.role = BTHomeRole(data[CONF_ROLE])
+        self.location: str = data[CONF_LOCATION]
+        self.tilt_threshold = float(data.get(CONF_TILT_THRESHOLD, DEFAULT_TILT_THRESHOLD))
+        self.depth_cm = float(data.get(CONF_MANHOLE_DEPTH, DEFAULT_MANHOLE_DEPTH))
+        self.flood_level_cm = float(data.get(CONF_FLOOD_LEVEL, DEFAULT_FLOOD_LEVEL))
+        self.overheat_threshold = float(
+            data.get(CONF_OVERHEAT_THRESHOLD, DEFAULT_OVERHEAT_THRESHOLD)
+        )
+        self.silence_timeout = timedelta(
+            minutes=float(data.get(CONF_SILENCE_TIMEOUT, DEFAULT_SILENCE_TIMEOUT))
+        )
+        self._decoder = BTHomeSensorDecoder(parse_bind_key(bind_key) if bind_key else None)
+        self.values: dict[str, float | bool] = {}
+        """The latest value of each measurement heard since start, by bthome-ble key."""
+        self.restored: dict[str, float | bool] = {}
+        """Values entities restored from before a restart, used until a live value arrives."""
+        self.available = True
+        self._started_at = dt_util.utcnow()
+        self._silence_check: CALLBACK_TYPE | None = None
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """The sensor as a device of the compound."""
+        return ble_device_info(
+            self.subentry,
+            "Manhole cover sensor" if self.role is BTHomeRole.MANHOLE else "Shed thermometer",
+        )
+
+    async def async_start(self) -> None:
+        """Listen to the sensor's advertisements and watch for silence."""
+        self._started_at = dt_util.utcnow()
+        self._unsubscribers.append(
+            bluetooth.async_register_callback(
+                self.hass,
+                self._async_on_advertisement,
+                bluetooth.BluetoothCallbackMatcher(address=self.address, connectable=False),
+                bluetooth.BluetoothScanningMode.PASSIVE,
+            )
+        )
+        bluetooth.async_set_fallback_availability_interval(
+            self.hass, self.address, self.silence_timeout.total_seconds()
+        )
+        self._unsubscribers.append(
+            bluetooth.async_track_unavailable(
+                self.hass, self._async_on_unavailable, self.address, connectable=False
+            )
+        )
+        self._schedule_silence_check(self.silence_timeout)
+        # A sensor already heard before this start (a reload) has its latest advertisement ready.
+        if service_info := bluetooth.async_last_service_info(
+            self.hass, self.address, connectable=False
+        ):
+            self._async_on_advertisement(service_info, bluetooth.BluetoothChange.ADVERTISEMENT)
+
+    async def async_stop(self) -> None:
+        """Stop listening and watching."""
+        await super().async_stop()
+        if self._silence_check:
+            self._silence_check()
+            self._silence_check = None
+
+    def create_entities(self, platform: Platform) -> list[Entity]:
+        """Return the sensor's entities of a platform."""
+        from .ble_entity import bthome_entities  # noqa: PLC0415 - entities import this module
+
+        return bthome_entities(self, platform)
+
+    def value(self, key: str) -> float | bool | None:
+        """Return a measurement: live if heard since start, otherwise as restored."""
+        if key in self.values:
+            return self.values[key]
+        return self.restored.get(key)
+
+    @property
+    def water_level_cm(self) -> float | None:
+        """Water level below the cover: the distance the sensor measures down to the water."""
+        distance_mm = self.value("distance")
+        if distance_mm is None:
+            return None
+        return round(float(distance_mm) / 10, 1)
+
+    @property
+    def water_height_cm(self) -> float | None:
+        """How high water stands above the manhole's floor."""
+        level = self.water_level_cm
+        return None if level is None else round(self.depth_cm - level, 1)
+
+    @property
+    def cover_open(self) -> bool | None:
+        """Whether the cover is lifted off its frame."""
+        value = self.value("opening")
+        return None if value is None else bool(value)
+
+    @property
+    def tilted(self) -> bool | None:
+        """Whether the cover is rotated beyond the configured angle."""
+        rotation = self.value("rotation")
+        return None if rotation is None else abs(float(rotation)) > self.tilt_threshold
+
+    @property
+    def flooded(self) -> bool | None:
+        """Whether water stands within the flood level of the cover, or the moisture probe is wet."""
+        level = self.water_level_cm
+        wet = self.value("moisture")
+        if level is None and wet is None:
+            return None
+        return bool(wet) or (level is not None and level <= self.flood_level_cm)
+
+    @property
+    def low_battery(self) -> bool | None:
+        """Whether the battery needs replacing soon."""
+        battery = self.value("battery")
+        return None if battery is None else float(battery) <= LOW_BATTERY_PERCENT
+
+    @property
+    def overheating(self) -> bool | None:
+        """Whether a shed is hotter than its overheat threshold."""
+        temperature = self.value("temperature")
+        return None if temperature is None else float(temperature) >= self.overheat_threshold
+
+    @property
+    def attention_reasons(self) -> list[str]:
+        """Why a manhole needs attention (empty when it does not)."""
+        checks = (
+            (ATTENTION_OPEN, self.cover_open),
+            (ATTENTION_TILTED, self.tilted),
+            (ATTENTION_FLOODED, self.flooded),
+            (ATTENTION_LOW_BATTERY, self.low_battery),
+            (ATTENTION_SILENT, not self.available),
+        )
+        return [reason for reason, applies in checks if applies]
+
+    @callback
+    def _async_on_advertisement(
+        self, service_info: bluetooth.BluetoothServiceInfoBleak, change: bluetooth.BluetoothChange
+    ) -> None:
+        reading = self._decoder.decode(service_info)
+        if reading is None:
+            return
+        self.heard(service_info)
+        self.values.update(reading.values)
+        if not self.available:
+            self.available = True
+            LOGGER.info("%s (%s) is heard again", self.title, self.address)
+        self.notify()
+
+    @callback
+    def _async_on_unavailable(self, service_info: bluetooth.BluetoothServiceInfoBleak) -> None:
+        # The radio may give up on a sensor sooner than its configured timeout (it learns the
+        # advertising interval): only a silence as long as the timeout makes it unavailable.
+        self._check_silence()
+
+    def _schedule_silence_check(self, delay: timedelta) -> None:
+        if self._silence_check:
+            self._silence_check()
+        self._silence_check = async_call_later(
+            self.hass, max(delay.total_seconds(), 1.0), self._on_silence_check
+        )
+
+    @callback
+    def _on_silence_check(self, _now: datetime) -> None:
+        self._silence_check = None
+        self._check_silence()
+
+    @callback
+    def _check_silence(self) -> None:
+        silent_since = self.last_seen or self._started_at
+        remaining = silent_since + self.silence_timeout - dt_util.utcnow()
+        if remaining > timedelta(0):
+            self._schedule_silence_check(remaining)
+            return
+        self._schedule_silence_check(self.silence_timeout)
+        if self.available:
+            self.available = False
+            # Info, as Home Assistant's rule for unavailable devices asks: the entities say it too.
+            LOGGER.info(
+                "%s (%s) has not been heard for %s; unavailable until its next advertisement",
+                self.title,
+                self.address,
+                self.silence_timeout,
+            )
+            self.notify()
+
+
+@dataclass(frozen=True, slots=True)
+class ThermometerReading:
+    """A body temperature reading and when it was received."""
+
+    measurement: TemperatureMeasurement
+    received: datetime
+
+
+class BleThermometerDevice(BleDevice):
+    """A Bluetooth Health Thermometer at an entrance or checkpoint.
+
+    It sleeps between uses and advertises when woken: the integration then connects, subscribes
+    to Temperature Measurement indications and disconnects once idle. A thermometer out of
+    range is retried with a growing pause, never in a loop.
+    """
+
+    def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
+        """Prepare the connection state of the thermometer."""
+        super().__init__(compound, subentry)
+        self.serves: str = subentry.data.get(CONF_SERVES, "")
+        self.reading: ThermometerReading | None = None
+        self._client: BleakClient | None = None
+        self._connect_task: asyncio.Task[None] | None = None
+        self._not_before = 0.0
+        self._backoff = BACKOFF_FIRST_SECONDS
+        self._idle: CALLBACK_TYPE | None = None
+        self._reading_listeners: list[Callable[[ThermometerReading], None]] = []
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """The thermometer as a device of the compound."""
+        return ble_device_info(self.subentry, "Health thermometer")
+
+    @property
+    def fever(self) -> bool | None:
+        """Whether the latest reading is at or above the compound's fever threshold."""
+        if self.reading is None:
+            return None
+        return self.reading.measurement.celsius >= self.compound.fever_threshold
+
+    @callback
+    def async_add_reading_listener(
+        self, listener: Callable[[ThermometerReading], None]
+    ) -> CALLBACK_TYPE:
+        """Call listener with every new reading; returns the function that stops it."""
+        self._reading_listeners.append(listener)
+        return lambda: self._reading_listeners.remove(listener)
+
+    async def async_start(self) -> None:
+        """Wait for the thermometer to advertise."""
+        self._unsubscribers.append(
+            bluetooth.async_register_callback(
+                self.hass,
+                self._async_on_advertisement,
+                bluetooth.BluetoothCallbackMatcher(address=self.address, connectable=True),
+                bluetooth.BluetoothScanningMode.PASSIVE,
+            )
+        )
+
+    async def async_stop(self) -> None:
+        """Stop listening and disconnect."""
+        await super().async_stop()
+        if self._connect_task:
+            self._connect_task.cancel()
+            self._connect_task = None
+        await self._async_disconnect()
+
+    def create_entities(self, platform: Platform) -> list[Entity]:
+        """Return the thermometer's entities of a platform."""
+        from .ble_entity import thermometer_entities  # noqa: PLC0415 - entities import this module
+
+        return thermometer_entities(self, platform)
+
+    @callback
+    def _async_on_advertisement(
+        self, service_info: bluetooth.BluetoothServiceInfoBleak, change: bluetooth.BluetoothChange
+    ) -> None:
+        self.heard(service_info)
+        self.notify()
+        if self._client is not None or self._connect_task is not None:
+            return
+        if self.hass.loop.time() < self._not_before:
+            return
+        self._connect_task = self.compound.entry.async_create_background_task(
+            self.hass, self._async_connect(), f"{DOMAIN} connect {self.address}"
+        )
+
+    async def _async_connect(self) -> None:
+        try:
+            client = await establish_connection(
+                BleakClientWithServiceCache,
+                self._ble_device(),
+                self.title,
+                disconnected_callback=self._on_disconnected,
+                max_attempts=2,
+            )
+            self._client = client
+            await client.start_notify(TEMPERATURE_MEASUREMENT_UUID, self._on_indication)
+        except (BleakError, TimeoutError) as err:
+            self._not_before = self.hass.loop.time() + self._backoff
+            LOGGER.debug(
+                "Could not connect to %s (%s), next try in %.0f s: %s",
+                self.title,
+                self.address,
+                self._backoff,
+                err,
+            )
+            self._backoff = min(self._backoff * 2, BACKOFF_MAX_SECONDS)
+            await self._async_disconnect()
+        else:
+            self._backoff = BACKOFF_FIRST_SECONDS
+            self._restart_idle_timer()
+        finally:
+            self._connect_task = None
+
+    def _ble_device(self) -> BLEDevice:
+        ble_device = bluetooth.async_ble_device_from_address(
+            self.hass, self.address, connectable=True
+        )
+        if ble_device is None:
+            raise BleakError("no connectable adapter or proxy hears the thermometer")
+        return ble_device
+
+    def _on_disconnected(self, client: BleakClient) -> None:
+        self._client = None
+
+    def _on_indication(self, characteristic: BleakGATTCharacteristic, data: bytearray) -> None:
+        try:
+            measurement = parse_temperature_measurement(bytes(data))
+        except MeasurementError as err:
+            LOGGER.debug("%s sent no usable reading: %s", self.title, err)
+            return
+        self.reading = ThermometerReading(measurement=measurement, received=dt_util.utcnow())
+        self._restart_idle_timer()
+        for listener in list(self._reading_listeners):
+            listener(self.reading)
+        self.notify()
+
+    def _restart_idle_timer(self) -> None:
+        if self._idle:
+            self._idle()
+        self._idle = async_call_later(self.hass, THERMOMETER_IDLE_SECONDS, self._on_idle)
+
+    @callback
+    def _on_idle(self, _now: datetime) -> None:
+        self._idle = None
+        self.compound.entry.async_create_background_task(
+            self.hass, self._async_disconnect(), f"{DOMAIN} disconnect {self.address}"
+        )
+
+    async def _async_disconnect(self) -> None:
+        if self._idle:
+            self._idle()
+            self._idle = None
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                await client.disconnect()
+            except BleakError as err:
+                LOGGER.debug("Disconnecting %s failed: %s", self.title, err)
+
+
+def bthome_sensors(compound: Compound) -> list[BTHomeSensorDevice]:
+    """Return the compound's BTHome sensors."""
+    return [
+        device for device in compound.devices.values() if isinstance(device, BTHomeSensorDevice)
+    ]
+
+
+def device_title(data: dict[str, Any]) -> str:
+    """Return the name of a Bluetooth subentry: a thermometer's name or a sensor's location."""
+    return str(data.get(CONF_LOCATION) or data.get(CONF_NAME) or data[CONF_ADDRESS])

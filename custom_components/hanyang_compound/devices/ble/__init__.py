@@ -1,0 +1,1 @@
+"""Bluetooth device layer: Health Thermometer measurements and BTHome advertisements, free of Home Assistant."""

@@ -1,0 +1,180 @@
+"""BTHome v2 advertisements of one sensor, decoded with bthome-ble, with downgrades and replays dropped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+import logging
+from typing import Final
+
+from bthome_ble import BTHomeBluetoothDeviceData
+from habluetooth.models import BluetoothServiceInfoBleak
+
+BTHOME_SERVICE_UUID: Final = "0000fcd2-0000-1000-8000-00805f9b34fb"
+BIND_KEY_LENGTH: Final = 16
+
+_LOGGER = logging.getLogger(__name__)
+_BTHOME_LOGGER = logging.getLogger("bthome_ble.parser")
+
+_FLAG_ENCRYPTED: Final = 0x01
+_FLAG_MAC_INCLUDED: Final = 0x02
+_VERSION_2: Final = 2
+# Encrypted payload: at least 3 bytes of objects, a counter (4 bytes) and an integrity check (4 bytes).
+_ENCRYPTED_MINIMUM: Final = 11
+# What bthome-ble reports besides the sensor's measurements.
+_NOT_MEASUREMENTS: Final = frozenset({"packet_id", "signal_strength"})
+
+
+class BindKeyError(ValueError):
+    """The sensor encrypts its advertisements and the bind key is missing or does not decrypt them."""
+
+    def __init__(self, *, missing: bool) -> None:
+        """Say whether the key was missing (rather than wrong)."""
+        super().__init__(
+            "the sensor is encrypted and no bind key was given"
+            if missing
+            else "the bind key does not decrypt the sensor's advertisements"
+        )
+        self.missing = missing
+
+
+def parse_bind_key(text: str) -> bytes:
+    """Return the 16-byte key written as 32 hexadecimal digits; raise ValueError otherwise."""
+    key = bytes.fromhex(text.strip())
+    if len(key) != BIND_KEY_LENGTH:
+        raise ValueError(f"a bind key has {BIND_KEY_LENGTH} bytes, not {len(key)}")
+    return key
+
+
+def is_bthome_v2(service_info: BluetoothServiceInfoBleak) -> bool:
+    """Whether an advertisement carries BTHome v2 service data."""
+    data = service_info.service_data.get(BTHOME_SERVICE_UUID)
+    return bool(data) and data is not None and (data[0] >> 5) & 7 == _VERSION_2
+
+
+def is_encrypted(service_info: BluetoothServiceInfoBleak) -> bool:
+    """Whether a BTHome v2 advertisement is encrypted."""
+    return bool(service_info.service_data[BTHOME_SERVICE_UUID][0] & _FLAG_ENCRYPTED)
+
+
+@dataclass(frozen=True, slots=True)
+class BTHomeReading:
+    """What one accepted advertisement said: measurements by bthome-ble key, e.g. temperature, opening."""
+
+    values: Mapping[str, float | bool]
+    encrypted: bool
+
+
+class _DemoteToDebug(logging.Filter):
+    """While one of our sensors is decoded, turns bthome-ble's warnings about bad input into debug lines.
+
+    Malformed, replayed or downgraded advertisements are expected from the air and say nothing
+    a user can act on; the same library's messages for core bthome are left alone.
+    """
+
+    active = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.active:
+            return True
+        _LOGGER.debug("bthome-ble: %s", record.getMessage())
+        return False
+
+
+_DEMOTE = _DemoteToDebug()
+_BTHOME_LOGGER.addFilter(_DEMOTE)
+
+
+@contextmanager
+def _quiet_bthome() -> Iterator[None]:
+    _DEMOTE.active = True
+    try:
+        yield
+    finally:
+        _DEMOTE.active = False
+
+
+class BTHomeSensorDecoder:
+    """Decodes the advertisements of one BTHome v2 sensor.
+
+    With a bind key, only encrypted advertisements whose counter moves forward are accepted:
+    plaintext ones (a downgrade) and old counters (a replay) are dropped. A sensor whose
+    counter restarts (a battery change) is accepted again once the decoder is rebuilt.
+    """
+
+    def __init__(self, bind_key: bytes | None) -> None:
+        """Prepare decoding for a sensor with or without a bind key."""
+        self._bind_key = bind_key
+        self._parser = BTHomeBluetoothDeviceData(bindkey=bind_key)
+        self._last_counter: int | None = None
+
+    def decode(self, service_info: BluetoothServiceInfoBleak) -> BTHomeReading | None:
+        """Return what the advertisement says, or None when it is dropped or says nothing new."""
+        screened = self._screen(service_info)
+        if screened is None:
+            return None
+        encrypted, counter = screened
+        # bthome-ble reports every value it holds, whether or not this advertisement parsed:
+        # only one it parsed (and, if encrypted, decrypted) counts as heard.
+        self._parser.decryption_failed = True
+        with _quiet_bthome():
+            try:
+                update = self._parser.update(service_info)
+            except (ValueError, IndexError, TypeError, OverflowError) as err:
+                _LOGGER.debug("%s: undecodable advertisement: %s", service_info.address, err)
+                return None
+        if self._parser.last_service_info is not service_info or (
+            encrypted and self._parser.decryption_failed
+        ):
+            _LOGGER.debug("%s: advertisement not accepted", service_info.address)
+            return None
+        if counter is not None:
+            self._last_counter = counter
+        values: dict[str, float | bool] = {
+            key.key: value.native_value
+            for key, value in update.entity_values.items()
+            if isinstance(value.native_value, int | float) and key.key not in _NOT_MEASUREMENTS
+        }
+        values.update(
+            (key.key, bool(value.native_value))
+            for key, value in update.binary_entity_values.items()
+        )
+        return BTHomeReading(values=values, encrypted=encrypted) if values else None
+
+    def _screen(self, service_info: BluetoothServiceInfoBleak) -> tuple[bool, int | None] | None:
+        """Return whether the advertisement is encrypted and its counter, or None to drop it."""
+        address = service_info.address
+        data = service_info.service_data.get(BTHOME_SERVICE_UUID)
+        if not data or (data[0] >> 5) & 7 != _VERSION_2:
+            _LOGGER.debug("%s: not a BTHome v2 advertisement: %s", address, data)
+            return None
+        encrypted = bool(data[0] & _FLAG_ENCRYPTED)
+        if self._bind_key is None:
+            if encrypted:
+                _LOGGER.debug("%s: encrypted advertisement and no bind key", address)
+                return None
+            return False, None
+        header = 1 + (6 if data[0] & _FLAG_MAC_INCLUDED else 0)
+        if not encrypted or len(data) < header + _ENCRYPTED_MINIMUM:
+            _LOGGER.debug("%s: plaintext or truncated advertisement from a keyed sensor", address)
+            return None
+        counter = int.from_bytes(data[-8:-4], "little")
+        if self._last_counter is not None and counter <= self._last_counter:
+            _LOGGER.debug("%s: counter %s replayed (last %s)", address, counter, self._last_counter)
+            return None
+        return True, counter
+
+
+def check_bind_key(service_info: BluetoothServiceInfoBleak, bind_key: bytes | None) -> None:
+    """Raise BindKeyError unless bind_key (or no key) fits the sensor's latest advertisement."""
+    encrypted = is_encrypted(service_info)
+    if not encrypted:
+        return
+    if bind_key is None:
+        raise BindKeyError(missing=True)
+    parser = BTHomeBluetoothDeviceData(bindkey=bind_key)
+    with _quiet_bthome():
+        parser.update(service_info)
+    if parser.decryption_failed:
+        raise BindKeyError(missing=False)

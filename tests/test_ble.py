@@ -1,0 +1,407 @@
+"""Tests of the compound's Bluetooth sensors and thermometers, fed through Home Assistant's bluetooth manager."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+import inspect
+import logging
+import time
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock, patch
+
+from bleak.backends.device import BLEDevice
+from bleak.exc import BleakError
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import bluetooth
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant, State
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    mock_restore_cache_with_extra_data,
+)
+
+from custom_components.hanyang_compound.const import (
+    CONF_BIND_KEY,
+    CONF_LOCATION,
+    CONF_ROLE,
+    CONF_SERVES,
+    SUBENTRY_BLE_THERMOMETER,
+    SUBENTRY_BTHOME_SENSOR,
+)
+from simulator.devices.bthome_encoding import BTHOME_SERVICE_UUID, encode_service_data
+
+from .conftest import make_compound_entry
+
+MANHOLE = "A4:C1:38:00:00:01"
+SHED = "A4:C1:38:00:00:02"
+THERMOMETER = "C0:26:DA:00:00:09"
+KEY = bytes.fromhex("231d39c1d7cc1ab1aee224cd096db932")
+HEALTH_THERMOMETER = "00001809-0000-1000-8000-00805f9b34fb"
+# bleak 0.22 (lane A) requires a device's signal strength; bleak 3 (lane B) deprecates it.
+_BLE_DEVICE_HAS_RSSI = "rssi" in inspect.signature(BLEDevice.__init__).parameters
+
+
+def advertisement(
+    address: str,
+    service_data: bytes | None = None,
+    *,
+    name: str = "BTHome",
+    rssi: int = -70,
+    service_uuids: list[str] | None = None,
+    connectable: bool = False,
+) -> bluetooth.BluetoothServiceInfoBleak:
+    """Return an advertisement as a local adapter or proxy reports it."""
+    data = {BTHOME_SERVICE_UUID: service_data} if service_data is not None else {}
+    return bluetooth.BluetoothServiceInfoBleak(
+        name,
+        address,
+        rssi,
+        {},
+        data,
+        service_uuids or ([BTHOME_SERVICE_UUID] if service_data is not None else []),
+        "local",
+        BLEDevice(address, name, None, **({"rssi": rssi} if _BLE_DEVICE_HAS_RSSI else {})),
+        None,
+        connectable,
+        time.monotonic(),
+        None,
+    )
+
+
+def inject(hass: HomeAssistant, info: bluetooth.BluetoothServiceInfoBleak) -> None:
+    """Hand an advertisement to Home Assistant's bluetooth manager."""
+    bluetooth.async_get_advertisement_callback(hass)(info)
+
+
+def manhole_subentry(address: str = MANHOLE, **data: Any) -> ConfigSubentryData:
+    return ConfigSubentryData(
+        data={"address": address, CONF_ROLE: "manhole", CONF_LOCATION: "Manhole 3", **data},
+        subentry_type=SUBENTRY_BTHOME_SENSOR,
+        title="Manhole 3",
+        unique_id=address,
+    )
+
+
+def shed_subentry() -> ConfigSubentryData:
+    return ConfigSubentryData(
+        data={"address": SHED, CONF_ROLE: "shed_thermometer", CONF_LOCATION: "Shed 2"},
+        subentry_type=SUBENTRY_BTHOME_SENSOR,
+        title="Shed 2",
+        unique_id=SHED,
+    )
+
+
+def thermometer_subentry() -> ConfigSubentryData:
+    return ConfigSubentryData(
+        data={"address": THERMOMETER, "name": "North gate thermometer", CONF_SERVES: "North gate"},
+        subentry_type=SUBENTRY_BLE_THERMOMETER,
+        title="North gate thermometer",
+        unique_id=THERMOMETER,
+    )
+
+
+async def setup_compound(hass: HomeAssistant, *subentries: ConfigSubentryData) -> MockConfigEntry:
+    entry = make_compound_entry(subentries_data=subentries)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    current = hass.states.get(entity_id)
+    assert current is not None, entity_id
+    return current.state
+
+
+pytestmark = pytest.mark.usefixtures("enable_bluetooth")
+
+
+async def test_manhole_reports_cover_tilt_water_and_needs_attention(hass: HomeAssistant) -> None:
+    await setup_compound(hass, manhole_subentry(), shed_subentry())
+    healthy = {"packet_id": 1, "battery": 90, "opening": 0, "moisture": 0, "rotation": 2.5}
+    inject(
+        hass,
+        advertisement(
+            MANHOLE, encode_service_data({**healthy, "distance_mm": 1200}, address=MANHOLE)
+        ),
+    )
+    await hass.async_block_till_done()
+
+    assert state(hass, "binary_sensor.manhole_3_cover") == STATE_OFF
+    assert state(hass, "binary_sensor.manhole_3_tilted") == STATE_OFF
+    assert state(hass, "sensor.manhole_3_water_level_below_cover") == "120.0"
+    assert state(hass, "binary_sensor.manhole_3_flooded") == STATE_OFF
+    assert state(hass, "binary_sensor.manhole_3_needs_attention") == STATE_OFF
+    assert state(hass, "sensor.longdengli_manholes_needing_attention") == "0"
+
+    lifted = {**healthy, "packet_id": 2, "opening": 1, "rotation": 20.0, "distance_mm": 250}
+    inject(hass, advertisement(MANHOLE, encode_service_data(lifted, address=MANHOLE)))
+    await hass.async_block_till_done()
+
+    attention = hass.states.get("binary_sensor.manhole_3_needs_attention")
+    assert attention is not None
+    assert attention.state == STATE_ON
+    assert attention.attributes["reasons"] == ["open", "tilted", "flooded"]
+    summary = hass.states.get("sensor.longdengli_manholes_needing_attention")
+    assert summary is not None
+    assert summary.state == "1"
+    assert summary.attributes["manholes"] == ["Manhole 3"]
+
+
+async def test_shed_thermometer_overheats(hass: HomeAssistant) -> None:
+    await setup_compound(hass, shed_subentry())
+    inject(
+        hass,
+        advertisement(
+            SHED,
+            encode_service_data({"temperature": 46.5, "humidity": 40, "battery": 15}, address=SHED),
+        ),
+    )
+    await hass.async_block_till_done()
+
+    assert state(hass, "sensor.shed_2_temperature") == "46.5"
+    assert state(hass, "sensor.shed_2_humidity") == "40.0"
+    assert state(hass, "binary_sensor.shed_2_overheating") == STATE_ON
+    assert state(hass, "binary_sensor.shed_2_battery") == STATE_ON
+    assert state(hass, "sensor.longdengli_sheds_overheating") == "1"
+
+
+async def test_keyed_sensor_ignores_downgraded_replayed_and_malformed_advertisements(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    await setup_compound(hass, manhole_subentry(**{CONF_BIND_KEY: KEY.hex()}))
+    first = encode_service_data(
+        {"opening": 0, "distance_mm": 1200}, address=MANHOLE, bind_key=KEY, counter=7
+    )
+    inject(hass, advertisement(MANHOLE, first))
+    await hass.async_block_till_done()
+    assert state(hass, "binary_sensor.manhole_3_cover") == STATE_OFF
+
+    caplog.clear()
+    caplog.set_level(logging.INFO)
+    bad = [
+        encode_service_data({"opening": 1}, address=MANHOLE),  # plaintext: a downgrade
+        encode_service_data(
+            {"packet_id": 9, "opening": 1}, address=MANHOLE, bind_key=KEY, counter=7
+        ),  # replay
+        encode_service_data(
+            {"packet_id": 9, "opening": 1}, address=MANHOLE, bind_key=bytes(16), counter=8
+        ),  # wrong key
+        b"\x41\x00",  # truncated
+        b"\x20\x11\x01",  # BTHome v1 flag
+        b"",
+    ]
+    for index, service_data in enumerate(bad):
+        inject(hass, advertisement(MANHOLE, service_data, rssi=-50 - index))
+        await hass.async_block_till_done()
+
+    assert state(hass, "binary_sensor.manhole_3_cover") == STATE_OFF
+    assert [r for r in caplog.records if r.name.startswith(("custom_components", "bthome"))] == []
+
+    fresh = encode_service_data(
+        {"packet_id": 9, "opening": 1}, address=MANHOLE, bind_key=KEY, counter=8
+    )
+    inject(hass, advertisement(MANHOLE, fresh))
+    await hass.async_block_till_done()
+    assert state(hass, "binary_sensor.manhole_3_cover") == STATE_ON
+
+
+async def test_silent_sensor_turns_unavailable_and_comes_back(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    await setup_compound(hass, manhole_subentry(silence_timeout=10))
+    inject(hass, advertisement(MANHOLE, encode_service_data({"opening": 0}, address=MANHOLE)))
+    await hass.async_block_till_done()
+    assert state(hass, "binary_sensor.manhole_3_cover") == STATE_OFF
+
+    freezer.tick(timedelta(minutes=11))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+    assert state(hass, "binary_sensor.manhole_3_cover") == STATE_UNAVAILABLE
+    attention = hass.states.get("binary_sensor.manhole_3_needs_attention")
+    assert attention is not None
+    assert attention.state == STATE_ON
+    assert attention.attributes["reasons"] == ["silent"]
+    assert sum("has not been heard" in record.message for record in caplog.records) == 1
+
+    freezer.tick(timedelta(minutes=11))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert sum("has not been heard" in record.message for record in caplog.records) == 1
+
+    inject(hass, advertisement(MANHOLE, encode_service_data({"opening": 1}, address=MANHOLE)))
+    await hass.async_block_till_done()
+    assert state(hass, "binary_sensor.manhole_3_cover") == STATE_ON
+    assert sum("is heard again" in record.message for record in caplog.records) == 1
+
+
+async def test_values_are_restored_until_the_sensor_is_heard(hass: HomeAssistant) -> None:
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State("sensor.manhole_3_water_level_below_cover", "25.0"),
+                {"native_value": 25.0, "native_unit_of_measurement": "cm"},
+            ),
+            (
+                State("sensor.manhole_3_battery", "80"),
+                {"native_value": 80, "native_unit_of_measurement": "%"},
+            ),
+            (State("binary_sensor.manhole_3_cover", STATE_ON), {}),
+        ],
+    )
+    await setup_compound(hass, manhole_subentry())
+
+    assert state(hass, "sensor.manhole_3_water_level_below_cover") == "25.0"
+    assert state(hass, "binary_sensor.manhole_3_cover") == STATE_ON
+    assert state(hass, "binary_sensor.manhole_3_flooded") == STATE_ON
+    assert state(hass, "sensor.manhole_3_battery") == "80.0"
+
+    inject(
+        hass,
+        advertisement(
+            MANHOLE, encode_service_data({"opening": 0, "distance_mm": 1300}, address=MANHOLE)
+        ),
+    )
+    await hass.async_block_till_done()
+    assert state(hass, "sensor.manhole_3_water_level_below_cover") == "130.0"
+    assert state(hass, "binary_sensor.manhole_3_cover") == STATE_OFF
+
+
+class FakeThermometer:
+    """The GATT side of a Health Thermometer, behind establish_connection."""
+
+    def __init__(self) -> None:
+        self.indicate: Callable[[Any, bytearray], None] | None = None
+        self.client = MagicMock()
+        self.client.start_notify = AsyncMock(side_effect=self._start_notify)
+        self.client.disconnect = AsyncMock()
+
+    async def _start_notify(self, uuid: str, handler: Callable[[Any, bytearray], None]) -> None:
+        self.indicate = handler
+
+
+def thermometer_advertisement() -> bluetooth.BluetoothServiceInfoBleak:
+    return advertisement(
+        THERMOMETER, name="HTS", service_uuids=[HEALTH_THERMOMETER], connectable=True
+    )
+
+
+async def connect_thermometer(hass: HomeAssistant) -> FakeThermometer:
+    """Set up the compound's thermometer and let it advertise, so the integration connects."""
+    fake = FakeThermometer()
+    with patch(
+        "custom_components.hanyang_compound.ble.establish_connection",
+        AsyncMock(return_value=fake.client),
+    ) as connect:
+        await setup_compound(hass, thermometer_subentry())
+        inject(hass, thermometer_advertisement())
+        await hass.async_block_till_done()
+    assert connect.await_count == 1
+    assert fake.indicate is not None
+    return fake
+
+
+async def test_thermometer_connects_when_it_advertises_and_reports_a_reading(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    fake = await connect_thermometer(hass)
+    assert fake.indicate is not None
+    # 100.4 °F from the ear, sent with a timestamp.
+    fake.indicate(None, bytearray.fromhex("07" + "ec0300ff" + "ea07" + "0b19" + "080f1e" + "03"))
+    await hass.async_block_till_done()
+
+    assert state(hass, "sensor.north_gate_thermometer_body_temperature") == "38.0"
+    assert state(hass, "sensor.north_gate_thermometer_temperature_type") == "ear"
+    assert state(hass, "binary_sensor.north_gate_thermometer_fever") == STATE_ON
+    event = hass.states.get("event.north_gate_thermometer_reading")
+    assert event is not None
+    assert event.attributes["temperature"] == 38.0
+    assert event.attributes["fever"] is True
+
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    fake.client.disconnect.assert_awaited_once()
+
+
+async def test_thermometer_out_of_range_is_not_stormed(hass: HomeAssistant) -> None:
+    with patch(
+        "custom_components.hanyang_compound.ble.establish_connection",
+        AsyncMock(side_effect=BleakError("out of range")),
+    ) as connect:
+        await setup_compound(hass, thermometer_subentry())
+        for rssi in range(-90, -80):
+            info = thermometer_advertisement()
+            info.rssi = rssi
+            inject(hass, info)
+            await hass.async_block_till_done()
+
+    assert connect.await_count == 1
+
+
+async def test_thermometer_ignores_unusable_indications(hass: HomeAssistant) -> None:
+    fake = await connect_thermometer(hass)
+    assert fake.indicate is not None
+    fake.indicate(None, bytearray.fromhex("00ffff7f00"))  # NaN
+    await hass.async_block_till_done()
+
+    assert state(hass, "sensor.north_gate_thermometer_body_temperature") == "unknown"
+
+
+async def test_a_sensor_heard_before_any_compound_is_offered_when_one_starts(
+    hass: HomeAssistant,
+) -> None:
+    inject(hass, advertisement(SHED, encode_service_data({"temperature": 30}, address=SHED)))
+    await hass.async_block_till_done()
+    assert not hass.config_entries.flow.async_progress_by_handler("hanyang_compound")
+
+    await setup_compound(hass)
+    await hass.async_block_till_done()
+
+    offered = hass.config_entries.flow.async_progress_by_handler("hanyang_compound")
+    assert [flow["context"]["unique_id"] for flow in offered] == [f"bluetooth {SHED}"]
+
+
+async def test_thermometer_readings_are_restored_after_a_restart(hass: HomeAssistant) -> None:
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State("sensor.north_gate_thermometer_body_temperature", "36.8"),
+                {"native_value": 36.8, "native_unit_of_measurement": "°C"},
+            ),
+            (
+                State("sensor.north_gate_thermometer_temperature_type", "mouth"),
+                {"native_value": "mouth", "native_unit_of_measurement": None},
+            ),
+            (State("binary_sensor.north_gate_thermometer_fever", STATE_OFF), {}),
+        ],
+    )
+    await setup_compound(hass, thermometer_subentry())
+
+    assert state(hass, "sensor.north_gate_thermometer_body_temperature") == "36.8"
+    assert state(hass, "sensor.north_gate_thermometer_temperature_type") == "mouth"
+    assert state(hass, "binary_sensor.north_gate_thermometer_fever") == STATE_OFF
+    assert state(hass, "sensor.north_gate_thermometer_reading_time") == "unknown"
+
+
+async def test_a_reading_without_timestamp_is_dated_when_received(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to("2026-11-25T08:00:00+00:00")
+    fake = await connect_thermometer(hass)
+    assert fake.indicate is not None
+    fake.indicate(None, bytearray.fromhex("00" + "6c0100ff"))  # 36.4 °C, nothing else
+    await hass.async_block_till_done()
+
+    assert state(hass, "sensor.north_gate_thermometer_body_temperature") == "36.4"
+    assert state(hass, "sensor.north_gate_thermometer_reading_time") == "2026-11-25T08:00:00+00:00"
+    assert state(hass, "sensor.north_gate_thermometer_temperature_type") == "unknown"
+    assert state(hass, "binary_sensor.north_gate_thermometer_fever") == STATE_OFF
