@@ -33,6 +33,7 @@ DEMO = ROOT / "simulator" / "demo.yaml"
 HOST = "127.0.0.1"
 HA_PORT = 8123
 CONTROL_PORT = 8130
+BLE_PROXY_PORT = 15060
 HA_URL = f"http://{HOST}:{HA_PORT}"
 CLIENT_ID = f"{HA_URL}/"
 RESTART_EXIT_CODE = 100
@@ -173,6 +174,7 @@ def write_configuration(language: str) -> None:
             "logs": {"custom_components.hanyang_compound": "info", "homeassistant.setup": "info"},
         },
         **{integration: {} for integration in INTEGRATIONS},
+        "hanyang_ble_proxy": {"url": f"http://{HOST}:{BLE_PROXY_PORT}/advertisements"},
         "automation": "!include automations.yaml",
         "script": "!include scripts.yaml",
         "scene": "!include scenes.yaml",
@@ -190,6 +192,11 @@ def write_configuration(language: str) -> None:
         ROOT / "custom_components" / "hanyang_compound",
     )
     _link(CONFIG / "custom_sentences", ROOT / "custom_sentences")
+    # Development only: the simulated Bluetooth proxy that relays the simulator's advertisements.
+    _link(
+        CONFIG / "custom_components" / "hanyang_ble_proxy",
+        ROOT / "dev" / "custom_components" / "hanyang_ble_proxy",
+    )
 
 
 def _link(link: Path, target: Path) -> None:
@@ -209,11 +216,11 @@ def ensure_port_free(port: int) -> None:
             )
 
 
-def start_process(command: list[str], log_name: str) -> subprocess.Popen[bytes]:
+def start_process(command: list[str], log_name: str, cwd: Path = ROOT) -> subprocess.Popen[bytes]:
     """Start a child in its own session (Ctrl-C reaches only the supervisor), logging to a file."""
     log = (DEVELOP / log_name).open("ab")
     return subprocess.Popen(
-        command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
 
 
@@ -477,8 +484,10 @@ def _resolve_references(value: Any, subentries: Mapping[str, str]) -> Any:
 
 async def async_run_home_assistant(language: str, demo: dict[str, Any]) -> int:
     """Run Home Assistant until it exits; returns its exit code."""
+    # Run from the configuration folder: from the repository root, `python -m` would put the
+    # repository's custom_components/ first on the path and hide the linked development proxy.
     process = start_process(
-        [sys.executable, "-m", "homeassistant", "--config", str(CONFIG)], "hass.log"
+        [sys.executable, "-m", "homeassistant", "--config", str(CONFIG)], "hass.log", cwd=CONFIG
     )
     try:
         async with aiohttp.ClientSession() as session:
@@ -513,7 +522,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     DEVELOP.mkdir(exist_ok=True)
-    for port in (HA_PORT, CONTROL_PORT):
+    for port in (HA_PORT, CONTROL_PORT, BLE_PROXY_PORT):
         ensure_port_free(port)
     install_requirements()
     write_configuration(language)
