@@ -8,10 +8,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .barrier import SUBENTRY_BARRIER_GATE, barrier_gate_factory
 from .compound import Compound, DeviceFactory
 from .const import DOMAIN
 from .entity import compound_device_info
+from .iomodule import SUBENTRY_IO_MODULE, IoModuleDevice
 from .services import async_setup_services
+from .shed import SUBENTRY_SHED_LIGHT, SUBENTRY_SHED_SOCKET, shed_output_factory
 
 type HanyangConfigEntry = ConfigEntry[Compound]
 
@@ -27,7 +30,12 @@ PLATFORMS: list[Platform] = [
     Platform.SWITCH,
 ]
 
-DEVICE_FACTORIES: dict[str, DeviceFactory] = {}
+DEVICE_FACTORIES: dict[str, DeviceFactory] = {
+    SUBENTRY_IO_MODULE: IoModuleDevice,
+    SUBENTRY_BARRIER_GATE: barrier_gate_factory,
+    SUBENTRY_SHED_LIGHT: shed_output_factory,
+    SUBENTRY_SHED_SOCKET: shed_output_factory,
+}
 """How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)

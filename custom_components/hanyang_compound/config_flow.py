@@ -235,3 +235,7 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
             data_schema=self.device_schema(user_input or dict(subentry.data)),
             errors=errors,
         )
+
+
+# Device kinds whose flows live in their own modules register them by being imported.
+from . import iomodule_flow  # noqa: E402, F401

@@ -14,6 +14,7 @@ from homeassistant.helpers import (
 )
 import voluptuous as vol
 
+from . import shed
 from .const import ATTR_COMPOUND, ATTR_MODE, ATTR_REASON, DOMAIN, REASON_MAX_LENGTH
 from .modes import CompoundMode
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from .compound import Compound
 
 SERVICE_SET_MODE = "set_mode"
+SERVICE_CUT_SHED_POWER = "cut_shed_power"
 
 SET_MODE_SCHEMA = vol.Schema(
     {
@@ -30,6 +32,8 @@ SET_MODE_SCHEMA = vol.Schema(
         vol.Optional(ATTR_REASON): vol.All(cv.string, vol.Length(max=REASON_MAX_LENGTH)),
     }
 )
+
+CUT_SHED_POWER_SCHEMA = vol.Schema({vol.Required(ATTR_COMPOUND): cv.string})
 
 
 @callback
@@ -93,3 +97,10 @@ def async_setup_services(hass: HomeAssistant) -> None:
         )
 
     hass.services.async_register(DOMAIN, SERVICE_SET_MODE, async_set_mode, schema=SET_MODE_SCHEMA)
+
+    async def async_cut_shed_power(call: ServiceCall) -> None:
+        await shed.async_cut_shed_power(async_resolve_compound(hass, call.data[ATTR_COMPOUND]))
+
+    hass.services.async_register(
+        DOMAIN, SERVICE_CUT_SHED_POWER, async_cut_shed_power, schema=CUT_SHED_POWER_SCHEMA
+    )
