@@ -24,6 +24,7 @@ from homeassistant.const import (
     UnitOfTime,
 )
 from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.selector import (
@@ -195,7 +196,14 @@ class IoModuleDevice:
         self.device_info = module_device_info(subentry)
 
     async def async_start(self) -> None:
-        """Read the module once; an unreachable module is retried at every poll."""
+        """Register the module as a device and read it once; an unreachable one is retried every poll."""
+        # Registered here, not by its entities (diagnostics, disabled by default), so the gates
+        # and shed outputs wired to it can name it as the device they are reached through.
+        dr.async_get(self.compound.hass).async_get_or_create(
+            config_entry_id=self.compound.entry.entry_id,
+            config_subentry_id=self.subentry.subentry_id,
+            **self.device_info,
+        )
         await self.coordinator.async_refresh()
 
     async def async_stop(self) -> None:

@@ -292,6 +292,7 @@ class Gateway:
             "running": self._server is not None,
             "fault": str(self.fault),
             "requests": self.requests,
+            "connections": len(self._writers),
             "modules": {
                 str(unit_id): {
                     "coils": list(module.coils),

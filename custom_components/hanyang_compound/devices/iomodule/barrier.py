@@ -107,7 +107,8 @@ class BarrierMachine:
             self.passes += 1
         self.vehicle_present = inputs.vehicle_present
         self._track(inputs, now)
-        if self.close_pending and not self.vehicle_present:
+        # A faulty barrier keeps its close waiting: pulsing would hide the fault it reports.
+        if self.close_pending and not self.vehicle_present and self.state is not BarrierState.FAULT:
             self.close_pending = False
             return self.command(BarrierCommand.CLOSE, now)
         return []
