@@ -41,7 +41,7 @@ from .devices.iomodule.module import (
     ModuleError,
     ModuleSnapshot,
 )
-from .devices.iomodule.profiles import PROFILES, ModuleProfile
+from .devices.iomodule.profiles import MAX_CHANNELS, PROFILES, ModuleProfile
 from .entity import CompoundDeviceEntity
 from .modbus_link import async_get_unit, link_params
 
@@ -103,10 +103,13 @@ def module_profile(entry: ConfigEntry, module_id: str) -> ModuleProfile:
     return PROFILES[entry.subentries[module_id].data[CONF_PROFILE]]
 
 
-def channel_selector(count: int) -> NumberSelector:
-    """Return a selector of a channel number among count channels."""
+def channel_selector() -> NumberSelector:
+    """Return a selector of a channel number; the module's profile bounds it in validation.
+
+    The module is chosen in the same form, so the bound cannot be known when the form is drawn.
+    """
     return NumberSelector(
-        NumberSelectorConfig(min=0, max=count - 1, step=1, mode=NumberSelectorMode.BOX)
+        NumberSelectorConfig(min=0, max=MAX_CHANNELS - 1, step=1, mode=NumberSelectorMode.BOX)
     )
 
 

@@ -223,7 +223,7 @@ class BarrierGateSubentryFlow(ModuleChannelFlow):
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Return the gate's form; channel ranges and pulse length follow the module's profile."""
         fields, profile = self.module_schema(defaults)
-        relay, channel = channel_selector(profile.relays), channel_selector(profile.inputs)
+        relay = channel = channel_selector()
 
         def optional(key: str) -> vol.Optional:
             value = defaults.get(key)
@@ -287,10 +287,8 @@ class ShedOutputSubentryFlow(ModuleChannelFlow):
 
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Return the output's form."""
-        fields, profile = self.module_schema(defaults)
-        fields[vol.Required(CONF_RELAY, default=defaults.get(CONF_RELAY, 0))] = channel_selector(
-            profile.relays
-        )
+        fields, _ = self.module_schema(defaults)
+        fields[vol.Required(CONF_RELAY, default=defaults.get(CONF_RELAY, 0))] = channel_selector()
         return vol.Schema(fields)
 
     async def async_validate_device(

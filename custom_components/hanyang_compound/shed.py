@@ -70,10 +70,10 @@ class ShedOutput:
         snapshot = self.module.coordinator.data
         return None if snapshot is None else snapshot.relays[self.relay]
 
-    async def async_switch(self, on: bool) -> None:  # noqa: FBT001 - an output is on or off
+    async def async_switch(self, *, on: bool) -> None:
         """Switch the relay and read the module back right away."""
         try:
-            await self.module.module.async_set_relay(self.relay, on)
+            await self.module.module.async_set_relay(self.relay, on=on)
         except ModuleError as err:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
@@ -99,7 +99,7 @@ async def async_cut_shed_power(compound: Compound) -> int:
     for device in compound.devices.values():
         if isinstance(device, ShedOutput) and device.is_socket:
             try:
-                await device.async_switch(False)  # noqa: FBT003
+                await device.async_switch(on=False)
             except HomeAssistantError:
                 unreached.append(device.subentry.title)
             else:
@@ -137,11 +137,11 @@ class ShedEntity(ModuleEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch the output on."""
-        await self.output.async_switch(True)  # noqa: FBT003
+        await self.output.async_switch(on=True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Switch the output off."""
-        await self.output.async_switch(False)  # noqa: FBT003
+        await self.output.async_switch(on=False)
 
 
 class ShedLight(ShedEntity, LightEntity):

@@ -411,12 +411,14 @@ class Gateway:
             return b""  # an absent slave on a serial line never answers
         if fault == Fault.SLOW:
             await asyncio.sleep(self.delay)
-        if fault == Fault.GARBAGE:
-            return random.randbytes(random.randint(1, 12))
         if module is None:
             reply = bytes([pdu[0] | 0x80, GATEWAY_TARGET_FAILED])
         elif fault == Fault.EXCEPTION:
             reply = bytes([pdu[0] | 0x80, self.exception_code])
+        elif fault == Fault.GARBAGE:
+            # Well framed, so the client reads it whole, but nonsense inside: a byte count that
+            # does not match the bytes, as a module with a corrupted firmware sends.
+            reply = bytes([pdu[0], 0x7F]) + random.randbytes(random.randint(0, 6))
         else:
             reply = execute(module, pdu, time.monotonic())
         if self.framing == "tcp":

@@ -47,7 +47,7 @@ async def test_one_poll_reads_relays_and_inputs_in_two_requests(
 ) -> None:
     gateway.modules[1].free_inputs[3] = True
     module = IoModule(connection.for_unit(1), TCP)
-    await module.async_set_relay(6, True)
+    await module.async_set_relay(6, on=True)
     gateway.requests = 0
 
     snapshot = await module.async_read()
@@ -65,7 +65,7 @@ async def test_a_pulse_energises_the_relay_and_releases_it(
     await module.async_pulse(0, 0.01)
     assert gateway.modules[2].coils == [False] * 8
     with pytest.raises(ValueError, match="relay 8 does not exist"):
-        await module.async_set_relay(8, True)
+        await module.async_set_relay(8, on=True)
 
 
 async def test_failures_are_told_apart(gateway: Gateway, connection: ModbusConnection) -> None:
@@ -82,7 +82,7 @@ async def test_failures_are_told_apart(gateway: Gateway, connection: ModbusConne
     assert (await module.async_read()).relays == (False,) * 8
     gateway.fault = gateway.fault.EXCEPTION
     with pytest.raises(ModuleRefusedError):
-        await module.async_set_relay(0, True)
+        await module.async_set_relay(0, on=True)
     gateway.fault = gateway.fault.NONE
     await gateway.async_stop()
     with pytest.raises(ModuleUnreachableError):
@@ -98,7 +98,7 @@ async def test_rtu_frames_through_a_serial_bridge_are_spaced(socket_enabled: Non
     )
     try:
         module = IoModule(connection.for_unit(5), RTU)
-        await module.async_set_relay(2, True)
+        await module.async_set_relay(2, on=True)
         assert (await module.async_read()).relays[2]
         with pytest.raises(ModuleUnreachableError):
             await IoModule(connection.for_unit(6), RTU).async_read()

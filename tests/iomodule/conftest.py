@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator.devices.io_module import Gateway
 
-from ..conftest import make_compound_entry
+from tests.conftest import make_compound_entry
 
 NORTH_BARRIER = {
     "name": "north",
@@ -121,11 +121,11 @@ async def wait_for_state(
     hass: HomeAssistant,
     entity_id: str,
     predicate: Callable[[State], bool] | str,
-    timeout: float = 10.0,
+    within: float = 10.0,
 ) -> State:
     """Wait until the entity's state matches (a state string or a predicate); return it."""
     matches = predicate if callable(predicate) else (lambda state: state.state == predicate)
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(within):
         while True:
             state = hass.states.get(entity_id)
             if state is not None and matches(state):

@@ -156,7 +156,7 @@ async def test_faults_on_the_wire(simulator: Simulator) -> None:
     assert await _exchange(gateway.port, read, 10) == b""
     _, state = await _send(simulator, "north", "power_off")
     assert state["running"] is False
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError):
         await asyncio.open_connection("127.0.0.1", gateway.port)
     _, state = await _send(simulator, "north", "power_on")
     assert state["running"] is True

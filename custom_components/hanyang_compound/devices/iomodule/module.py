@@ -92,7 +92,7 @@ class IoModule:
             latency=time.monotonic() - started,
         )
 
-    async def async_set_relay(self, relay: int, on: bool) -> None:  # noqa: FBT001 - a relay is on or off
+    async def async_set_relay(self, relay: int, *, on: bool) -> None:
         """Switch one relay; raise a ModuleError subclass if the module does not take it."""
         if not 0 <= relay < self.profile.relays:
             raise ValueError(f"relay {relay} does not exist on a {self.profile.name}")
@@ -103,12 +103,12 @@ class IoModule:
 
     async def async_pulse(self, relay: int, seconds: float) -> None:
         """Energise a relay for seconds, as a push button on a barrier controller would."""
-        await self.async_set_relay(relay, True)  # noqa: FBT003
+        await self.async_set_relay(relay, on=True)
         try:
             await asyncio.sleep(seconds)
         finally:
             # Never leave a pulse relay energised, even when the caller is cancelled.
-            await asyncio.shield(self.async_set_relay(relay, False))  # noqa: FBT003
+            await asyncio.shield(self.async_set_relay(relay, on=False))
 
     async def _async_recycle(self) -> None:
         with contextlib.suppress(ModbusError):
