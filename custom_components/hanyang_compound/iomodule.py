@@ -58,7 +58,7 @@ CONF_MODULE: Final = "module"
 TRANSPORT_OF_PROFILE: Final = "profile"
 """The transport choice that takes the usual transport of the module's profile."""
 DEFAULT_PORT: Final = 502
-DEFAULT_POLL_INTERVAL: Final = 1.0
+DEFAULT_POLL_INTERVAL: Final = 1
 
 RELAY_KEYS: Final = ("open_relay", "close_relay", "stop_relay", "relay")
 """Subentry data keys, of any kind of device, that claim a relay of their module."""

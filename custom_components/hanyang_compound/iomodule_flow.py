@@ -101,7 +101,8 @@ class IoModuleSubentryFlow(DeviceSubentryFlow):
                 vol.Required(
                     CONF_POLL_INTERVAL,
                     default=defaults.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL),
-                ): seconds_selector(0.2, 60, 0.1),
+                    # Whole seconds: Home Assistant's poll scheduler aligns polls to whole seconds.
+                ): seconds_selector(1, 60, 1),
             }
         )
 
@@ -122,7 +123,7 @@ class IoModuleSubentryFlow(DeviceSubentryFlow):
                 if user_input[CONF_TRANSPORT] == TRANSPORT_OF_PROFILE
                 else user_input[CONF_TRANSPORT]
             ),
-            CONF_POLL_INTERVAL: float(user_input[CONF_POLL_INTERVAL]),
+            CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
         }
         if not data[CONF_HOST]:
             return data, {CONF_HOST: "host_empty"}

@@ -141,6 +141,8 @@ class Module:
     free_inputs: list[bool] = field(default_factory=lambda: [False] * INPUTS)
     barriers: list[Barrier] = field(default_factory=list)
     fault: Fault = Fault.NONE
+    presses: list[int] = field(default_factory=lambda: [0] * RELAYS)
+    """Rising edges seen by each relay: button presses, for a barrier controller."""
 
     def inputs(self, now: float) -> list[bool]:
         """Return the current state of the 8 inputs."""
@@ -157,6 +159,7 @@ class Module:
             rising = value and not self.coils[relay]
             self.coils[relay] = value
             if rising:
+                self.presses[relay] += 1
                 for barrier in self.barriers:
                     barrier.pulse(relay, now)
 
@@ -296,6 +299,7 @@ class Gateway:
             "modules": {
                 str(unit_id): {
                     "coils": list(module.coils),
+                    "presses": list(module.presses),
                     "inputs": module.inputs(now),
                     "fault": str(module.fault),
                     "barriers": {

@@ -60,6 +60,17 @@ def test_a_jammed_arm_is_a_fault_until_a_limit_or_a_new_command() -> None:
     assert gate.state is BarrierState.CLOSED
 
 
+def test_an_arm_jammed_on_its_limit_stays_in_fault_until_it_moves() -> None:
+    gate = machine()
+    gate.observe(CLOSED, 0.0)
+    gate.command(BarrierCommand.OPEN, 0.0)
+    gate.observe(CLOSED, 6.0)
+    gate.observe(CLOSED, 7.0)
+    assert (gate.state, gate.fault) == (BarrierState.FAULT, BarrierFault.TRAVEL_TIMEOUT)
+    gate.observe(BETWEEN, 8.0)
+    assert (gate.state, gate.fault) == (BarrierState.STOPPED, None)
+
+
 def test_both_limits_at_once_is_a_wiring_fault_cleared_by_one_limit() -> None:
     gate = machine()
     gate.observe(BOTH, 0.0)

@@ -12,7 +12,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator.devices.io_module import Gateway
-
 from tests.conftest import make_compound_entry
 
 NORTH_BARRIER = {
@@ -23,7 +22,7 @@ NORTH_BARRIER = {
     "open_limit": 0,
     "closed_limit": 1,
     "vehicle_loop": 2,
-    "travel_time": 0.3,
+    "travel_time": 1.0,
 }
 NORTH_GATE = "cover.north_gate"
 
@@ -37,7 +36,7 @@ def module_data(port: int, unit_id: int = 1, **changes: Any) -> dict[str, Any]:
         "unit_id": unit_id,
         "profile": "tcp_relay_8",
         "transport": "tcp",
-        "poll_interval": 0.1,
+        "poll_interval": 1,
         **changes,
     }
 

@@ -54,7 +54,7 @@ async def test_adding_a_module_reads_it_once_and_titles_it(
         "unit_id": 1,
         "profile": "tcp_relay_8",
         "transport": "tcp",
-        "poll_interval": 1.0,
+        "poll_interval": 1,
     }
     assert gateway.requests == 2
 
@@ -81,7 +81,7 @@ async def test_a_module_that_does_not_answer_right_is_refused_with_a_reason(
     gateway.fault = fault
     result = await _start(hass, entry, "io_module")
     result = await _submit(
-        hass, result, {**MODULE_INPUT, "port": gateway.port, "poll_interval": 0.5, **change}
+        hass, result, {**MODULE_INPUT, "port": gateway.port, "poll_interval": 5, **change}
     )
     if change.get("transport") == "rtu_over_tcp":
         # RTU frames sent to a TCP gateway get nothing sensible back; either reading is right.
@@ -115,7 +115,7 @@ async def test_a_module_is_added_once_and_reconfigured_in_place(
     )
     assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "reconfigure_successful")
     assert entry.subentries["module1"].title == "North gate I/O"
-    assert entry.subentries["module1"].data["poll_interval"] == 2.0
+    assert entry.subentries["module1"].data["poll_interval"] == 2
 
 
 async def test_gates_and_shed_outputs_need_a_module_first(hass: HomeAssistant) -> None:

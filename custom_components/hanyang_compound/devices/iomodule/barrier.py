@@ -67,6 +67,8 @@ class BarrierMachine:
         """Vehicles that left the loop since the machine was created."""
         self._motion: BarrierState | None = None
         self._motion_started = 0.0
+        self._jammed_at: tuple[bool, bool] | None = None
+        """The limits read when the arm jammed: the fault holds until they change."""
 
     @property
     def moving(self) -> bool:
@@ -89,10 +91,8 @@ class BarrierMachine:
                 return []
             self._start(BarrierState.OPENING, now)
             return [BarrierCommand.OPEN]
-        if self.vehicle_present:
-            self.close_pending = True
-            return []
-        if self.state is BarrierState.CLOSED:
+        self.close_pending = self.vehicle_present
+        if self.close_pending or self.state is BarrierState.CLOSED:
             return []
         self._start(BarrierState.CLOSING, now)
         return [BarrierCommand.CLOSE]
@@ -118,6 +118,7 @@ class BarrierMachine:
         self._motion_started = now
         self.state = motion
         self.fault = None
+        self._jammed_at = None
 
     def _track(self, inputs: BarrierInputs, now: float) -> None:
         if inputs.open_limit and inputs.closed_limit:
@@ -133,7 +134,13 @@ class BarrierMachine:
             elif now - self._motion_started > self.travel_timeout:
                 self._motion = None
                 self.state, self.fault = BarrierState.FAULT, BarrierFault.TRAVEL_TIMEOUT
+                self._jammed_at = (inputs.open_limit, inputs.closed_limit)
             return
+        if self._jammed_at is not None:
+            if self._jammed_at == (inputs.open_limit, inputs.closed_limit):
+                return  # an arm jammed on its limit has not moved: still a fault
+            self._jammed_at = None
+            self.state, self.fault = BarrierState.STOPPED, None
         if inputs.open_limit or inputs.closed_limit:
             self.state = BarrierState.OPEN if inputs.open_limit else BarrierState.CLOSED
             self.fault = None
