@@ -73,7 +73,8 @@ async def test_the_gate_opens_and_closes_passing_through_opening_and_closing(
     assert stopped.attributes["device_class"] == "gate"
     device = dr.async_get(hass).async_get_device({("hanyang_compound", "gate1")})
     module = dr.async_get(hass).async_get_device({("hanyang_compound", "module1")})
-    assert device is not None and module is not None
+    assert device is not None
+    assert module is not None
     assert device.via_device_id == module.id
 
 

@@ -124,21 +124,26 @@ class BarrierMachine:
         if inputs.open_limit and inputs.closed_limit:
             self._motion = None
             self.state, self.fault = BarrierState.FAULT, BarrierFault.BOTH_LIMITS
-            return
-        if self._motion is not None:
-            target = _TARGET[self._motion]
-            reached = inputs.open_limit if target is BarrierState.OPEN else inputs.closed_limit
-            if reached:
-                self._motion = None
-                self.state, self.fault = target, None
-            elif now - self._motion_started > self.travel_timeout:
-                self._motion = None
-                self.state, self.fault = BarrierState.FAULT, BarrierFault.TRAVEL_TIMEOUT
-                self._jammed_at = (inputs.open_limit, inputs.closed_limit)
-            return
+        elif self._motion is not None:
+            self._track_motion(self._motion, inputs, now)
+        elif self._jammed_at == (inputs.open_limit, inputs.closed_limit):
+            pass  # an arm jammed where it stands has not moved: still a fault
+        else:
+            self._track_rest(inputs, now)
+
+    def _track_motion(self, motion: BarrierState, inputs: BarrierInputs, now: float) -> None:
+        target = _TARGET[motion]
+        if inputs.open_limit if target is BarrierState.OPEN else inputs.closed_limit:
+            self._motion = None
+            self.state, self.fault = target, None
+        elif now - self._motion_started > self.travel_timeout:
+            self._motion = None
+            self.state, self.fault = BarrierState.FAULT, BarrierFault.TRAVEL_TIMEOUT
+            self._jammed_at = (inputs.open_limit, inputs.closed_limit)
+
+    def _track_rest(self, inputs: BarrierInputs, now: float) -> None:
         if self._jammed_at is not None:
-            if self._jammed_at == (inputs.open_limit, inputs.closed_limit):
-                return  # an arm jammed on its limit has not moved: still a fault
+            # The jammed arm moved at last: what the limits say from now on holds again.
             self._jammed_at = None
             self.state, self.fault = BarrierState.STOPPED, None
         if inputs.open_limit or inputs.closed_limit:
