@@ -71,11 +71,13 @@ async def test_the_gate_opens_and_closes_passing_through_opening_and_closing(
     stopped = await wait_for_state(hass, NORTH_GATE, "open")
     assert 0 < barrier(gateway).position < 1
     assert stopped.attributes["device_class"] == "gate"
-    device = dr.async_get(hass).async_get_device({("hanyang_compound", "gate1")})
-    module = dr.async_get(hass).async_get_device({("hanyang_compound", "module1")})
-    assert device is not None
-    assert module is not None
-    assert device.via_device_id == module.id
+    devices = {
+        identifier: device
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), compound.entry_id)
+        for _, identifier in device.identifiers
+    }
+    assert devices["gate1"].via_device_id == devices["module1"].id
+    assert devices["module1"].model == "Modbus TCP relay module, 8 relays and 8 inputs"
 
 
 async def test_a_jammed_arm_is_reported_as_a_fault(

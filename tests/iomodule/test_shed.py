@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -10,8 +12,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator.devices.io_module import Gateway
+from tests.conftest import make_compound_entry
 
-from .conftest import NORTH_GATE, wait_for_state
+from .conftest import NORTH_GATE, module_data, subentry, wait_for_state
 
 LIGHT = "light.east_shed_light"
 SOCKETS = "switch.east_shed_sockets"
@@ -91,3 +94,38 @@ async def test_link_diagnostics_are_disabled_by_default_and_report_the_link(
     await gateway.async_command("power_off", {})
     await wait_for_state(hass, FAILURES, "1")
     assert hass.states.get(LATENCY).state == STATE_UNAVAILABLE
+
+
+async def test_modules_behind_one_gateway_share_one_connection(
+    hass: HomeAssistant, gateway: Gateway
+) -> None:
+    entry = make_compound_entry(
+        subentries_data=(
+            subentry("module1", "io_module", "North module", module_data(gateway.port)),
+            subentry("module2", "io_module", "Spare module", module_data(gateway.port, 2)),
+            subentry(
+                "light1",
+                "shed_light",
+                "North light",
+                {"name": "N", "module": "module1", "relay": 0},
+            ),
+            subentry(
+                "light2",
+                "shed_light",
+                "Spare light",
+                {"name": "S", "module": "module2", "relay": 0},
+            ),
+        )
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.services.async_call(
+        "light", "turn_on", {"entity_id": ["light.north_light", "light.spare_light"]}, blocking=True
+    )
+    assert gateway.modules[1].coils[0]
+    assert gateway.modules[2].coils[0]
+    assert gateway.status()["connections"] == 1
+    await hass.config_entries.async_unload(entry.entry_id)
+    async with asyncio.timeout(5):  # the link is closed with the compound
+        while gateway.status()["connections"]:
+            await asyncio.sleep(0.01)
