@@ -116,6 +116,13 @@ async def compound(hass: HomeAssistant, gateway: Gateway) -> AsyncGenerator[Mock
     await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def wait_until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    """Wait until condition holds, checking it every few milliseconds."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110 - the simulator and HA state have no events to wait on
+            await asyncio.sleep(0.02)
+
+
 async def wait_for_state(
     hass: HomeAssistant,
     entity_id: str,
@@ -124,12 +131,15 @@ async def wait_for_state(
 ) -> State:
     """Wait until the entity's state matches (a state string or a predicate); return it."""
     matches = predicate if callable(predicate) else (lambda state: state.state == predicate)
-    async with asyncio.timeout(within):
-        while True:
-            state = hass.states.get(entity_id)
-            if state is not None and matches(state):
-                return state
-            await asyncio.sleep(0.02)
+
+    def matched() -> bool:
+        state = hass.states.get(entity_id)
+        return state is not None and matches(state)
+
+    await wait_until(matched, within)
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return state
 
 
 def barrier(gateway: Gateway) -> Any:

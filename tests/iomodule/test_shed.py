@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -14,7 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from simulator.devices.io_module import Gateway
 from tests.conftest import make_compound_entry
 
-from .conftest import NORTH_GATE, module_data, subentry, wait_for_state
+from .conftest import NORTH_GATE, module_data, subentry, wait_for_state, wait_until
 
 LIGHT = "light.east_shed_light"
 SOCKETS = "switch.east_shed_sockets"
@@ -126,6 +124,4 @@ async def test_modules_behind_one_gateway_share_one_connection(
     assert gateway.modules[2].coils[0]
     assert gateway.status()["connections"] == 1
     await hass.config_entries.async_unload(entry.entry_id)
-    async with asyncio.timeout(5):  # the link is closed with the compound
-        while gateway.status()["connections"]:
-            await asyncio.sleep(0.01)
+    await wait_until(lambda: not gateway.status()["connections"])  # closed with the compound
