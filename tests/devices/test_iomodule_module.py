@@ -58,6 +58,26 @@ async def test_one_poll_reads_relays_and_inputs_in_two_requests(
     assert gateway.requests == 2
 
 
+async def test_relays_are_read_back_after_writes_and_every_few_polls(
+    gateway: Gateway, connection: ModbusConnection
+) -> None:
+    module = IoModule(connection.for_unit(1), TCP, relay_readback_every=3)
+    counts = []
+    for _ in range(4):
+        gateway.requests = 0
+        await module.async_read()
+        counts.append(gateway.requests)
+    assert counts == [2, 1, 1, 2]
+    gateway.modules[1].coils[7] = True  # switched by another master
+    assert not (await module.async_read()).relays[7]
+    assert not (await module.async_read()).relays[7]
+    assert (await module.async_read()).relays[7]
+    await module.async_set_relay(0, on=True)
+    gateway.requests = 0
+    assert (await module.async_read()).relays[0]
+    assert gateway.requests == 2
+
+
 async def test_a_pulse_energises_the_relay_and_releases_it(
     gateway: Gateway, connection: ModbusConnection
 ) -> None:
