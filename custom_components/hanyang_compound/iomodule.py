@@ -238,10 +238,20 @@ class ModuleEntity(CoordinatorEntity[ModuleCoordinator], CompoundDeviceEntity):
         CoordinatorEntity.__init__(self, coordinator)
         CompoundDeviceEntity.__init__(self, compound, subentry, key, device_info)
 
+    _written: tuple[bool, Any] | None = None
+
     @property
     def available(self) -> bool:
         """Whether the last poll of the module succeeded."""
         return self.coordinator.data is not None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        # Polls come every second and mostly change nothing: write the state only when it did.
+        written = (self.available, self.state)
+        if written != self._written:
+            self._written = written
+            super()._handle_coordinator_update()
 
 
 class LinkLatencySensor(ModuleEntity, SensorEntity):
