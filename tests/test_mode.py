@@ -62,7 +62,9 @@ async def test_selecting_a_mode_fires_one_event_with_the_user(
         context=Context(user_id=hass_admin_user.id),
     )
 
-    assert hass.states.get(MODE_ENTITY).state == "lockdown"
+    state = hass.states.get(MODE_ENTITY)
+    assert state.state == "lockdown"
+    assert state.context.user_id == hass_admin_user.id
     assert [event.data for event in events] == [
         {
             "compound": "Longdengli",
@@ -89,11 +91,12 @@ async def test_set_mode_action_accepts_the_compound_by_device_entity_or_entry(
     events = async_capture_events(hass, EVENT_MODE_CHANGED)
 
     await _set_mode(hass, compound=target, mode="controlled", reason="District notice 12")
+    await _set_mode(hass, compound=target, mode="controlled", reason="District notice 12")
 
     state = hass.states.get(MODE_ENTITY)
     assert state.state == "controlled"
     assert state.attributes["reason"] == "District notice 12"
-    assert events[0].data["reason"] == "District notice 12"
+    assert [event.data["reason"] for event in events] == ["District notice 12"]
 
 
 async def test_setting_the_same_mode_again_announces_nothing(

@@ -9,10 +9,17 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .barrier import SUBENTRY_BARRIER_GATE, barrier_gate_factory
+from .blueprints import async_install_blueprints
 from .compound import Compound, DeviceFactory
-from .const import DOMAIN
+from .const import DOMAIN, SUBENTRY_PATROL_ROUTE
 from .entity import compound_device_info
 from .iomodule import SUBENTRY_IO_MODULE, IoModuleDevice
+from .patrol_route import (
+    PatrolRouteDevice,
+    async_remove_route_stores,
+    async_setup_patrol_services,
+)
+from .repairs import DeviceAvailabilityWatcher, async_check_fever_threshold
 from .services import async_setup_services
 from .shed import SUBENTRY_SHED_LIGHT, SUBENTRY_SHED_SOCKET, shed_output_factory
 
@@ -37,13 +44,16 @@ DEVICE_FACTORIES: dict[str, DeviceFactory] = {
     SUBENTRY_SHED_SOCKET: shed_output_factory,
 }
 """How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""
+DEVICE_FACTORIES[SUBENTRY_PATROL_ROUTE] = PatrolRouteDevice
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions, which exist whether or not a compound is set up."""
+    """Register the integration's actions and install its blueprints, once for all compounds."""
     async_setup_services(hass)
+    async_setup_patrol_services(hass)
+    await async_install_blueprints(hass)
     return True
 
 
@@ -60,6 +70,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
     await compound.async_start_devices(DEVICE_FACTORIES)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change))
+    async_check_fever_threshold(hass, compound)
+    availability = DeviceAvailabilityWatcher(hass, compound)
+    availability.async_start()
+    entry.async_on_unload(availability.async_stop)
     return True
 
 
@@ -76,3 +90,4 @@ async def async_unload_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> 
 async def async_remove_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> None:
     """Forget a deleted compound's persisted mode."""
     await Compound(hass, entry).async_remove_storage()
+    await async_remove_route_stores(hass, entry)

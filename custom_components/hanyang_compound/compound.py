@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 import logging
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity import Entity
 
 STORAGE_VERSION = 1
+REMEMBERED_REFUSALS = 16
 
 
 class CompoundDevice(Protocol):
@@ -66,6 +68,7 @@ type DeviceFactory = Callable[[Compound, ConfigSubentry], CompoundDevice]
 """Builds the device of a subentry; it may look up devices built before it in compound.devices."""
 
 
+@runtime_checkable
 class Entrance(Protocol):
     """A gate or a terminal's door: something the mode's policy opens, shuts or holds open."""
 
@@ -158,8 +161,9 @@ class Compound:
         )
         self._mode = _ModeRecord()
         self._targets: list[PolicyTarget] = []
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: list[Callable[[Context | None], None]] = []
         self._mode_lock = asyncio.Lock()
+        self._refusals: OrderedDict[str, HomeAssistantError] = OrderedDict()
         self.devices: dict[str, CompoundDevice] = {}
         """The compound's devices by subentry id, in the order they were started."""
 
@@ -229,8 +233,11 @@ class Compound:
         await self._store.async_remove()
 
     @callback
-    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call listener whenever the mode changes; returns the function that stops it."""
+    def async_add_listener(self, listener: Callable[[Context | None], None]) -> CALLBACK_TYPE:
+        """Call listener with the requester's context whenever the mode changes.
+
+        Returns the function that stops it.
+        """
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
@@ -265,6 +272,14 @@ class Compound:
                 *(self._async_apply(target, mode) for target in list(self._targets))
             )
 
+    def pop_refusal(self, context: Context) -> HomeAssistantError | None:
+        """Return, once, why a command made with this context was refused.
+
+        Voice handlers that call entity actions only learn that the action failed; this
+        lets them speak the reason instead of a generic error.
+        """
+        return self._refusals.pop(context.id, None)
+
     def entrance_policy(self, entrance: Entrance) -> EntrancePolicy:
         """Return what the current mode demands of an entrance."""
         return entrance_policy(
@@ -296,11 +311,16 @@ class Compound:
                 self._mode.mode,
                 context.user_id if context else None,
             )
-            raise HomeAssistantError(
+            error = HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key=refusal,
                 translation_placeholders={"entrance": entrance.entrance_name},
             )
+            if context is not None:
+                self._refusals[context.id] = error
+                while len(self._refusals) > REMEMBERED_REFUSALS:
+                    self._refusals.popitem(last=False)
+            raise error
         if overriding:
             LOGGER.warning(
                 "Lockdown overridden to open %s by user %s: %s",
@@ -345,7 +365,7 @@ class Compound:
             context,
         )
         for listener in list(self._listeners):
-            listener()
+            listener(context)
 
     async def _async_apply(self, target: PolicyTarget, mode: CompoundMode) -> None:
         # One target failing (a device offline) must not stop the others; the target re-applies

@@ -237,5 +237,5 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
         )
 
 
-# Device kinds whose flows live in their own modules register them by being imported.
-from . import iomodule_flow  # noqa: E402, F401
+# Device kinds whose flows live in their own modules register themselves when imported.
+from . import iomodule_flow, patrol_route  # noqa: E402, F401

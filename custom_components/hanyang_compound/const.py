@@ -40,3 +40,21 @@ class ServiceTier(StrEnum):
     BASIC = "basic"
     STANDARD = "standard"
     ENHANCED = "enhanced"
+
+
+EVENT_PATROL: Final = f"{DOMAIN}_patrol"
+
+ATTR_TYPE: Final = "type"
+ATTR_ROUTE: Final = "route"
+ATTR_ROUTE_ID: Final = "route_id"
+ATTR_ROUND: Final = "round"
+ATTR_CHECKPOINT: Final = "checkpoint"
+ATTR_OUT_OF_ORDER: Final = "out_of_order"
+ATTR_DEVICE_ID: Final = "device_id"
+
+SUBENTRY_PATROL_ROUTE: Final = "patrol_route"
+CONF_CHECKPOINTS: Final = "checkpoints"
+CONF_ORDERED: Final = "ordered"
+CONF_SCHEDULE_PREFIX: Final = "schedule_"
+CONF_GRACE_MINUTES: Final = "grace_minutes"
+CONF_DURATION_MINUTES: Final = "duration_minutes"

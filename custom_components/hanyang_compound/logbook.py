@@ -1,8 +1,9 @@
-"""Logbook entries for mode changes, in the language of the installation."""
+"""Logbook entries for mode changes and patrol rounds, in the language of the installation."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.logbook.const import (
@@ -16,15 +17,23 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.translation import async_get_cached_translations
 
 from .const import (
+    ATTR_CHECKPOINT,
     ATTR_COMPOUND,
     ATTR_CONFIG_ENTRY_ID,
     ATTR_NEW_MODE,
     ATTR_OLD_MODE,
+    ATTR_OUT_OF_ORDER,
     ATTR_REASON,
+    ATTR_ROUND,
+    ATTR_ROUTE,
+    ATTR_ROUTE_ID,
+    ATTR_TYPE,
     DOMAIN,
     EVENT_MODE_CHANGED,
+    EVENT_PATROL,
 )
 from .entity import MODE_KEY, compound_entity_unique_id
+from .patrol_route import STATUS_KEY, round_result_text, sensor_text
 
 
 @callback
@@ -52,3 +61,28 @@ def async_describe_events(
         return description
 
     async_describe_event(DOMAIN, EVENT_MODE_CHANGED, describe_mode_changed)
+
+    @callback
+    def describe_patrol(event: Event) -> dict[str, Any]:
+        data = event.data
+        label = round_result_text(hass, data[ATTR_TYPE])
+        message = f"{label} ({datetime.fromisoformat(data[ATTR_ROUND]).strftime('%H:%M')})"
+        if checkpoint := data.get(ATTR_CHECKPOINT):
+            state = hass.states.get(checkpoint)
+            message += f": {state.name if state else checkpoint}"
+        if data.get(ATTR_OUT_OF_ORDER):
+            message += " · " + sensor_text(
+                hass, "progress", f"state_attributes.{ATTR_OUT_OF_ORDER}.name"
+            )
+        if reason := data.get(ATTR_REASON):
+            message += f": {reason}"
+        description = {LOGBOOK_ENTRY_NAME: data[ATTR_ROUTE], LOGBOOK_ENTRY_MESSAGE: message}
+        if entity_id := er.async_get(hass).async_get_entity_id(
+            Platform.SENSOR,
+            DOMAIN,
+            f"{data[ATTR_CONFIG_ENTRY_ID]}_{data[ATTR_ROUTE_ID]}_{STATUS_KEY}",
+        ):
+            description[LOGBOOK_ENTRY_ENTITY_ID] = entity_id
+        return description
+
+    async_describe_event(DOMAIN, EVENT_PATROL, describe_patrol)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from homeassistant.components.select import SelectEntity
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import HanyangConfigEntry
@@ -41,7 +41,14 @@ class CompoundModeSelect(CompoundEntity, SelectEntity):
 
     async def async_added_to_hass(self) -> None:
         """Follow mode changes from every command path, not only this entity."""
-        self.async_on_remove(self.compound.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(self.compound.async_add_listener(self._async_mode_changed))
+
+    @callback
+    def _async_mode_changed(self, context: Context | None) -> None:
+        # The new state carries the requester's context, so the logbook names who changed it.
+        if context is not None:
+            self.async_set_context(context)
+        self.async_write_ha_state()
 
     @property
     def current_option(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
@@ -12,17 +13,20 @@ from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
 )
+from homeassistant.helpers.service import async_register_admin_service
 import voluptuous as vol
 
 from . import shed
+from .compound import Entrance
 from .const import ATTR_COMPOUND, ATTR_MODE, ATTR_REASON, DOMAIN, REASON_MAX_LENGTH
-from .modes import CompoundMode
+from .modes import CompoundMode, EntranceAction
 
 if TYPE_CHECKING:
     from .compound import Compound
 
 SERVICE_SET_MODE = "set_mode"
 SERVICE_CUT_SHED_POWER = "cut_shed_power"
+SERVICE_OVERRIDE_GATE = "override_gate"
 
 SET_MODE_SCHEMA = vol.Schema(
     {
@@ -34,6 +38,29 @@ SET_MODE_SCHEMA = vol.Schema(
 )
 
 CUT_SHED_POWER_SCHEMA = vol.Schema({vol.Required(ATTR_COMPOUND): cv.string})
+
+
+OVERRIDE_GATE_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_ENTITY_ID): cv.entity_id,
+        vol.Required(ATTR_REASON): vol.All(cv.string, vol.Length(min=1, max=REASON_MAX_LENGTH)),
+    }
+)
+
+
+@callback
+def async_resolve_entrance(hass: HomeAssistant, entity_id: str) -> tuple[Compound, Entrance]:
+    """Return the compound and the entrance (gate or terminal door) that an entity belongs to."""
+    entity = er.async_get(hass).async_get(entity_id)
+    compound = async_resolve_compound(hass, entity_id)
+    device: object = compound.devices.get(entity.config_subentry_id or "") if entity else None
+    if not isinstance(device, Entrance):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_an_entrance",
+            translation_placeholders={"reference": entity_id},
+        )
+    return compound, device
 
 
 @callback
@@ -96,7 +123,20 @@ def async_setup_services(hass: HomeAssistant) -> None:
             reason=call.data.get(ATTR_REASON),
         )
 
+    async def async_override_gate(call: ServiceCall) -> None:
+        compound, entrance = async_resolve_entrance(hass, call.data[ATTR_ENTITY_ID])
+        await compound.async_command_entrance(
+            entrance,
+            EntranceAction.OPEN,
+            context=call.context,
+            override_reason=call.data[ATTR_REASON],
+        )
+
     hass.services.async_register(DOMAIN, SERVICE_SET_MODE, async_set_mode, schema=SET_MODE_SCHEMA)
+    # Opening a shut entrance in a lockdown is an administrator's decision, never a resident's.
+    async_register_admin_service(
+        hass, DOMAIN, SERVICE_OVERRIDE_GATE, async_override_gate, schema=OVERRIDE_GATE_SCHEMA
+    )
 
     async def async_cut_shed_power(call: ServiceCall) -> None:
         await shed.async_cut_shed_power(async_resolve_compound(hass, call.data[ATTR_COMPOUND]))

@@ -1,0 +1,202 @@
+"""Voice and LLM intents: set and ask the compound mode, through the same door as every other command."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import EVENT_COMPONENT_LOADED
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import config_validation as cv, intent
+from homeassistant.helpers.translation import async_get_translations
+import voluptuous as vol
+
+from .const import DOMAIN
+from .entity import MODE_KEY
+from .modes import CompoundMode
+
+if TYPE_CHECKING:
+    from homeassistant.setup import EventComponentLoaded
+
+    from .compound import Compound
+
+type BuiltInHandle = Callable[[intent.Intent], Awaitable[intent.IntentResponse]]
+
+INTENT_SET_MODE = "HanyangSetCompoundMode"
+INTENT_GET_MODE = "HanyangGetCompoundMode"
+
+
+INTENT_INTEGRATION = "intent"
+# Built-in intents that can move a gate or a door of a compound.
+ENTRANCE_INTENTS = frozenset(
+    {intent.INTENT_TURN_ON, intent.INTENT_TURN_OFF, intent.INTENT_TOGGLE, "HassSetPosition"}
+)
+
+
+async def async_setup_intents(hass: HomeAssistant) -> None:
+    """Register the integration's intents; the intent integration calls this when it loads."""
+    intent.async_register(hass, SetCompoundModeIntent())
+    intent.async_register(hass, GetCompoundModeIntent())
+
+    @callback
+    def intent_loaded(event: Event[EventComponentLoaded]) -> None:
+        if event.data["component"] == INTENT_INTEGRATION:
+            unsubscribe()
+            _async_speak_refusals(hass)
+
+    if INTENT_INTEGRATION in hass.config.components:
+        _async_speak_refusals(hass)
+        return
+    # Called while the intent integration sets up: its built-in intents come after this.
+    unsubscribe = hass.bus.async_listen(EVENT_COMPONENT_LOADED, intent_loaded)
+
+
+@callback
+def _async_speak_refusals(hass: HomeAssistant) -> None:
+    """Make built-in intents that move an entrance speak the policy's reason for a refusal.
+
+    The built-in handlers turn a failed action into a generic error, or even report it as
+    done; without this, a gate that stays shut in a lockdown would answer "Opened".
+    """
+    for handler in intent.async_get(hass):
+        if handler.intent_type not in ENTRANCE_INTENTS:
+            continue
+        built_in = handler.async_handle
+
+        async def async_handle(
+            intent_obj: intent.Intent, built_in: BuiltInHandle = built_in
+        ) -> intent.IntentResponse:
+            try:
+                response = await built_in(intent_obj)
+            except intent.IntentHandleError:
+                if refusal := _pop_refusal(intent_obj):
+                    return await _async_refusal(intent_obj, refusal)
+                raise
+            # Some releases report a refused action as done; the policy knows better.
+            if refusal := _pop_refusal(intent_obj):
+                return await _async_refusal(intent_obj, refusal)
+            return response
+
+        handler.async_handle = async_handle  # type: ignore[method-assign]
+
+
+# Assist speaks Chinese as zh-cn (the intents' language); the integration's texts are zh-Hans.
+SIMPLIFIED_CHINESE = {"zh", "zh-cn", "zh-sg", "zh-hans"}
+
+
+async def _async_translate(hass: HomeAssistant, language: str, category: str) -> dict[str, str]:
+    if language.lower() in SIMPLIFIED_CHINESE:
+        language = "zh-Hans"
+    return await async_get_translations(hass, language, category, {DOMAIN})
+
+
+async def _async_error(
+    intent_obj: intent.Intent, key: str, **placeholders: str
+) -> intent.IntentResponse:
+    """Return a spoken, translated error instead of the agent's generic one."""
+    messages = await _async_translate(intent_obj.hass, intent_obj.language, "exceptions")
+    message = messages.get(f"component.{DOMAIN}.exceptions.{key}.message", key)
+    response = intent_obj.create_response()
+    response.async_set_error(
+        intent.IntentResponseErrorCode.FAILED_TO_HANDLE, message.format(**placeholders)
+    )
+    return response
+
+
+def _pop_refusal(intent_obj: intent.Intent) -> HomeAssistantError | None:
+    """Return why a compound refused an action of this intent, if one did."""
+    for compound in _compounds(intent_obj.hass):
+        if refusal := compound.pop_refusal(intent_obj.context):
+            return refusal
+    return None
+
+
+async def _async_refusal(
+    intent_obj: intent.Intent, refusal: HomeAssistantError
+) -> intent.IntentResponse:
+    return await _async_error(
+        intent_obj, str(refusal.translation_key), **(refusal.translation_placeholders or {})
+    )
+
+
+def _compounds(hass: HomeAssistant) -> list[Compound]:
+    return [
+        entry.runtime_data
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.state is ConfigEntryState.LOADED
+    ]
+
+
+def _find_compound(intent_obj: intent.Intent) -> Compound | str:
+    """Return the compound the request names, or the translation key of why none fits."""
+    compounds = _compounds(intent_obj.hass)
+    if name := intent_obj.slots.get("compound", {}).get("value"):
+        wanted = " ".join(str(name).split()).casefold()
+        compounds = [c for c in compounds if c.name.casefold() == wanted]
+        return compounds[0] if compounds else "voice_no_such_compound"
+    if len(compounds) == 1:
+        return compounds[0]
+    return "voice_which_compound" if compounds else "voice_no_compound"
+
+
+async def _async_mode_response(
+    intent_obj: intent.Intent, compound: Compound
+) -> intent.IntentResponse:
+    """Answer with the compound and its translated mode, for sentence templates and LLM agents."""
+    states = await _async_translate(intent_obj.hass, intent_obj.language, "entity")
+    mode = compound.mode
+    mode_name = states.get(f"component.{DOMAIN}.entity.select.{MODE_KEY}.state.{mode}", str(mode))
+    response = intent_obj.create_response()
+    # No speech of our own: the sentence's response template words it in the user's language,
+    # and LLM agents word it themselves from these slots.
+    response.async_set_speech_slots(
+        {"compound": compound.name, "mode": mode_name, "reason": compound.mode_reason or ""}
+    )
+    return response
+
+
+class SetCompoundModeIntent(intent.IntentHandler):
+    """Switch a compound to a mode (lockdown, evacuation, …) by voice or from an LLM agent."""
+
+    intent_type = INTENT_SET_MODE
+    description = (
+        "Switches a residential compound to a mode: normal, controlled, lockdown or evacuation. "
+        "Lockdown shuts every entrance not designated to stay open; evacuation opens every entrance."
+    )
+    slot_schema = {
+        vol.Required("mode"): vol.In([str(mode) for mode in CompoundMode]),
+        vol.Optional("compound"): cv.string,
+    }
+
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """Set the mode through the Compound, recording the speaker as the requester."""
+        slots = self.async_validate_slots(intent_obj.slots)
+        found = _find_compound(intent_obj)
+        if isinstance(found, str):
+            return await _async_error(intent_obj, found)
+        await found.async_set_mode(
+            CompoundMode(slots["mode"]["value"]),
+            context=intent_obj.context,
+            reason=f"voice: {intent_obj.text_input}" if intent_obj.text_input else "voice",
+        )
+        return await _async_mode_response(intent_obj, found)
+
+
+class GetCompoundModeIntent(intent.IntentHandler):
+    """Tell which mode a compound is in."""
+
+    intent_type = INTENT_GET_MODE
+    description = (
+        "Tells which mode (normal, controlled, lockdown, evacuation) a residential compound is in."
+    )
+    slot_schema = {vol.Optional("compound"): cv.string}
+
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """Answer with the compound's mode."""
+        self.async_validate_slots(intent_obj.slots)
+        found = _find_compound(intent_obj)
+        if isinstance(found, str):
+            return await _async_error(intent_obj, found)
+        return await _async_mode_response(intent_obj, found)

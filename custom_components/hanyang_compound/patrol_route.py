@@ -1,0 +1,690 @@
+"""Patrol routes: the subentry flow, the route device that feeds patrol.py, its entities and action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.components.button import ButtonEntity
+from homeassistant.components.calendar import CalendarEntity, CalendarEvent
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigSubentry
+from homeassistant.const import CONF_NAME, Platform
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Context,
+    Event,
+    HomeAssistant,
+    ServiceCall,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_time_change
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    EntitySelector,
+    EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+)
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.translation import async_get_cached_translations
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+
+from .compound import Compound
+from .config_flow import DeviceSubentryFlow
+from .const import (
+    ATTR_CHECKPOINT,
+    ATTR_DEVICE_ID,
+    ATTR_OUT_OF_ORDER,
+    ATTR_REASON,
+    ATTR_ROUND,
+    ATTR_ROUTE,
+    ATTR_ROUTE_ID,
+    ATTR_TYPE,
+    CONF_CHECKPOINTS,
+    CONF_DURATION_MINUTES,
+    CONF_GRACE_MINUTES,
+    CONF_ORDERED,
+    CONF_SCHEDULE_PREFIX,
+    DOMAIN,
+    EVENT_PATROL,
+    LOGGER,
+    MANUFACTURER,
+    REASON_MAX_LENGTH,
+    SUBENTRY_PATROL_ROUTE,
+)
+from .entity import CompoundDeviceEntity
+from .modes import CompoundMode
+from .patrol import (
+    DEFAULT_DURATION,
+    DEFAULT_GRACE,
+    DEFAULT_SCHEDULES,
+    PatrolCommandError,
+    PatrolEvent,
+    PatrolEventType,
+    PatrolRoute,
+    RoundResult,
+    RouteConfig,
+    RouteStatus,
+    Schedule,
+    ScheduleError,
+)
+
+TAG_DOMAIN = "tag"
+EVENT_TAG_SCANNED = "tag_scanned"
+STORAGE_VERSION = 1
+SAVE_DELAY = 1
+STATUS_KEY = "patrol_status"
+ISSUE_CHECKPOINT_MISSING = "patrol_checkpoint_missing"
+SERVICE_SKIP_ROUND = "skip_round"
+ATTR_LAST_EVENT = "last_event"
+UPCOMING_HORIZON = timedelta(days=42)
+ATTR_TOTAL = "total"
+ATTR_REMAINING = "remaining"
+
+
+def schedule_key(mode: CompoundMode) -> str:
+    """Return the subentry field holding the schedule of a mode."""
+    return f"{CONF_SCHEDULE_PREFIX}{mode}"
+
+
+def route_identifier(subentry: ConfigSubentry, entry_id: str) -> str:
+    """Return the device identifier of a route."""
+    return f"{entry_id}_{subentry.subentry_id}"
+
+
+# The subentry flow
+
+
+class PatrolRouteFlow(DeviceSubentryFlow):
+    """Adds or changes a patrol route: its checkpoints (NFC tags), schedules and times."""
+
+    subentry_type = SUBENTRY_PATROL_ROUTE
+
+    def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
+        """Return the route's form, prefilled with defaults or the defaults of a new route."""
+        fields: dict[Any, Any] = {
+            vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, "")): TextSelector(),
+            vol.Required(
+                CONF_CHECKPOINTS, default=defaults.get(CONF_CHECKPOINTS, [])
+            ): EntitySelector(EntitySelectorConfig(domain=TAG_DOMAIN, multiple=True)),
+            vol.Required(CONF_ORDERED, default=defaults.get(CONF_ORDERED, True)): BooleanSelector(),
+        }
+        for mode in CompoundMode:
+            # A suggestion rather than a default: clearing the field means "no rounds".
+            key = schedule_key(mode)
+            suggested = defaults.get(key, "") if defaults else DEFAULT_SCHEDULES[mode]
+            fields[vol.Optional(key, description={"suggested_value": suggested})] = TextSelector()
+        for key, default, maximum in (
+            (CONF_GRACE_MINUTES, DEFAULT_GRACE, 240),
+            (CONF_DURATION_MINUTES, DEFAULT_DURATION, 480),
+        ):
+            fields[
+                vol.Required(key, default=defaults.get(key, default // timedelta(minutes=1)))
+            ] = NumberSelector(
+                NumberSelectorConfig(
+                    min=1,
+                    max=maximum,
+                    step=1,
+                    unit_of_measurement="min",
+                    mode=NumberSelectorMode.BOX,
+                )
+            )
+        return vol.Schema(fields)
+
+    async def async_validate_device(
+        self, user_input: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Check the name, that there are checkpoints, and that every schedule can be read."""
+        data: dict[str, Any] = {
+            CONF_NAME: " ".join(str(user_input[CONF_NAME]).split()),
+            CONF_CHECKPOINTS: list(dict.fromkeys(user_input[CONF_CHECKPOINTS])),
+            CONF_ORDERED: bool(user_input[CONF_ORDERED]),
+            CONF_GRACE_MINUTES: int(user_input[CONF_GRACE_MINUTES]),
+            CONF_DURATION_MINUTES: int(user_input[CONF_DURATION_MINUTES]),
+        }
+        errors: dict[str, str] = {}
+        if not data[CONF_NAME]:
+            errors[CONF_NAME] = "route_name_empty"
+        elif data[CONF_NAME].casefold() in self._other_route_names():
+            errors[CONF_NAME] = "route_name_taken"
+        if not data[CONF_CHECKPOINTS]:
+            errors[CONF_CHECKPOINTS] = "checkpoints_empty"
+        for mode in CompoundMode:
+            key = schedule_key(mode)
+            # Kept as written ("every 4 h" stays so), once it is known to be readable.
+            data[key] = " ".join(str(user_input.get(key, "")).split())
+            try:
+                Schedule.parse(data[key])
+            except ScheduleError:
+                errors[key] = "schedule_invalid"
+        return data, errors
+
+    def _other_route_names(self) -> set[str]:
+        """Names of the compound's other routes, ignoring case: a name tells routes apart."""
+        own = self._reconfigure_subentry_id if self.source == SOURCE_RECONFIGURE else None
+        return {
+            subentry.title.casefold()
+            for subentry in self._get_entry().subentries.values()
+            if subentry.subentry_type == SUBENTRY_PATROL_ROUTE and subentry.subentry_id != own
+        }
+
+    def device_title(self, data: dict[str, Any]) -> str:
+        """Return the route's name, which it is listed under."""
+        return str(data[CONF_NAME])
+
+
+# The route device
+
+
+def route_config(data: Any) -> RouteConfig:
+    """Return the pure configuration of a route from its subentry data."""
+    return RouteConfig(
+        checkpoints=tuple(data[CONF_CHECKPOINTS]),
+        ordered=bool(data[CONF_ORDERED]),
+        schedules={mode: Schedule.parse(data.get(schedule_key(mode), "")) for mode in CompoundMode},
+        grace=timedelta(minutes=data[CONF_GRACE_MINUTES]),
+        duration=timedelta(minutes=data[CONF_DURATION_MINUTES]),
+        zone=dt_util.get_default_time_zone(),
+    )
+
+
+def route_store(hass: HomeAssistant, entry_id: str, subentry_id: str) -> Store[dict[str, Any]]:
+    """Return the store of a route's rounds (not of its configuration, which is the subentry)."""
+    return Store(
+        hass, STORAGE_VERSION, f"{DOMAIN}.patrol.{entry_id}.{subentry_id}", atomic_writes=True
+    )
+
+
+async def async_remove_route_stores(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Forget the rounds of every route of a deleted compound."""
+    for subentry in entry.subentries.values():
+        if subentry.subentry_type == SUBENTRY_PATROL_ROUTE:
+            await route_store(hass, entry.entry_id, subentry.subentry_id).async_remove()
+
+
+class PatrolRouteDevice:
+    """A patrol route of a compound: timers, scans and mode changes in, events and entities out."""
+
+    def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
+        """Prepare the route; nothing runs until async_start."""
+        self.compound = compound
+        self.hass = compound.hass
+        self.subentry = subentry
+        self.name = subentry.title
+        self.config = route_config(subentry.data)
+        self.device_info = DeviceInfo(
+            identifiers={(DOMAIN, route_identifier(subentry, compound.entry.entry_id))},
+            name=subentry.title,
+            manufacturer=MANUFACTURER,
+            model="Patrol route",
+            via_device=(DOMAIN, compound.entry.entry_id),
+        )
+        self._store = route_store(self.hass, compound.entry.entry_id, subentry.subentry_id)
+        self.route = PatrolRoute(self.config, compound.mode, checked_until=dt_util.utcnow())
+        self.last_event: PatrolEventType | None = None
+        self._listeners: list[Callable[[], None]] = []
+        self._unsubscribe: list[CALLBACK_TYPE] = []
+        self._timer: CALLBACK_TYPE | None = None
+
+    async def async_start(self) -> None:
+        """Restore the route, report what happened while Home Assistant was down, and follow it."""
+        now = dt_util.utcnow()
+        self.route = PatrolRoute.from_stored(
+            self.config, self.compound.mode, await self._store.async_load(), now
+        )
+        self._unsubscribe += [
+            self.compound.async_add_listener(self._on_mode_changed),
+            self.hass.bus.async_listen(EVENT_TAG_SCANNED, self._on_tag_scanned),
+            self.hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, self._on_registry_updated),
+            # The daily counts start again at midnight.
+            async_track_time_change(self.hass, self._on_midnight, hour=0, minute=0, second=0),
+        ]
+        self._check_checkpoints()
+        self._apply(self.route.resume(now), None)
+
+    async def async_stop(self) -> None:
+        """Stop following the route and save where it is, or forget it if it was removed."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        if self._timer:
+            self._timer()
+            self._timer = None
+        for checkpoint in self.config.checkpoints:
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(checkpoint))
+        if self.subentry.subentry_id in self.compound.entry.subentries:
+            await self._store.async_save(self.route.as_stored())
+        else:
+            await self._store.async_remove()
+
+    def create_entities(self, platform: Platform) -> list[Entity]:
+        """Return the route's sensors, calendar and start button."""
+        if platform is Platform.SENSOR:
+            return [PatrolSensor(self, description) for description in SENSORS]
+        if platform is Platform.CALENDAR:
+            return [PatrolCalendar(self)]
+        if platform is Platform.BUTTON:
+            return [PatrolStartButton(self)]
+        return []
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener whenever the route changes; returns the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def checkpoint_name(self, checkpoint: str) -> str:
+        """Return the name a checkpoint (a tag entity) is shown by."""
+        if state := self.hass.states.get(checkpoint):
+            return str(state.name)
+        if entry := er.async_get(self.hass).async_get(checkpoint):
+            return entry.name or entry.original_name or checkpoint
+        return checkpoint
+
+    # Commands
+
+    @callback
+    def async_start_round(self, context: Context | None) -> None:
+        """Start the due round (or the next one within the grace), as from the route's button."""
+        try:
+            events = self.route.start(dt_util.utcnow())
+        except PatrolCommandError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=err.key,
+                translation_placeholders={ATTR_ROUTE: self.name},
+            ) from None
+        self._apply(events, context if self.compound.share_resident_identity else None)
+
+    @callback
+    def async_skip_round(self, reason: str, context: Context | None) -> None:
+        """Skip the open round, or the next one, and say why in the log and the logbook."""
+        try:
+            events = self.route.skip(dt_util.utcnow(), reason)
+        except PatrolCommandError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=err.key,
+                translation_placeholders={ATTR_ROUTE: self.name},
+            ) from None
+        LOGGER.info(
+            "Patrol round %s of %s skipped by user %s: %s",
+            _round_label(events[0].round),
+            self.name,
+            context.user_id if context else None,
+            reason,
+        )
+        self._apply(events, context)
+
+    # What moves the route
+
+    @callback
+    def _on_timer(self, scheduled: datetime) -> None:
+        self._timer = None
+        # A late timer (a busy or suspended host) catches up on everything due by now.
+        self._apply(self.route.advance(max(scheduled, dt_util.utcnow())), None)
+
+    @callback
+    def _on_mode_changed(self, context: Context | None) -> None:
+        self._apply(self.route.set_mode(self.compound.mode, dt_util.utcnow()), None)
+
+    @callback
+    def _on_midnight(self, now: datetime) -> None:
+        self._notify()
+
+    @callback
+    def _on_tag_scanned(self, event: Event[dict[str, Any]]) -> None:
+        entity_id = er.async_get(self.hass).async_get_entity_id(
+            TAG_DOMAIN, TAG_DOMAIN, str(event.data.get("tag_id"))
+        )
+        if entity_id is None or entity_id not in self.config.checkpoints:
+            return
+        # Who scanned is a resident's identity: it travels only when the compound allows it.
+        sharing = self.compound.share_resident_identity
+        extra = {ATTR_DEVICE_ID: event.data.get(ATTR_DEVICE_ID)} if sharing else {}
+        self._apply(
+            self.route.scan(entity_id, dt_util.utcnow()),
+            event.context if sharing else None,
+            extra,
+        )
+
+    @callback
+    def _on_registry_updated(self, event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        if event.data["entity_id"] in self.config.checkpoints and event.data["action"] in (
+            "create",
+            "remove",
+        ):
+            self._check_checkpoints()
+
+    # How changes go out
+
+    def _apply(
+        self,
+        events: list[PatrolEvent],
+        context: Context | None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        for event in events:
+            self.last_event = event.type
+            data: dict[str, Any] = {
+                ATTR_TYPE: str(event.type),
+                ATTR_ROUTE: self.name,
+                ATTR_ROUTE_ID: self.subentry.subentry_id,
+                ATTR_ROUND: dt_util.as_local(event.round).isoformat(),
+                ATTR_CHECKPOINT: event.checkpoint,
+                ATTR_OUT_OF_ORDER: event.out_of_order,
+                ATTR_REASON: event.reason,
+                **(extra or {}),
+            }
+            self.compound.fire_event(EVENT_PATROL, data, context)
+        if events:
+            self._store.async_delay_save(self.route.as_stored, SAVE_DELAY)
+        if self._timer:
+            self._timer()
+            self._timer = None
+        if (when := self.route.next_transition) is not None:
+            self._timer = async_track_point_in_utc_time(self.hass, self._on_timer, when)
+        self._notify()
+
+    def _notify(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    def _issue_id(self, checkpoint: str) -> str:
+        return f"{ISSUE_CHECKPOINT_MISSING}_{self.subentry.subentry_id}_{checkpoint}"
+
+    def _check_checkpoints(self) -> None:
+        """Raise a repair issue for every checkpoint whose tag no longer exists."""
+        registry = er.async_get(self.hass)
+        for checkpoint in self.config.checkpoints:
+            if registry.async_get(checkpoint) is not None:
+                ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(checkpoint))
+                continue
+            LOGGER.warning(
+                "Checkpoint %s of patrol route %s no longer exists", checkpoint, self.name
+            )
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._issue_id(checkpoint),
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_CHECKPOINT_MISSING,
+                translation_placeholders={ATTR_ROUTE: self.name, ATTR_CHECKPOINT: checkpoint},
+            )
+
+
+def _round_label(slot: datetime) -> str:
+    return dt_util.as_local(slot).strftime("%H:%M")
+
+
+def sensor_text(hass: HomeAssistant, sensor_key: str, path: str) -> str:
+    """Return a text of a route sensor's translations in the installation's language.
+
+    path is the key below the sensor, e.g. state.due or state_attributes.last_event.state.missed;
+    the path's last part stands in for a text the language lacks.
+    """
+    translations = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
+    return translations.get(
+        f"component.{DOMAIN}.entity.sensor.{sensor_key}.{path}", path.rsplit(".", 1)[-1]
+    )
+
+
+def round_result_text(hass: HomeAssistant, result: str) -> str:
+    """Return what happened to a round (an event type or a result), e.g. Round missed."""
+    return sensor_text(hass, STATUS_KEY, f"state_attributes.{ATTR_LAST_EVENT}.state.{result}")
+
+
+# Entities
+
+
+class PatrolRouteEntity(CompoundDeviceEntity):
+    """An entity of a patrol route, refreshed whenever the route changes."""
+
+    _attr_should_poll = False
+
+    def __init__(self, device: PatrolRouteDevice, key: str) -> None:
+        """Initialise the entity keyed by key under the route's device."""
+        super().__init__(device.compound, device.subentry, key, device.device_info)
+        self.device = device
+        self._attr_translation_key = key
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the route."""
+        self.async_on_remove(self.device.async_add_listener(self.async_write_ha_state))
+
+
+def _status_attributes(device: PatrolRouteDevice) -> dict[str, Any]:
+    current = device.route.open_round
+    return {
+        ATTR_LAST_EVENT: str(device.last_event) if device.last_event else None,
+        ATTR_ROUND: dt_util.as_local(current.slot).isoformat() if current else None,
+    }
+
+
+def _progress_attributes(device: PatrolRouteDevice) -> dict[str, Any]:
+    current = device.route.open_round
+    name = device.checkpoint_name
+    return {
+        ATTR_TOTAL: len(device.config.checkpoints),
+        ATTR_REMAINING: [name(point) for point in device.route.remaining],
+        ATTR_OUT_OF_ORDER: [name(point) for point in current.out_of_order] if current else [],
+    }
+
+
+def _last_completed(device: PatrolRouteDevice) -> datetime | None:
+    completed = [
+        past.finished_at for past in device.route.history if past.result is RoundResult.COMPLETED
+    ]
+    return completed[-1] if completed else None
+
+
+def _counter(result: RoundResult) -> Callable[[PatrolRouteDevice], int]:
+    return lambda device: device.route.count_today(result, dt_util.utcnow())
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatrolSensorDescription(SensorEntityDescription):
+    """A sensor of a route: its value (and attributes) from the route."""
+
+    value_fn: Callable[[PatrolRouteDevice], str | int | datetime | None]
+    attributes_fn: Callable[[PatrolRouteDevice], dict[str, Any]] | None = None
+
+
+SENSORS: tuple[PatrolSensorDescription, ...] = (
+    PatrolSensorDescription(
+        key=STATUS_KEY,
+        translation_key=STATUS_KEY,
+        device_class=SensorDeviceClass.ENUM,
+        options=[str(status) for status in RouteStatus],
+        value_fn=lambda device: str(device.route.status),
+        attributes_fn=_status_attributes,
+    ),
+    PatrolSensorDescription(
+        key="next_round",
+        translation_key="next_round",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda device: device.route.next_round,
+    ),
+    PatrolSensorDescription(
+        key="progress",
+        translation_key="progress",
+        value_fn=lambda device: (
+            len(device.route.open_round.visited) if device.route.open_round else 0
+        ),
+        attributes_fn=_progress_attributes,
+    ),
+    PatrolSensorDescription(
+        key="last_completed",
+        translation_key="last_completed",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_last_completed,
+    ),
+    *(
+        PatrolSensorDescription(
+            key=f"{result}_today",
+            translation_key=f"{result}_today",
+            # The count starts again from 0 at midnight, which statistics take as a reset.
+            state_class=SensorStateClass.TOTAL_INCREASING,
+            value_fn=_counter(result),
+        )
+        for result in (RoundResult.COMPLETED, RoundResult.MISSED)
+    ),
+)
+
+
+class PatrolSensor(PatrolRouteEntity, SensorEntity):
+    """A sensor of a patrol route, described by a PatrolSensorDescription."""
+
+    entity_description: PatrolSensorDescription
+
+    def __init__(self, device: PatrolRouteDevice, description: PatrolSensorDescription) -> None:
+        """Initialise the sensor of a route that description describes."""
+        super().__init__(device, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> str | int | datetime | None:
+        """The sensor's value now."""
+        return self.entity_description.value_fn(self.device)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The sensor's attributes, if it has any."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.device)
+
+
+class PatrolCalendar(PatrolRouteEntity, CalendarEntity):
+    """The route's rounds: past ones with how they ended, the open one and the upcoming ones."""
+
+    def __init__(self, device: PatrolRouteDevice) -> None:
+        """Initialise the calendar of a route."""
+        super().__init__(device, "rounds")
+
+    @property
+    def event(self) -> CalendarEvent | None:
+        """The open round, or else the next one."""
+        now = dt_util.utcnow()
+        events = self._events(now, now + timedelta(days=2))
+        return events[0] if events else None
+
+    async def async_get_events(
+        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
+    ) -> list[CalendarEvent]:
+        """Return the rounds overlapping a time range."""
+        return self._events(start_date, end_date)
+
+    def _events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
+        route, config = self.device.route, self.device.config
+        window = config.grace + config.duration
+        # Past rounds say how they ended, the open one where it is; upcoming ones need no words.
+        rounds: list[tuple[datetime, datetime, str | None]] = [
+            (
+                past.slot,
+                max(past.finished_at, past.slot + timedelta(minutes=1)),
+                round_result_text(self.hass, str(past.result)),
+            )
+            for past in route.history
+        ]
+        if current := route.open_round:
+            ends = (current.started_at or current.slot + config.grace) + config.duration
+            rounds.append(
+                (current.slot, ends, sensor_text(self.hass, STATUS_KEY, f"state.{route.status}"))
+            )
+        skipped = round_result_text(self.hass, str(RoundResult.SKIPPED))
+        rounds += [(slot, slot + window, skipped) for slot in route.skipped_slots]
+        # The schedule ahead is the current mode's; months ahead it says little and costs much.
+        horizon = min(end, dt_util.utcnow() + UPCOMING_HORIZON)
+        rounds += [(slot, slot + window, None) for slot in route.upcoming(start, horizon)]
+        return [
+            CalendarEvent(
+                start=dt_util.as_local(begins),
+                end=dt_util.as_local(ends),
+                summary=self.device.name,
+                description=description,
+                uid=f"{self.device.subentry.subentry_id}_{begins.isoformat()}",
+            )
+            for begins, ends, description in sorted(rounds, key=lambda item: item[0])
+            if begins < end and ends > start
+        ]
+
+
+class PatrolStartButton(PatrolRouteEntity, ButtonEntity):
+    """Starts the due round without scanning a checkpoint first."""
+
+    def __init__(self, device: PatrolRouteDevice) -> None:
+        """Initialise the start button of a route."""
+        super().__init__(device, "start_round")
+
+    async def async_press(self) -> None:
+        """Start the round."""
+        self.device.async_start_round(self._context)
+
+
+# The skip_round action
+
+
+SKIP_ROUND_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_ROUTE): cv.string,
+        vol.Required(ATTR_REASON): vol.All(cv.string, vol.Length(min=1, max=REASON_MAX_LENGTH)),
+    }
+)
+
+
+@callback
+def async_resolve_route(hass: HomeAssistant, reference: str) -> PatrolRouteDevice:
+    """Return the running route that a device id or one of its entity ids refers to."""
+    identifier: str | None = None
+    if device := dr.async_get(hass).async_get(reference):
+        identifier = next((value for domain, value in device.identifiers if domain == DOMAIN), None)
+    elif (entity := er.async_get(hass).async_get(reference)) and entity.config_subentry_id:
+        identifier = f"{entity.config_entry_id}_{entity.config_subentry_id}"
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        compound: Compound = entry.runtime_data
+        for subentry_id, route in compound.devices.items():
+            if (
+                isinstance(route, PatrolRouteDevice)
+                and identifier == f"{entry.entry_id}_{subentry_id}"
+            ):
+                return route
+    raise ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="unknown_route",
+        translation_placeholders={"reference": reference},
+    )
+
+
+@callback
+def async_setup_patrol_services(hass: HomeAssistant) -> None:
+    """Register the patrol actions."""
+
+    def skip_round(call: ServiceCall) -> None:
+        route = async_resolve_route(hass, call.data[ATTR_ROUTE])
+        route.async_skip_round(call.data[ATTR_REASON], call.context)
+
+    hass.services.async_register(
+        DOMAIN, SERVICE_SKIP_ROUND, callback(skip_round), schema=SKIP_ROUND_SCHEMA
+    )
