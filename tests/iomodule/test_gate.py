@@ -66,6 +66,7 @@ async def test_the_gate_opens_and_closes_passing_through_opening_and_closing(
         "closing",
         "closed",
     ]
+    barrier(gateway).travel_time = 5.0  # slow enough to be stopped half-way on a loaded machine
     await _cover(hass, "open_cover")
     await _cover(hass, "stop_cover")
     stopped = await wait_for_state(hass, NORTH_GATE, "open")
@@ -130,11 +131,12 @@ async def test_lockdown_closes_only_once_the_loop_is_clear_and_refuses_to_open(
     await wait_for_state(hass, NORTH_GATE, "closed")
 
     # An administrator's override opens it once; it closes again after the vehicle passed.
-    await compound.runtime_data.async_command_entrance(
-        _gate(compound),
-        EntranceAction.OPEN,
+    await hass.services.async_call(
+        "hanyang_compound",
+        "override_gate",
+        {"entity_id": NORTH_GATE, "reason": "Ambulance"},
+        blocking=True,
         context=Context(user_id=hass_admin_user.id),  # type: ignore[attr-defined]
-        override_reason="Ambulance",
     )
     await wait_for_state(hass, NORTH_GATE, "open")
     await gateway.async_command("vehicle", {"barrier": "north"})
