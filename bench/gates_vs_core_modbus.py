@@ -369,29 +369,26 @@ async def main() -> None:
     async with Simulator() as simulator:
         rows = [
             await measure(
-                "this integration (pooled reads, 1 s polls)",
+                name,
                 simulator=simulator,
-                setup=setup_integration,
-                command=command_integration,
+                setup=setup,
+                command=command,
                 seconds=args.seconds,
                 commands=args.commands,
-            ),
-            await measure(
-                "core modbus, one entity per point",
-                simulator=simulator,
-                setup=core_setup(expert=False),
-                command=command_core,
-                seconds=args.seconds,
-                commands=args.commands,
-            ),
-            await measure(
-                "core modbus, expert (virtual_count + verify)",
-                simulator=simulator,
-                setup=core_setup(expert=True),
-                command=command_core,
-                seconds=args.seconds,
-                commands=args.commands,
-            ),
+            )
+            for name, setup, command in (
+                (
+                    "this integration (pooled reads, 1 s polls)",
+                    setup_integration,
+                    command_integration,
+                ),
+                ("core modbus, one entity per point", core_setup(expert=False), command_core),
+                (
+                    "core modbus, expert (virtual_count + verify)",
+                    core_setup(expert=True),
+                    command_core,
+                ),
+            )
         ]
     print(table(rows))
     print(json.dumps({row.name: row.requests_per_second for row in rows}))

@@ -15,18 +15,18 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.restore_state import RestoreEntity
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, LOGGER, MANUFACTURER
+from .const import DOMAIN, LOGGER
 from .devices.iomodule.barrier import BarrierCommand, BarrierInputs, BarrierMachine, BarrierState
 from .devices.iomodule.module import ModuleError
 from .iomodule import (
     IoModuleDevice,
     ModuleEntity,
     UnwiredDevice,
+    WiredDevice,
     module_device,
 )
 from .modes import CompoundMode, EntranceAction, EntrancePolicy, entrance_policy
@@ -48,16 +48,14 @@ CONF_KEPT_OPEN_IN_LOCKDOWN: Final = "kept_open_in_lockdown"
 DEFAULT_TRAVEL_TIMEOUT: Final = 10.0
 
 
-class BarrierGate:
+class BarrierGate(WiredDevice):
     """A barrier gate: an entrance of the compound that enforces the mode's policy on its arm."""
 
     def __init__(
         self, compound: Compound, subentry: ConfigSubentry, module: IoModuleDevice
     ) -> None:
         """Wire the gate to its module."""
-        self.compound = compound
-        self.subentry = subentry
-        self.module = module
+        super().__init__(compound, subentry, module, "Barrier gate")
         data = subentry.data
         self.relays: dict[BarrierCommand, int | None] = {
             BarrierCommand.OPEN: data[CONF_OPEN_RELAY],
@@ -74,13 +72,6 @@ class BarrierGate:
         )
         self.override_active = False
         """An administrator's override opened the gate in lockdown; it holds until a vehicle passes."""
-        self.device_info = DeviceInfo(
-            identifiers={(DOMAIN, subentry.subentry_id)},
-            name=subentry.title,
-            manufacturer=MANUFACTURER,
-            model="Barrier gate",
-            via_device=(DOMAIN, module.subentry.subentry_id),
-        )
         self._pulse_lock = asyncio.Lock()
         self._unsubscribers: list[Callable[[], None]] = []
 

@@ -325,6 +325,25 @@ def module_device(compound: Compound, subentry: ConfigSubentry) -> IoModuleDevic
     return None
 
 
+class WiredDevice:
+    """A device wired to channels of an I/O module, reached through it."""
+
+    def __init__(
+        self, compound: Compound, subentry: ConfigSubentry, module: IoModuleDevice, model: str
+    ) -> None:
+        """Wire the device to its running module; it is listed as reached via the module."""
+        self.compound = compound
+        self.subentry = subentry
+        self.module = module
+        self.device_info = DeviceInfo(
+            identifiers={(DOMAIN, subentry.subentry_id)},
+            name=subentry.title,
+            manufacturer=MANUFACTURER,
+            model=model,
+            via_device=(DOMAIN, module.subentry.subentry_id),
+        )
+
+
 class UnwiredDevice:
     """A device whose I/O module was removed: it has no entities until it is reconfigured."""
 

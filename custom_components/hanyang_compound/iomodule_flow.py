@@ -187,6 +187,23 @@ class ModuleChannelFlow(DeviceSubentryFlow):
         }
         return fields, module_profile(self._get_entry(), module_id)
 
+    def device_title(self, data: dict[str, Any]) -> str:
+        """Return the device's name (a gate's is also its entrance's name)."""
+        name: str = data[CONF_NAME]
+        return name
+
+    def wiring_errors(
+        self,
+        data: dict[str, Any],
+        relays: dict[str, int | None],
+        inputs: dict[str, int | None],
+    ) -> dict[str, str]:
+        """Return the form errors of the device's name and chosen channels, by field."""
+        errors = self.channel_errors(data[CONF_MODULE], relays, inputs)
+        if not data[CONF_NAME]:
+            errors[CONF_NAME] = "name_empty"
+        return errors
+
     def channel_errors(
         self, module_id: str, relays: dict[str, int | None], inputs: dict[str, int | None]
     ) -> dict[str, str]:
@@ -272,15 +289,7 @@ class BarrierGateSubentryFlow(ModuleChannelFlow):
             CONF_TRAVEL_TIMEOUT: float(user_input[CONF_TRAVEL_TIMEOUT]),
             CONF_KEPT_OPEN_IN_LOCKDOWN: bool(user_input[CONF_KEPT_OPEN_IN_LOCKDOWN]),
         }
-        errors = self.channel_errors(module_id, relays, inputs)
-        if not data[CONF_NAME]:
-            errors[CONF_NAME] = "name_empty"
-        return data, errors
-
-    def device_title(self, data: dict[str, Any]) -> str:
-        """Return the gate's name, which is also its entrance's name."""
-        name: str = data[CONF_NAME]
-        return name
+        return data, self.wiring_errors(data, relays, inputs)
 
 
 class ShedOutputSubentryFlow(ModuleChannelFlow):
@@ -301,15 +310,7 @@ class ShedOutputSubentryFlow(ModuleChannelFlow):
             CONF_MODULE: user_input[CONF_MODULE],
             CONF_RELAY: int(user_input[CONF_RELAY]),
         }
-        errors = self.channel_errors(data[CONF_MODULE], {CONF_RELAY: data[CONF_RELAY]}, {})
-        if not data[CONF_NAME]:
-            errors[CONF_NAME] = "name_empty"
-        return data, errors
-
-    def device_title(self, data: dict[str, Any]) -> str:
-        """Return the output's name."""
-        name: str = data[CONF_NAME]
-        return name
+        return data, self.wiring_errors(data, {CONF_RELAY: data[CONF_RELAY]}, {})
 
 
 class ShedLightSubentryFlow(ShedOutputSubentryFlow):

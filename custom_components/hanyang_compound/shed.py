@@ -10,15 +10,15 @@ from homeassistant.components.switch import SwitchDeviceClass, SwitchEntity
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import Platform
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
-from .const import DOMAIN, LOGGER, MANUFACTURER
+from .const import DOMAIN, LOGGER
 from .devices.iomodule.module import ModuleError
 from .iomodule import (
     IoModuleDevice,
     ModuleEntity,
     UnwiredDevice,
+    WiredDevice,
     module_device,
 )
 
@@ -30,25 +30,18 @@ SUBENTRY_SHED_SOCKET: Final = "shed_socket"
 CONF_RELAY: Final = "relay"
 
 
-class ShedOutput:
+class ShedOutput(WiredDevice):
     """A shed light or socket circuit switched by one relay."""
 
     def __init__(
         self, compound: Compound, subentry: ConfigSubentry, module: IoModuleDevice
     ) -> None:
         """Wire the output to its module's relay."""
-        self.compound = compound
-        self.subentry = subentry
-        self.module = module
-        self.relay: int = subentry.data[CONF_RELAY]
         self.is_socket = subentry.subentry_type == SUBENTRY_SHED_SOCKET
-        self.device_info = DeviceInfo(
-            identifiers={(DOMAIN, subentry.subentry_id)},
-            name=subentry.title,
-            manufacturer=MANUFACTURER,
-            model="Shed socket" if self.is_socket else "Shed light",
-            via_device=(DOMAIN, module.subentry.subentry_id),
+        super().__init__(
+            compound, subentry, module, "Shed socket" if self.is_socket else "Shed light"
         )
+        self.relay: int = subentry.data[CONF_RELAY]
 
     async def async_start(self) -> None:
         """Nothing to start: the module polls the relay."""

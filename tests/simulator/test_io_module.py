@@ -14,21 +14,11 @@ from simulator.description import CompoundDescription
 from simulator.devices.io_module import Barrier, Gateway, Module, crc16, execute
 from simulator.kinds import CommandError
 from simulator.runtime import Simulator
-
-BARRIER = {
-    "name": "north",
-    "open_relay": 0,
-    "close_relay": 1,
-    "stop_relay": 2,
-    "open_limit": 0,
-    "closed_limit": 1,
-    "vehicle_loop": 2,
-    "travel_time": 1.0,
-}
+from tests.iomodule.conftest import NORTH_BARRIER
 
 
 def test_barrier_physics_follow_the_pulses() -> None:
-    barrier = Barrier(**BARRIER, moved_at=0.0)
+    barrier = Barrier(**NORTH_BARRIER, moved_at=0.0)
     assert barrier.inputs(0.0) == {0: False, 1: True, 2: False}
     barrier.pulse(0, 0.0)
     assert barrier.inputs(0.5) == {0: False, 1: False, 2: False}
@@ -49,7 +39,7 @@ def test_barrier_physics_follow_the_pulses() -> None:
 
 
 def test_requests_are_answered_like_a_module_does() -> None:
-    module = Module(unit_id=1, barriers=[Barrier(**BARRIER)])
+    module = Module(unit_id=1, barriers=[Barrier(**NORTH_BARRIER)])
     assert execute(module, bytes([0x02, 0, 0, 0, 8]), 0.0) == bytes([0x02, 1, 0b010])
     assert execute(module, bytes([0x0F, 0, 4, 0, 2, 1, 0b11]), 0.0) == bytes([0x0F, 0, 4, 0, 2])
     assert module.coils[4:6] == [True, True]
@@ -78,7 +68,7 @@ async def simulator(socket_enabled: None) -> AsyncGenerator[Simulator]:
                 {
                     "id": "north",
                     "kind": "io_module",
-                    "modules": [{"unit_id": 1, "barriers": [BARRIER]}, {"unit_id": 2}],
+                    "modules": [{"unit_id": 1, "barriers": [NORTH_BARRIER]}, {"unit_id": 2}],
                 },
                 {"id": "bridge", "kind": "io_module", "framing": "rtu"},
             ],
