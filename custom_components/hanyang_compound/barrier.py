@@ -190,8 +190,10 @@ class BarrierGate(WiredDevice):
         )
         passes = self.machine.passes
         pulses = self.machine.observe(inputs, time.monotonic())
-        if self.machine.passes > passes:
-            self.override_active = False  # the vehicle let in by an override has passed
+        if self.machine.passes > passes or self.machine.state is BarrierState.CLOSED:
+            # The override lets one vehicle through: it ends when the vehicle has passed the loop,
+            # or, at a gate without a loop, when the gate has been closed again.
+            self.override_active = False
         # Someone may move the arm with its own remote: the mode's policy holds all the same.
         pulses += self._policy_pulses(self._policy(), retry_fault=False)
         if pulses:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Context, HomeAssistant
@@ -16,7 +17,14 @@ from custom_components.hanyang_compound.barrier import BarrierGate
 from custom_components.hanyang_compound.modes import CompoundMode, EntranceAction
 from simulator.devices.io_module import Gateway
 
-from .conftest import NORTH_GATE, barrier, gate_data, wait_for_state, wired_compound
+from .conftest import (
+    NORTH_GATE,
+    barrier,
+    gate_data,
+    wait_for_state,
+    wait_until,
+    wired_compound,
+)
 
 FAULT = "binary_sensor.north_gate_fault"
 VEHICLE = "binary_sensor.north_gate_vehicle_present"
@@ -113,7 +121,7 @@ async def test_vehicles_on_the_loop_are_seen_and_counted(
 
 
 async def test_lockdown_closes_only_once_the_loop_is_clear_and_refuses_to_open(
-    hass: HomeAssistant, compound: MockConfigEntry, gateway: Gateway, hass_admin_user: object
+    hass: HomeAssistant, compound: MockConfigEntry, gateway: Gateway, hass_admin_user: Any
 ) -> None:
     await _cover(hass, "open_cover")
     await wait_for_state(hass, NORTH_GATE, "open")
@@ -136,7 +144,7 @@ async def test_lockdown_closes_only_once_the_loop_is_clear_and_refuses_to_open(
         "override_gate",
         {"entity_id": NORTH_GATE, "reason": "Ambulance"},
         blocking=True,
-        context=Context(user_id=hass_admin_user.id),  # type: ignore[attr-defined]
+        context=Context(user_id=hass_admin_user.id),
     )
     await wait_for_state(hass, NORTH_GATE, "open")
     await gateway.async_command("vehicle", {"barrier": "north"})
@@ -259,4 +267,32 @@ async def test_a_gate_whose_module_was_removed_has_no_entities(
     assert (
         "North gate is wired to an I/O module that is no longer part of Longdengli" in caplog.text
     )
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_an_override_at_a_gate_without_a_loop_ends_when_it_is_closed(
+    hass: HomeAssistant, gateway: Gateway, socket_enabled: None, hass_admin_user: Any
+) -> None:
+    entry = wired_compound(gateway.port, gate=gate_data(vehicle_loop=None))
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await wait_for_state(hass, NORTH_GATE, "closed")
+    assert hass.states.get(VEHICLE) is None
+    await _set_mode(entry, CompoundMode.LOCKDOWN)
+    await hass.services.async_call(
+        "hanyang_compound",
+        "override_gate",
+        {"entity_id": NORTH_GATE, "reason": "Fire engine"},
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    await wait_for_state(hass, NORTH_GATE, "open")
+    assert _gate(entry).override_active
+    await _cover(hass, "close_cover")
+    await wait_for_state(hass, NORTH_GATE, "closed")
+    assert not _gate(entry).override_active
+    closes = gateway.modules[1].presses[1]
+    _press_remote(gateway, relay=0)
+    await wait_until(lambda: gateway.modules[1].presses[1] > closes)
+    await wait_for_state(hass, NORTH_GATE, "closed")
     await hass.config_entries.async_unload(entry.entry_id)
