@@ -296,3 +296,28 @@ async def test_an_override_at_a_gate_without_a_loop_ends_when_it_is_closed(
     await wait_until(lambda: gateway.modules[1].presses[1] > closes)
     await wait_for_state(hass, NORTH_GATE, "closed")
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_evacuation_is_reapplied_after_a_restart_and_a_garbled_module(
+    hass: HomeAssistant,
+    compound: MockConfigEntry,
+    gateway: Gateway,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await _set_mode(compound, CompoundMode.EVACUATION)
+    await wait_for_state(hass, NORTH_GATE, "open")
+    await hass.config_entries.async_unload(compound.entry_id)
+    barrier(gateway).position = 0.0  # lowered by hand while Home Assistant was down
+    assert await hass.config_entries.async_setup(compound.entry_id)
+    await wait_for_state(hass, NORTH_GATE, "open")
+
+    caplog.clear()
+    gateway.fault = gateway.fault.GARBAGE
+    await wait_for_state(hass, NORTH_GATE, STATE_UNAVAILABLE)
+    barrier(gateway).position = 0.0
+    gateway.fault = gateway.fault.NONE
+    await wait_for_state(hass, NORTH_GATE, "open")
+    warnings = [
+        r for r in caplog.records if r.levelno == logging.WARNING and "I/O module" in r.getMessage()
+    ]
+    assert len(warnings) == 1
