@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import importlib
 import json
 from pathlib import Path
+import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from homeassistant.config_entries import ConfigSubentryDataWithId  # noqa: E402
 from homeassistant.core import HomeAssistant  # noqa: E402
+from homeassistant.helpers import frame  # noqa: E402
 from homeassistant.loader import DATA_CUSTOM_COMPONENTS  # noqa: E402
 from homeassistant.setup import async_setup_component  # noqa: E402
 
@@ -57,6 +59,14 @@ MODULES: list[tuple[int, list[tuple[int, int, int, int, int | None]], list[int]]
     (2, [(0, 1, 0, 1, 2), (2, 3, 3, 4, 5)], [6, 7]),
     (3, [(0, 1, 0, 1, 2), (2, 3, 3, 4, 5), (4, 5, 6, 7, None)], []),
 ]
+
+
+def free_port() -> int:
+    """Return a TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def simulator_description() -> dict[str, Any]:
@@ -284,6 +294,11 @@ async def measure(
     """Run one configuration: idle polling first, then gate commands while it polls."""
     async with async_test_home_assistant() as hass:
         hass.data.pop(DATA_CUSTOM_COMPONENTS, None)
+        frame.async_setup(hass)  # as the test harness's fixtures do; newer releases require it
+        # The calendar platform brings the HTTP server in: keep it off ports a demo may hold.
+        await async_setup_component(
+            hass, "http", {"http": {"server_host": "127.0.0.1", "server_port": free_port()}}
+        )
         await setup(hass)
         await hass.async_block_till_done()
         await asyncio.sleep(2)  # settle: first polls, connections
