@@ -247,10 +247,12 @@ class HomeAssistantClient:
                 sys.exit(
                     f"[develop] Home Assistant exited with code {process.returncode}: see .develop/hass.log"
                 )
-            with contextlib.suppress(aiohttp.ClientError):
-                async with self.session.get(f"{HA_URL}/auth/providers") as response:
-                    if response.status == HTTPStatus.OK:
-                        return
+            # Before onboarding only its API answers; after it, only the login providers do.
+            for path in ("/api/onboarding", "/auth/providers"):
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with self.session.get(f"{HA_URL}{path}") as response:
+                        if response.status == HTTPStatus.OK:
+                            return
             await asyncio.sleep(1)
         sys.exit("[develop] Home Assistant did not start in time: see .develop/hass.log")
 

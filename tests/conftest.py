@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator
+from datetime import datetime
 from typing import Any
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.hanyang_compound.config_flow import compound_unique_id
 from custom_components.hanyang_compound.const import CONF_SERVICE_TIER, CONF_ZONE, DOMAIN
 
 COMPOUND_NAME = "Longdengli"
+TAGS = {"tag-north-gate": "North gate", "tag-shed": "E-bike shed", "tag-east-gate": "East gate"}
+"""NFC tags of the night patrol route's checkpoints, by tag id."""
 
 
 @pytest.fixture(autouse=True)
@@ -59,3 +64,32 @@ def no_setup() -> Generator[None]:
     """Create config entries without setting the integration up."""
     with patch("custom_components.hanyang_compound.async_setup_entry", return_value=True):
         yield
+
+
+type Mover = Callable[[datetime], Awaitable[None]]
+
+
+@pytest.fixture
+def move_to(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Mover:
+    """Move the frozen clock to an instant and let the timers due by then run."""
+
+    async def move(when: datetime) -> None:
+        freezer.move_to(when)
+        async_fire_time_changed(hass, when)
+        await hass.async_block_till_done()
+
+    return move
+
+
+@pytest.fixture
+async def tags(hass: HomeAssistant, hass_ws_client: Any) -> Any:
+    """Home Assistant's tag integration with the three checkpoint tags of the night route."""
+    assert await async_setup_component(hass, "tag", {})
+    # The calendar registers HTTP views, which must happen before the websocket client starts HTTP.
+    assert await async_setup_component(hass, "calendar", {})
+    client = await hass_ws_client(hass)
+    for tag_id, name in TAGS.items():
+        await client.send_json_auto_id({"type": "tag/create", "tag_id": tag_id, "name": name})
+        assert (await client.receive_json())["success"]
+    await hass.async_block_till_done()
+    return client

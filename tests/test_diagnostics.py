@@ -16,7 +16,7 @@ async def test_diagnostics_describe_the_compound_and_redact_secrets(hass: HomeAs
         subentries_data=(
             ConfigSubentryData(
                 data={"host": "10.0.0.7", "username": "admin", "password": "s3cret", "door": 1},
-                subentry_type="access_terminal",
+                subentry_type="unknown_kind",
                 title="North entrance terminal",
                 unique_id="DS-K1T671",
             ),
@@ -34,7 +34,7 @@ async def test_diagnostics_describe_the_compound_and_redact_secrets(hass: HomeAs
     }
     assert diagnostics["subentries"] == [
         {
-            "subentry_type": "access_terminal",
+            "subentry_type": "unknown_kind",
             "title": "North entrance terminal",
             "data": {
                 "host": "**REDACTED**",

@@ -6,17 +6,24 @@ from pathlib import Path
 import shutil
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.conversation import async_converse
+from homeassistant.components.tag import async_scan_tag
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.hanyang_compound.intent import INTENT_GET_MODE, INTENT_SET_MODE
+from custom_components.hanyang_compound.intent import (
+    INTENT_GET_MODE,
+    INTENT_PATROL_STATUS,
+    INTENT_SET_MODE,
+)
 from custom_components.hanyang_compound.modes import CompoundMode
 
-from .conftest import make_compound_entry
+from .conftest import Mover, make_compound_entry
+from .test_patrol_route import SHANGHAI, local, setup_route
 
 SENTENCES = Path(__file__).resolve().parent.parent / "custom_sentences"
 
@@ -125,3 +132,48 @@ async def test_intents_without_any_compound_say_so(hass: HomeAssistant) -> None:
     response = await intent.async_handle(hass, "test", INTENT_GET_MODE, {}, language="en")
 
     assert response.speech["plain"]["speech"] == "No compound is set up yet."
+
+
+@pytest.fixture
+async def assist_first(hass: HomeAssistant) -> None:
+    """Assist, set up before anything starts Home Assistant's HTTP server."""
+    for component in ("homeassistant", "conversation", "intent"):
+        assert await async_setup_component(hass, component, {})
+
+
+@pytest.mark.usefixtures("assist_first", "tags")
+async def test_assist_tells_the_patrol_status_in_english_and_chinese(
+    hass: HomeAssistant, tmp_path: Path, freezer: FrozenDateTimeFactory, move_to: Mover
+) -> None:
+    await hass.config.async_set_time_zone(SHANGHAI)
+    freezer.move_to(local("2026-11-25 20:55"))
+    hass.config.config_dir = str(tmp_path)
+    shutil.copytree(SENTENCES, tmp_path / "custom_sentences")
+    await setup_route(hass)
+    await move_to(local("2026-11-25 21:01"))
+    await async_scan_tag(hass, "tag-north-gate", "phone-1", Context())
+    await hass.async_block_till_done()
+
+    english = await _say(hass, "what's the patrol status", "en")
+    chinese = await _say(hass, "巡逻情况怎么样", "zh-cn")
+
+    assert english.speech["plain"]["speech"].strip() == (
+        "Night patrol: in progress, still to visit E-bike shed, East gate; next round at 01:00."
+    )
+    assert chinese.speech["plain"]["speech"].strip() == (
+        "Night patrol：巡逻中，还需巡查E-bike shed、East gate，下一轮01:00。"
+    )
+
+
+async def test_patrol_status_without_routes_says_so(
+    hass: HomeAssistant, loaded_compound: MockConfigEntry
+) -> None:
+    assert await async_setup_component(hass, "intent", {})
+
+    none = await intent.async_handle(hass, "test", INTENT_PATROL_STATUS, {}, language="en")
+    unknown = await intent.async_handle(
+        hass, "test", INTENT_PATROL_STATUS, {"route": {"value": "Day patrol"}}, language="zh-cn"
+    )
+
+    assert none.speech["plain"]["speech"] == "No patrol route is set up yet."
+    assert unknown.speech["plain"]["speech"] == "没有找到这个名称的巡逻路线。"

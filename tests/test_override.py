@@ -13,6 +13,7 @@ from homeassistant.config_entries import ConfigSubentry, ConfigSubentryData
 from homeassistant.const import Platform
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.setup import async_setup_component
@@ -222,3 +223,19 @@ async def test_assist_speaks_the_reason_a_gate_stays_shut(
     result = await async_converse(hass, sentence, None, Context(), language=language)
     assert result.response.response_type.value == "action_done"
     assert _gate(gate_compound, gate).performed == [EntranceAction.OPEN]
+
+
+async def test_the_mode_can_be_set_through_any_device_of_the_compound(
+    hass: HomeAssistant, gate_compound: MockConfigEntry
+) -> None:
+    entity = er.async_get(hass).async_get(GATE_BUTTON)
+    assert entity is not None
+    gate_device = dr.async_get(hass).async_get(entity.device_id or "")
+    assert gate_device is not None
+    assert gate_device.name == "East gate"
+
+    await hass.services.async_call(
+        DOMAIN, "set_mode", {"compound": gate_device.id, "mode": "controlled"}, blocking=True
+    )
+
+    assert gate_compound.runtime_data.mode is CompoundMode.CONTROLLED

@@ -21,12 +21,11 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.hanyang_compound.const import EVENT_PATROL
 from simulator.phone import PhoneError, SimulatedPhone, main
 
-from .test_patrol_route import (  # noqa: F401 - fixtures shared with the route tests
+from .test_patrol_route import (  # noqa: F401 - shanghai is a fixture shared with the route tests
     local,
     setup_route,
     shanghai,
     state,
-    tags,
 )
 
 

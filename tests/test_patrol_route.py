@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 import logging
 from pathlib import Path
@@ -21,7 +21,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
-    async_fire_time_changed,
 )
 import yaml
 
@@ -29,11 +28,10 @@ from custom_components.hanyang_compound.const import DOMAIN, EVENT_PATROL
 from custom_components.hanyang_compound.logbook import async_describe_events
 from custom_components.hanyang_compound.modes import CompoundMode
 
-from .conftest import make_compound_entry
+from .conftest import TAGS, Mover, make_compound_entry
 
 DEMO = Path(__file__).resolve().parent.parent / "simulator" / "demo.yaml"
 SHANGHAI = "Asia/Shanghai"
-TAGS = {"tag-north-gate": "North gate", "tag-shed": "E-bike shed", "tag-east-gate": "East gate"}
 CHECKPOINTS = ["tag.north_gate", "tag.e_bike_shed", "tag.east_gate"]
 STATUS = "sensor.night_patrol_status"
 NEXT_ROUND = "sensor.night_patrol_next_round"
@@ -64,35 +62,6 @@ def route_data(**changes: Any) -> dict[str, Any]:
 def local(text: str, zone: str = SHANGHAI) -> datetime:
     """Return a local wall-clock time of the zone as an aware datetime."""
     return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
-
-
-type Mover = Callable[[datetime], Awaitable[None]]
-
-
-@pytest.fixture
-def move_to(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Mover:
-    """Move the frozen clock to an instant and let the timers due by then run."""
-
-    async def move(when: datetime) -> None:
-        freezer.move_to(when)
-        async_fire_time_changed(hass, when)
-        await hass.async_block_till_done()
-
-    return move
-
-
-@pytest.fixture
-async def tags(hass: HomeAssistant, hass_ws_client: Any) -> Any:
-    """Home Assistant's tag integration with the three checkpoint tags of the night route."""
-    assert await async_setup_component(hass, "tag", {})
-    # The calendar registers HTTP views, which must happen before the websocket client starts HTTP.
-    assert await async_setup_component(hass, "calendar", {})
-    client = await hass_ws_client(hass)
-    for tag_id, name in TAGS.items():
-        await client.send_json_auto_id({"type": "tag/create", "tag_id": tag_id, "name": name})
-        assert (await client.receive_json())["success"]
-    await hass.async_block_till_done()
-    return client
 
 
 async def setup_route(

@@ -14,6 +14,7 @@ from .compound import Compound, DeviceFactory
 from .const import DOMAIN, SUBENTRY_PATROL_ROUTE
 from .entity import compound_device_info
 from .iomodule import SUBENTRY_IO_MODULE, IoModuleDevice
+from .notification_actions import async_setup_notification_actions
 from .patrol_route import (
     PatrolRouteDevice,
     async_remove_route_stores,
@@ -22,6 +23,8 @@ from .patrol_route import (
 from .repairs import DeviceAvailabilityWatcher, async_check_fever_threshold
 from .services import async_setup_services
 from .shed import SUBENTRY_SHED_LIGHT, SUBENTRY_SHED_SOCKET, shed_output_factory
+from .terminal import AccessTerminal
+from .terminal_auth import SUBENTRY_TYPE_ACCESS_TERMINAL
 
 type HanyangConfigEntry = ConfigEntry[Compound]
 
@@ -42,6 +45,7 @@ DEVICE_FACTORIES: dict[str, DeviceFactory] = {
     SUBENTRY_BARRIER_GATE: barrier_gate_factory,
     SUBENTRY_SHED_LIGHT: shed_output_factory,
     SUBENTRY_SHED_SOCKET: shed_output_factory,
+    SUBENTRY_TYPE_ACCESS_TERMINAL: AccessTerminal,
 }
 """How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""
 DEVICE_FACTORIES[SUBENTRY_PATROL_ROUTE] = PatrolRouteDevice
@@ -53,6 +57,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions and install its blueprints, once for all compounds."""
     async_setup_services(hass)
     async_setup_patrol_services(hass)
+    async_setup_notification_actions(hass)
     await async_install_blueprints(hass)
     return True
 

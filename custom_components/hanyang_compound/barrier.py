@@ -341,7 +341,7 @@ class VehiclePresentSensor(GateEntity, BinarySensorEntity):
 class PassesTodaySensor(GateEntity, SensorEntity, RestoreEntity):
     """Vehicles that passed the gate today (left its loop), restored across restarts."""
 
-    _attr_translation_key = "passes_today"
+    _attr_translation_key = "vehicle_passes_today"
     _attr_state_class = SensorStateClass.TOTAL
 
     def __init__(self, gate: BarrierGate) -> None:

@@ -64,6 +64,14 @@ class CompoundDevice(Protocol):
         """Return the device's entities of one platform (none is fine)."""
 
 
+@runtime_checkable
+class DeviceWithDiagnostics(Protocol):
+    """A device that tells support how its link is doing (never credentials or identities)."""
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the device's link state and counters as JSON-compatible data."""
+
+
 type DeviceFactory = Callable[[Compound, ConfigSubentry], CompoundDevice]
 """Builds the device of a subentry; it may look up devices built before it in compound.devices."""
 

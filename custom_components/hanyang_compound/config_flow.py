@@ -38,6 +38,7 @@ from .const import (
     FEVER_THRESHOLD_MIN,
     ServiceTier,
 )
+from .terminal_auth import TerminalReauthMixin
 
 SUBENTRY_FLOWS: Final[dict[str, type[ConfigSubentryFlow]]] = {}
 """Subentry flows by subentry type; each device kind registers its flow here."""
@@ -67,8 +68,8 @@ def _compound_schema(defaults: dict[str, Any]) -> vol.Schema:
     )
 
 
-class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up and reconfigure a compound."""
+class HanyangCompoundConfigFlow(TerminalReauthMixin, ConfigFlow, domain=DOMAIN):
+    """Set up and reconfigure a compound, and renew a terminal's credentials (reauth)."""
 
     VERSION = 1
     MINOR_VERSION = 1
@@ -238,4 +239,4 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
 
 
 # Device kinds whose flows live in their own modules register themselves when imported.
-from . import iomodule_flow, patrol_route  # noqa: E402, F401
+from . import iomodule_flow, patrol_route, terminal_flow  # noqa: E402, F401

@@ -9,6 +9,7 @@ from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from . import HanyangConfigEntry
+from .compound import DeviceWithDiagnostics
 
 TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, CONF_HOST, "bind_key", "serial_number", "name_of_person"}
 
@@ -32,4 +33,9 @@ async def async_get_config_entry_diagnostics(
             for subentry in entry.subentries.values()
         ],
         "compound": entry.runtime_data.summary.as_dict(),
+        "devices": {
+            subentry_id: device.diagnostics()
+            for subentry_id, device in entry.runtime_data.devices.items()
+            if isinstance(device, DeviceWithDiagnostics)
+        },
     }

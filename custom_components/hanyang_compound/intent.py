@@ -11,11 +11,14 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv, intent
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import DOMAIN
 from .entity import MODE_KEY
 from .modes import CompoundMode
+from .patrol import RouteStatus
+from .patrol_route import STATUS_KEY, PatrolRouteDevice
 
 if TYPE_CHECKING:
     from homeassistant.setup import EventComponentLoaded
@@ -26,6 +29,7 @@ type BuiltInHandle = Callable[[intent.Intent], Awaitable[intent.IntentResponse]]
 
 INTENT_SET_MODE = "HanyangSetCompoundMode"
 INTENT_GET_MODE = "HanyangGetCompoundMode"
+INTENT_PATROL_STATUS = "HanyangPatrolStatus"
 
 
 INTENT_INTEGRATION = "intent"
@@ -39,6 +43,7 @@ async def async_setup_intents(hass: HomeAssistant) -> None:
     """Register the integration's intents; the intent integration calls this when it loads."""
     intent.async_register(hass, SetCompoundModeIntent())
     intent.async_register(hass, GetCompoundModeIntent())
+    intent.async_register(hass, PatrolStatusIntent())
 
     @callback
     def intent_loaded(event: Event[EventComponentLoaded]) -> None:
@@ -200,3 +205,54 @@ class GetCompoundModeIntent(intent.IntentHandler):
         if isinstance(found, str):
             return await _async_error(intent_obj, found)
         return await _async_mode_response(intent_obj, found)
+
+
+class PatrolStatusIntent(intent.IntentHandler):
+    """Tell how the patrol rounds stand: due, in progress, overdue, missed or completed."""
+
+    intent_type = INTENT_PATROL_STATUS
+    description = (
+        "Tells the status of the compound's patrol routes (due, in progress, overdue, missed, "
+        "completed), the checkpoints still to visit and when the next round is."
+    )
+    slot_schema = {vol.Optional("route"): cv.string}
+
+    async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+        """Answer with every route, or with the one named."""
+        self.async_validate_slots(intent_obj.slots)
+        routes = [
+            device
+            for compound in _compounds(intent_obj.hass)
+            for device in compound.devices.values()
+            if isinstance(device, PatrolRouteDevice)
+        ]
+        if name := intent_obj.slots.get("route", {}).get("value"):
+            wanted = " ".join(str(name).split()).casefold()
+            routes = [route for route in routes if route.name.casefold() == wanted]
+            if not routes:
+                return await _async_error(intent_obj, "voice_no_such_route")
+        if not routes:
+            return await _async_error(intent_obj, "voice_no_route")
+        states = await _async_translate(intent_obj.hass, intent_obj.language, "entity")
+        prefix = f"component.{DOMAIN}.entity.sensor.{STATUS_KEY}.state."
+        response = intent_obj.create_response()
+        response.async_set_speech_slots(
+            {
+                "routes": [
+                    {
+                        "route": route.name,
+                        "status": states.get(prefix + route.route.status, str(route.route.status)),
+                        "remaining": [
+                            route.checkpoint_name(point) for point in route.route.remaining
+                        ]
+                        if route.route.status is RouteStatus.IN_PROGRESS
+                        else [],
+                        "next_round": dt_util.as_local(next_round).strftime("%H:%M")
+                        if (next_round := route.route.next_round)
+                        else "",
+                    }
+                    for route in routes
+                ]
+            }
+        )
+        return response

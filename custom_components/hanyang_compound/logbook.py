@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from homeassistant.components.logbook.const import (
@@ -20,6 +21,7 @@ from .const import (
     ATTR_CHECKPOINT,
     ATTR_COMPOUND,
     ATTR_CONFIG_ENTRY_ID,
+    ATTR_ENTRANCE,
     ATTR_NEW_MODE,
     ATTR_OLD_MODE,
     ATTR_OUT_OF_ORDER,
@@ -34,6 +36,7 @@ from .const import (
 )
 from .entity import MODE_KEY, compound_entity_unique_id
 from .patrol_route import STATUS_KEY, round_result_text, sensor_text
+from .terminal import ATTR_ALERT, ATTR_TEMPERATURE, EVENT_SCREENING_ALERT
 
 
 @callback
@@ -86,3 +89,17 @@ def async_describe_events(
         return description
 
     async_describe_event(DOMAIN, EVENT_PATROL, describe_patrol)
+    async_describe_event(DOMAIN, EVENT_SCREENING_ALERT, partial(_describe_screening_alert, hass))
+
+
+@callback
+def _describe_screening_alert(hass: HomeAssistant, event: Event) -> dict[str, Any]:
+    """Name the entrance and say what was screened, as the terminal's event entity says it."""
+    data = event.data
+    names = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
+    alert = data[ATTR_ALERT]
+    key = f"component.{DOMAIN}.entity.event.access.state_attributes.event_type.state.{alert}"
+    message = names.get(key, alert)
+    if (temperature := data.get(ATTR_TEMPERATURE)) is not None:
+        message += f" ({temperature} °C)"
+    return {LOGBOOK_ENTRY_NAME: data[ATTR_ENTRANCE], LOGBOOK_ENTRY_MESSAGE: message}

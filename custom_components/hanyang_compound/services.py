@@ -70,7 +70,16 @@ def async_resolve_compound(hass: HomeAssistant, reference: str) -> Compound:
     if (entry := hass.config_entries.async_get_entry(reference)) is not None:
         entry_id = entry.entry_id if entry.domain == DOMAIN else None
     elif (device := dr.async_get(hass).async_get(reference)) is not None:
-        entry_id = next((value for domain, value in device.identifiers if domain == DOMAIN), None)
+        # Any device of a compound counts, its own or that of a gate, terminal or route in it.
+        entry_id = next(
+            (
+                entry_id
+                for entry_id in device.config_entries
+                if (entry := hass.config_entries.async_get_entry(entry_id))
+                and entry.domain == DOMAIN
+            ),
+            None,
+        )
     elif (entity := er.async_get(hass).async_get(reference)) is not None:
         entry_id = entity.config_entry_id if entity.platform == DOMAIN else None
     else:

@@ -1,3 +1,6 @@
 """Simulated device kinds; importing this package registers every kind with simulator.kinds."""
 
-from . import io_module  # noqa: F401
+from . import (
+    access_terminal,  # noqa: F401
+    io_module,  # noqa: F401
+)

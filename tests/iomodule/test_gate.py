@@ -28,7 +28,7 @@ from .conftest import (
 
 FAULT = "binary_sensor.north_gate_fault"
 VEHICLE = "binary_sensor.north_gate_vehicle_present"
-PASSES = "sensor.north_gate_passes_today"
+PASSES = "sensor.north_gate_vehicle_passes_today"
 
 
 async def _cover(hass: HomeAssistant, service: str) -> None:

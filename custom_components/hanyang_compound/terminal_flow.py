@@ -1,0 +1,129 @@
+"""Subentry flow of an access terminal: where it is, how to log in, which door and entrance it guards."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from homeassistant.config_entries import SOURCE_RECONFIGURE
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_NAME,
+    CONF_PASSWORD,
+    CONF_PORT,
+    CONF_SSL,
+    CONF_USERNAME,
+    CONF_VERIFY_SSL,
+)
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from .config_flow import DeviceSubentryFlow
+from .const import DOMAIN
+from .terminal_auth import CONF_SERIAL_NUMBER, SUBENTRY_TYPE_ACCESS_TERMINAL, async_check_terminal
+
+CONF_DOOR: Final = "door"
+CONF_KEPT_OPEN_IN_LOCKDOWN: Final = "kept_open_in_lockdown"
+CONF_ALERT_DURATION: Final = "alert_duration"
+CONF_MODEL: Final = "model"
+CONF_FIRMWARE: Final = "firmware"
+DEFAULT_PORT: Final = 80
+DEFAULT_USERNAME: Final = "admin"
+DEFAULT_ALERT_DURATION: Final = 300
+"""Seconds a fever or no-mask alert stays on after the last such screening."""
+
+
+def _number(minimum: int, maximum: int, unit: str | None = None) -> NumberSelector:
+    config = NumberSelectorConfig(min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX)
+    if unit:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)
+
+
+class AccessTerminalSubentryFlow(DeviceSubentryFlow):
+    """Adds or reconfigures a face-recognition temperature-screening terminal at an entrance."""
+
+    subentry_type = SUBENTRY_TYPE_ACCESS_TERMINAL
+
+    def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
+        """Return the terminal's form, prefilled with defaults."""
+        return vol.Schema(
+            {
+                vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, "")): TextSelector(),
+                vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, "")): TextSelector(),
+                vol.Required(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)): _number(
+                    1, 65535
+                ),
+                vol.Required(CONF_SSL, default=defaults.get(CONF_SSL, False)): BooleanSelector(),
+                vol.Required(
+                    CONF_VERIFY_SSL, default=defaults.get(CONF_VERIFY_SSL, True)
+                ): BooleanSelector(),
+                vol.Required(
+                    CONF_USERNAME, default=defaults.get(CONF_USERNAME, DEFAULT_USERNAME)
+                ): TextSelector(),
+                vol.Required(CONF_PASSWORD, default=defaults.get(CONF_PASSWORD, "")): TextSelector(
+                    TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                ),
+                vol.Required(CONF_DOOR, default=defaults.get(CONF_DOOR, 1)): _number(1, 8),
+                vol.Required(
+                    CONF_KEPT_OPEN_IN_LOCKDOWN,
+                    default=defaults.get(CONF_KEPT_OPEN_IN_LOCKDOWN, False),
+                ): BooleanSelector(),
+                vol.Required(
+                    CONF_ALERT_DURATION,
+                    default=defaults.get(CONF_ALERT_DURATION, DEFAULT_ALERT_DURATION),
+                ): _number(10, 86400, "s"),
+            }
+        )
+
+    async def async_validate_device(
+        self, user_input: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Reach the terminal, read its serial number and make sure no compound has it already."""
+        data = {
+            **user_input,
+            CONF_NAME: " ".join(str(user_input[CONF_NAME]).split()),
+            CONF_HOST: str(user_input[CONF_HOST]).strip(),
+            CONF_PORT: int(user_input[CONF_PORT]),
+            CONF_DOOR: int(user_input[CONF_DOOR]),
+            CONF_ALERT_DURATION: int(user_input[CONF_ALERT_DURATION]),
+        }
+        if not data[CONF_NAME]:
+            return data, {CONF_NAME: "entrance_name_empty"}
+        info, error = await async_check_terminal(self.hass, data)
+        if info is None:
+            return data, {"base": error or "cannot_connect"}
+        own = self._get_reconfigure_subentry() if self.source == SOURCE_RECONFIGURE else None
+        if own is not None and own.data[CONF_SERIAL_NUMBER] != info.serial_number:
+            return data, {"base": "another_terminal"}
+        if self._serial_in_use(
+            info.serial_number, except_subentry=own.subentry_id if own else None
+        ):
+            return data, {"base": "terminal_already_configured"}
+        data |= {
+            CONF_SERIAL_NUMBER: info.serial_number,
+            CONF_MODEL: info.model,
+            CONF_FIRMWARE: info.firmware_version,
+        }
+        return data, {}
+
+    def _serial_in_use(self, serial: str, *, except_subentry: str | None) -> bool:
+        # Subentry unique ids are unique within one compound only; a terminal belongs to one compound.
+        return any(
+            subentry.data.get(CONF_SERIAL_NUMBER) == serial
+            for entry in self.hass.config_entries.async_entries(DOMAIN)
+            for subentry in entry.subentries.values()
+            if subentry.subentry_type == SUBENTRY_TYPE_ACCESS_TERMINAL
+            and subentry.subentry_id != except_subentry
+        )
+
+    def device_title(self, data: dict[str, Any]) -> str:
+        """Return the entrance's name: the terminal is listed as the entrance it guards."""
+        return str(data[CONF_NAME])
