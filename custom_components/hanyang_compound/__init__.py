@@ -8,12 +8,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .barrier import SUBENTRY_BARRIER_GATE, barrier_gate_factory
 from .ble import BleThermometerDevice, BTHomeSensorDevice
 from .ble_flow import async_offer_unowned_devices
 from .blueprints import async_install_blueprints
 from .compound import Compound, DeviceFactory
 from .const import DOMAIN, SUBENTRY_BLE_THERMOMETER, SUBENTRY_BTHOME_SENSOR, SUBENTRY_PATROL_ROUTE
 from .entity import compound_device_info
+from .iomodule import SUBENTRY_IO_MODULE, IoModuleDevice
 from .notification_actions import async_setup_notification_actions
 from .patrol_route import (
     PatrolRouteDevice,
@@ -22,6 +24,7 @@ from .patrol_route import (
 )
 from .repairs import DeviceAvailabilityWatcher, async_check_fever_threshold
 from .services import async_setup_services
+from .shed import SUBENTRY_SHED_LIGHT, SUBENTRY_SHED_SOCKET, shed_output_factory
 from .terminal import AccessTerminal
 from .terminal_auth import SUBENTRY_TYPE_ACCESS_TERMINAL
 
@@ -40,12 +43,16 @@ PLATFORMS: list[Platform] = [
 ]
 
 DEVICE_FACTORIES: dict[str, DeviceFactory] = {
+    SUBENTRY_IO_MODULE: IoModuleDevice,
+    SUBENTRY_BARRIER_GATE: barrier_gate_factory,
+    SUBENTRY_SHED_LIGHT: shed_output_factory,
+    SUBENTRY_SHED_SOCKET: shed_output_factory,
     SUBENTRY_TYPE_ACCESS_TERMINAL: AccessTerminal,
+    SUBENTRY_PATROL_ROUTE: PatrolRouteDevice,
+    SUBENTRY_BLE_THERMOMETER: BleThermometerDevice,
+    SUBENTRY_BTHOME_SENSOR: BTHomeSensorDevice,
 }
 """How each kind of subentry becomes a device, in start order (a gate after its I/O module)."""
-DEVICE_FACTORIES[SUBENTRY_PATROL_ROUTE] = PatrolRouteDevice
-DEVICE_FACTORIES[SUBENTRY_BLE_THERMOMETER] = BleThermometerDevice
-DEVICE_FACTORIES[SUBENTRY_BTHOME_SENSOR] = BTHomeSensorDevice
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 

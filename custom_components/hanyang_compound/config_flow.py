@@ -284,4 +284,4 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
 
 # Device kinds whose flows live in their own modules register themselves when imported;
 # Bluetooth discovery also uses the Bluetooth kinds' checks.
-from . import ble_flow, patrol_route, terminal_flow  # noqa: E402, F401
+from . import ble_flow, iomodule_flow, patrol_route, terminal_flow  # noqa: E402, F401

@@ -16,6 +16,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.service import async_register_admin_service
 import voluptuous as vol
 
+from . import shed
 from .compound import Entrance
 from .const import ATTR_COMPOUND, ATTR_MODE, ATTR_REASON, DOMAIN, REASON_MAX_LENGTH
 from .modes import CompoundMode, EntranceAction
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from .compound import Compound
 
 SERVICE_SET_MODE = "set_mode"
+SERVICE_CUT_SHED_POWER = "cut_shed_power"
 SERVICE_OVERRIDE_GATE = "override_gate"
 
 SET_MODE_SCHEMA = vol.Schema(
@@ -34,6 +36,8 @@ SET_MODE_SCHEMA = vol.Schema(
         vol.Optional(ATTR_REASON): vol.All(cv.string, vol.Length(max=REASON_MAX_LENGTH)),
     }
 )
+
+CUT_SHED_POWER_SCHEMA = vol.Schema({vol.Required(ATTR_COMPOUND): cv.string})
 
 
 OVERRIDE_GATE_SCHEMA = vol.Schema(
@@ -141,4 +145,11 @@ def async_setup_services(hass: HomeAssistant) -> None:
     # Opening a shut entrance in a lockdown is an administrator's decision, never a resident's.
     async_register_admin_service(
         hass, DOMAIN, SERVICE_OVERRIDE_GATE, async_override_gate, schema=OVERRIDE_GATE_SCHEMA
+    )
+
+    async def async_cut_shed_power(call: ServiceCall) -> None:
+        await shed.async_cut_shed_power(async_resolve_compound(hass, call.data[ATTR_COMPOUND]))
+
+    hass.services.async_register(
+        DOMAIN, SERVICE_CUT_SHED_POWER, async_cut_shed_power, schema=CUT_SHED_POWER_SCHEMA
     )

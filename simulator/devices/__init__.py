@@ -3,4 +3,5 @@
 from . import (
     access_terminal,  # noqa: F401
     ble_broadcaster,  # noqa: F401
+    io_module,  # noqa: F401
 )

@@ -1,0 +1,377 @@
+"""Barrier gates in Home Assistant: the subentry flow, the gate device enforcing the mode, its entities."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+import time
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
+from homeassistant.components.cover import CoverDeviceClass, CoverEntity, CoverEntityFeature
+from homeassistant.components.sensor import SensorEntity, SensorStateClass
+from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import Platform
+from homeassistant.core import callback
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.restore_state import RestoreEntity
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, LOGGER
+from .devices.iomodule.barrier import BarrierCommand, BarrierInputs, BarrierMachine, BarrierState
+from .devices.iomodule.module import ModuleError
+from .iomodule import (
+    IoModuleDevice,
+    ModuleEntity,
+    UnwiredDevice,
+    WiredDevice,
+    module_device,
+)
+from .modes import CompoundMode, EntranceAction, EntrancePolicy, entrance_policy
+
+if TYPE_CHECKING:
+    from .compound import Compound, CompoundDevice
+
+SUBENTRY_BARRIER_GATE: Final = "barrier_gate"
+CONF_OPEN_RELAY: Final = "open_relay"
+CONF_CLOSE_RELAY: Final = "close_relay"
+CONF_STOP_RELAY: Final = "stop_relay"
+CONF_PULSE_SECONDS: Final = "pulse_seconds"
+CONF_OPEN_LIMIT: Final = "open_limit"
+CONF_CLOSED_LIMIT: Final = "closed_limit"
+CONF_VEHICLE_LOOP: Final = "vehicle_loop"
+CONF_TRAVEL_TIMEOUT: Final = "travel_timeout"
+CONF_KEPT_OPEN_IN_LOCKDOWN: Final = "kept_open_in_lockdown"
+
+DEFAULT_TRAVEL_TIMEOUT: Final = 10.0
+
+
+class BarrierGate(WiredDevice):
+    """A barrier gate: an entrance of the compound that enforces the mode's policy on its arm."""
+
+    def __init__(
+        self, compound: Compound, subentry: ConfigSubentry, module: IoModuleDevice
+    ) -> None:
+        """Wire the gate to its module."""
+        super().__init__(compound, subentry, module, "Barrier gate")
+        data = subentry.data
+        self.relays: dict[BarrierCommand, int | None] = {
+            BarrierCommand.OPEN: data[CONF_OPEN_RELAY],
+            BarrierCommand.CLOSE: data[CONF_CLOSE_RELAY],
+            BarrierCommand.STOP: data.get(CONF_STOP_RELAY),
+        }
+        self.open_limit: int = data[CONF_OPEN_LIMIT]
+        self.closed_limit: int = data[CONF_CLOSED_LIMIT]
+        self.vehicle_loop: int | None = data.get(CONF_VEHICLE_LOOP)
+        self.pulse_seconds = float(data[CONF_PULSE_SECONDS])
+        self.machine = BarrierMachine(
+            travel_timeout=float(data[CONF_TRAVEL_TIMEOUT]),
+            has_stop=self.relays[BarrierCommand.STOP] is not None,
+        )
+        self.override_active = False
+        """An administrator's override opened the gate in lockdown; it holds until a vehicle passes."""
+        self._pulse_lock = asyncio.Lock()
+        self._unsubscribers: list[Callable[[], None]] = []
+
+    @property
+    def entrance_name(self) -> str:
+        """The gate's name as users say it."""
+        return self.subentry.title
+
+    @property
+    def policy_target_name(self) -> str:
+        """The gate's name in messages about the mode's policy."""
+        return self.subentry.title
+
+    @property
+    def kept_open_in_lockdown(self) -> bool:
+        """Whether the gate stays in normal use during a lockdown."""
+        return bool(self.subentry.data[CONF_KEPT_OPEN_IN_LOCKDOWN])
+
+    @property
+    def available(self) -> bool:
+        """Whether the gate's module answered its last poll."""
+        return self.module.coordinator.data is not None
+
+    async def async_start(self) -> None:
+        """Follow the module's polls and enforce the compound's mode, now and after every reconnect."""
+        coordinator = self.module.coordinator
+        self._unsubscribers = [
+            coordinator.async_add_listener(self._handle_poll),
+            coordinator.async_add_back_listener(self._handle_module_back),
+            self.compound.async_register_policy_target(self),
+        ]
+        if self.available:
+            self._handle_poll()
+            await self.compound.async_reapply_policy(self)
+
+    async def async_stop(self) -> None:
+        """Stop following the module and enforcing the mode."""
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers = []
+
+    def create_entities(self, platform: Platform) -> list[Entity]:
+        """Return the cover, the vehicle and fault sensors and the daily pass counter."""
+        entities: dict[Platform, list[Entity]] = {
+            Platform.COVER: [GateCover(self)],
+            Platform.BINARY_SENSOR: [GateFaultSensor(self)],
+            Platform.SENSOR: [],
+        }
+        if self.vehicle_loop is not None:
+            entities[Platform.BINARY_SENSOR].append(VehiclePresentSensor(self))
+            entities[Platform.SENSOR].append(PassesTodaySensor(self))
+        return entities.get(platform, [])
+
+    async def async_perform(self, action: EntranceAction) -> None:
+        """Move the arm as the compound allowed; read the module right after the pulse."""
+        if not self.available:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="gate_unavailable",
+                translation_placeholders={"entrance": self.entrance_name},
+            )
+        if action is EntranceAction.OPEN and self._policy() is EntrancePolicy.SHUT:
+            # The compound only lets an opening through in lockdown when an administrator overrides.
+            self.override_active = True
+        pulses = self.machine.command(BarrierCommand(action), time.monotonic())
+        await self._async_pulse(pulses)
+        await self.module.coordinator.async_refresh()
+
+    async def async_apply_mode(self, mode: CompoundMode) -> None:
+        """Bring the arm in line with a mode: shut (once the loop is clear), held open, or free."""
+        self.override_active = False
+        policy = entrance_policy(mode, kept_open_in_lockdown=self.kept_open_in_lockdown)
+        if policy is EntrancePolicy.FREE:
+            self.machine.cancel_pending_close()
+            return
+        if not self.available:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="gate_unavailable",
+                translation_placeholders={"entrance": self.entrance_name},
+            )
+        await self._async_pulse(self._policy_pulses(policy, retry_fault=True))
+
+    def _policy(self) -> EntrancePolicy:
+        return self.compound.entrance_policy(self)
+
+    def _policy_pulses(self, policy: EntrancePolicy, *, retry_fault: bool) -> list[BarrierCommand]:
+        """Return the pulses that bring the arm where the policy wants it, if it is not on its way."""
+        machine, now = self.machine, time.monotonic()
+        if machine.state is BarrierState.FAULT and not retry_fault:
+            return []  # a jammed arm is retried when the mode is applied again, not every poll
+        if policy is EntrancePolicy.SHUT and not self.override_active:
+            settled = machine.state is BarrierState.CLOSED or machine.close_pending
+            if settled or (machine.state is BarrierState.CLOSING and machine.moving):
+                return []
+            return machine.command(BarrierCommand.CLOSE, now)
+        if policy is EntrancePolicy.HELD_OPEN:
+            if machine.state is BarrierState.OPEN or (
+                machine.state is BarrierState.OPENING and machine.moving
+            ):
+                return []
+            return machine.command(BarrierCommand.OPEN, now)
+        return []
+
+    @callback
+    def _handle_poll(self) -> None:
+        snapshot = self.module.coordinator.data
+        if snapshot is None:
+            return
+        inputs = BarrierInputs(
+            open_limit=snapshot.inputs[self.open_limit],
+            closed_limit=snapshot.inputs[self.closed_limit],
+            vehicle_present=(
+                snapshot.inputs[self.vehicle_loop] if self.vehicle_loop is not None else False
+            ),
+        )
+        passes = self.machine.passes
+        pulses = self.machine.observe(inputs, time.monotonic())
+        if self.machine.passes > passes or self.machine.state is BarrierState.CLOSED:
+            # The override lets one vehicle through: it ends when the vehicle has passed the loop,
+            # or, at a gate without a loop, when the gate has been closed again.
+            self.override_active = False
+        # Someone may move the arm with its own remote: the mode's policy holds all the same.
+        pulses += self._policy_pulses(self._policy(), retry_fault=False)
+        if pulses:
+            self.compound.entry.async_create_background_task(
+                self.compound.hass,
+                self._async_pulse_logged(pulses),
+                f"{DOMAIN} {self.entrance_name} policy",
+            )
+
+    @callback
+    def _handle_module_back(self) -> None:
+        self.compound.entry.async_create_background_task(
+            self.compound.hass,
+            self.compound.async_reapply_policy(self),
+            f"{DOMAIN} {self.entrance_name} reapply policy",
+        )
+
+    async def _async_pulse(self, pulses: list[BarrierCommand]) -> None:
+        async with self._pulse_lock:
+            for pulse in pulses:
+                # The machine only asks for a stop when the stop relay is wired.
+                relay: int = self.relays[pulse]  # type: ignore[assignment]
+                try:
+                    await self.module.module.async_pulse(relay, self.pulse_seconds)
+                except ModuleError as err:
+                    raise HomeAssistantError(
+                        translation_domain=DOMAIN,
+                        translation_key="gate_command_failed",
+                        translation_placeholders={"entrance": self.entrance_name},
+                    ) from err
+
+    async def _async_pulse_logged(self, pulses: list[BarrierCommand]) -> None:
+        try:
+            await self._async_pulse(pulses)
+        except HomeAssistantError:
+            # The module is failing; its poller logs that once and the policy is re-applied
+            # when it answers again.
+            LOGGER.debug("Could not pulse %s for %s", pulses, self.entrance_name)
+
+
+def barrier_gate_factory(compound: Compound, subentry: ConfigSubentry) -> CompoundDevice:
+    """Build the gate of a subentry, wired to its running module."""
+    module = module_device(compound, subentry)
+    if module is None:
+        return UnwiredDevice()
+    return BarrierGate(compound, subentry, module)
+
+
+class GateEntity(ModuleEntity):
+    """An entity of a barrier gate."""
+
+    def __init__(self, gate: BarrierGate, key: str) -> None:
+        """Attach the entity to the gate's device and its module's poller."""
+        super().__init__(
+            gate.compound, gate.subentry, key, gate.device_info, gate.module.coordinator
+        )
+        self.gate = gate
+
+
+class GateCover(GateEntity, CoverEntity):
+    """The gate's arm; every command goes through the compound, which checks the mode."""
+
+    _attr_name = None
+    _attr_device_class = CoverDeviceClass.GATE
+
+    def __init__(self, gate: BarrierGate) -> None:
+        """Describe the gate's arm."""
+        super().__init__(gate, "gate")
+        self._attr_supported_features = CoverEntityFeature.OPEN | CoverEntityFeature.CLOSE
+        if gate.machine.has_stop:
+            self._attr_supported_features |= CoverEntityFeature.STOP
+
+    @property
+    def is_closed(self) -> bool | None:
+        """Whether the arm is down; unknown in fault."""
+        state = self.gate.machine.state
+        if state is None or state is BarrierState.FAULT:
+            return None
+        return state is BarrierState.CLOSED
+
+    @property
+    def is_opening(self) -> bool:
+        """Whether the arm is rising."""
+        return self.gate.machine.state is BarrierState.OPENING
+
+    @property
+    def is_closing(self) -> bool:
+        """Whether the arm is lowering."""
+        return self.gate.machine.state is BarrierState.CLOSING
+
+    async def _async_command(self, action: EntranceAction) -> None:
+        await self.compound.async_command_entrance(self.gate, action, context=self._context)
+
+    async def async_open_cover(self, **kwargs: Any) -> None:
+        """Open the gate, if the compound's mode allows it."""
+        await self._async_command(EntranceAction.OPEN)
+
+    async def async_close_cover(self, **kwargs: Any) -> None:
+        """Close the gate once the loop is clear, if the compound's mode allows it."""
+        await self._async_command(EntranceAction.CLOSE)
+
+    async def async_stop_cover(self, **kwargs: Any) -> None:
+        """Stop the arm, if the compound's mode allows it."""
+        await self._async_command(EntranceAction.STOP)
+
+
+class GateFaultSensor(GateEntity, BinarySensorEntity):
+    """On while the arm is jammed (travel timeout) or its limit switches contradict each other."""
+
+    _attr_translation_key = "gate_fault"
+    _attr_device_class = BinarySensorDeviceClass.PROBLEM
+
+    def __init__(self, gate: BarrierGate) -> None:
+        """Describe the gate's fault."""
+        super().__init__(gate, "fault")
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the gate is in fault."""
+        return self.gate.machine.state is BarrierState.FAULT
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Why the gate is in fault."""
+        fault = self.gate.machine.fault
+        return {"cause": str(fault) if fault else None}
+
+
+class VehiclePresentSensor(GateEntity, BinarySensorEntity):
+    """On while a vehicle stands on the gate's loop."""
+
+    _attr_translation_key = "vehicle_present"
+    _attr_device_class = BinarySensorDeviceClass.OCCUPANCY
+
+    def __init__(self, gate: BarrierGate) -> None:
+        """Describe the gate's vehicle loop."""
+        super().__init__(gate, "vehicle_present")
+
+    @property
+    def is_on(self) -> bool:
+        """Whether a vehicle is on the loop."""
+        return self.gate.machine.vehicle_present
+
+
+class PassesTodaySensor(GateEntity, SensorEntity, RestoreEntity):
+    """Vehicles that passed the gate today (left its loop), restored across restarts."""
+
+    _attr_translation_key = "vehicle_passes_today"
+    _attr_state_class = SensorStateClass.TOTAL
+
+    def __init__(self, gate: BarrierGate) -> None:
+        """Describe the gate's daily count."""
+        super().__init__(gate, "passes_today")
+        self._count = 0
+        self._counted_passes = gate.machine.passes
+        self._day_start = dt_util.start_of_local_day()
+
+    async def async_added_to_hass(self) -> None:
+        """Continue today's count after a restart."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_state()
+        if last is not None and last.state.isdigit() and last.last_updated >= self._day_start:
+            self._count = int(last.state)
+
+    @property
+    def last_reset(self) -> datetime:
+        """Local midnight: the count starts afresh every day."""
+        return self._day_start
+
+    @property
+    def native_value(self) -> int:
+        """Passes today."""
+        return self._count
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        if (day_start := dt_util.start_of_local_day()) != self._day_start:
+            self._day_start, self._count = day_start, 0
+        self._count += self.gate.machine.passes - self._counted_passes
+        self._counted_passes = self.gate.machine.passes
+        super()._handle_coordinator_update()

@@ -1,0 +1,1 @@
+"""Modbus I/O modules and the barrier gates and shed outputs wired to them, free of Home Assistant."""

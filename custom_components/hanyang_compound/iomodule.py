@@ -1,0 +1,358 @@
+"""I/O modules in Home Assistant: the subentry flow, the polled module device and its link diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorStateClass,
+)
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigSubentry,
+)
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_PORT,
+    EntityCategory,
+    Platform,
+    UnitOfTime,
+)
+from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+)
+from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
+
+from .const import DOMAIN, LOGGER, MANUFACTURER
+from .devices.iomodule.module import (
+    IoModule,
+    ModuleError,
+    ModuleSnapshot,
+)
+from .devices.iomodule.profiles import MAX_CHANNELS, PROFILES, ModuleProfile
+from .entity import CompoundDeviceEntity
+from .modbus_link import async_get_unit, link_params
+
+if TYPE_CHECKING:
+    from .compound import Compound
+
+SUBENTRY_IO_MODULE: Final = "io_module"
+CONF_UNIT_ID: Final = "unit_id"
+CONF_TRANSPORT: Final = "transport"
+CONF_PROFILE: Final = "profile"
+CONF_POLL_INTERVAL: Final = "poll_interval"
+CONF_MODULE: Final = "module"
+
+TRANSPORT_OF_PROFILE: Final = "profile"
+"""The transport choice that takes the usual transport of the module's profile."""
+DEFAULT_PORT: Final = 502
+DEFAULT_POLL_INTERVAL: Final = 1
+
+RELAY_KEYS: Final = ("open_relay", "close_relay", "stop_relay", "relay")
+"""Subentry data keys, of any kind of device, that claim a relay of their module."""
+INPUT_KEYS: Final = ("open_limit", "closed_limit", "vehicle_loop")
+"""Subentry data keys, of any kind of device, that claim an input of their module."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelClaims:
+    """Which relays and inputs of a module devices already use, with the device's title."""
+
+    relays: dict[int, str]
+    inputs: dict[int, str]
+
+
+@callback
+def module_claims(entry: ConfigEntry, module_id: str, *, excluding: str | None) -> ChannelClaims:
+    """Return the channels of a module claimed by the compound's devices, one device excluded."""
+    claims = ChannelClaims({}, {})
+    for subentry in entry.subentries.values():
+        if subentry.subentry_id == excluding or subentry.data.get(CONF_MODULE) != module_id:
+            continue
+        for keys, claimed in ((RELAY_KEYS, claims.relays), (INPUT_KEYS, claims.inputs)):
+            for key in keys:
+                if (channel := subentry.data.get(key)) is not None:
+                    claimed[int(channel)] = subentry.title
+    return claims
+
+
+@callback
+def module_options(entry: ConfigEntry) -> list[SelectOptionDict]:
+    """Return the compound's I/O modules as options of a select."""
+    return [
+        SelectOptionDict(value=subentry.subentry_id, label=subentry.title)
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_IO_MODULE
+    ]
+
+
+def module_profile(entry: ConfigEntry, module_id: str) -> ModuleProfile:
+    """Return the profile of one of the compound's modules."""
+    return PROFILES[entry.subentries[module_id].data[CONF_PROFILE]]
+
+
+def channel_selector() -> NumberSelector:
+    """Return a selector of a channel number; the module's profile bounds it in validation.
+
+    The module is chosen in the same form, so the bound cannot be known when the form is drawn.
+    """
+    return NumberSelector(
+        NumberSelectorConfig(min=0, max=MAX_CHANNELS - 1, step=1, mode=NumberSelectorMode.BOX)
+    )
+
+
+def seconds_selector(minimum: float, maximum: float, step: float) -> NumberSelector:
+    """Return a selector of a duration in seconds."""
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum,
+            max=maximum,
+            step=step,
+            unit_of_measurement=UnitOfTime.SECONDS,
+            mode=NumberSelectorMode.BOX,
+        )
+    )
+
+
+class ModuleCoordinator(DataUpdateCoordinator[ModuleSnapshot | None]):
+    """Polls one module; None while it cannot be read, logged once when lost and once when back."""
+
+    def __init__(self, compound: Compound, subentry: ConfigSubentry, module: IoModule) -> None:
+        """Poll module at the subentry's interval."""
+        super().__init__(
+            compound.hass,
+            LOGGER,
+            config_entry=compound.entry,
+            name=subentry.title,
+            update_interval=timedelta(
+                seconds=float(subentry.data.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL))
+            ),
+            always_update=True,
+        )
+        self.module = module
+        self.failures = 0
+        self.lost = False
+        self._back_listeners: list[Callable[[], None]] = []
+
+    @callback
+    def async_add_back_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener when the module answers again after it was lost."""
+        self._back_listeners.append(listener)
+        return lambda: self._back_listeners.remove(listener)
+
+    async def _async_update_data(self) -> ModuleSnapshot | None:
+        # Failures are data here, not exceptions: the coordinator would log an error line per
+        # outage itself, and the entities would flap with every slow poll.
+        try:
+            snapshot = await self.module.async_read()
+        except ModuleError as err:
+            self.failures += 1
+            if not self.lost:
+                self.lost = True
+                LOGGER.warning("I/O module %s cannot be read: %s", self.name, err)
+            return None
+        if self.lost:
+            self.lost = False
+            LOGGER.info("I/O module %s answers again", self.name)
+            for listener in list(self._back_listeners):
+                listener()
+        return snapshot
+
+
+def module_device_info(subentry: ConfigSubentry) -> DeviceInfo:
+    """Describe an I/O module as a device."""
+    profile = PROFILES[subentry.data[CONF_PROFILE]]
+    return DeviceInfo(
+        identifiers={(DOMAIN, subentry.subentry_id)},
+        name=subentry.title,
+        manufacturer=MANUFACTURER,
+        model=profile.name,
+    )
+
+
+class IoModuleDevice:
+    """An I/O module of the compound: its unit on the gateway's shared link and its poller."""
+
+    def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
+        """Take a unit on the gateway's link; nothing is read until async_start."""
+        self.compound = compound
+        self.subentry = subentry
+        self.profile = PROFILES[subentry.data[CONF_PROFILE]]
+        params = link_params(
+            subentry.data[CONF_HOST], subentry.data[CONF_PORT], subentry.data[CONF_TRANSPORT]
+        )
+        unit = async_get_unit(compound.hass, compound.entry, params, subentry.data[CONF_UNIT_ID])
+        self.module = IoModule(unit, self.profile)
+        self.coordinator = ModuleCoordinator(compound, subentry, self.module)
+        self.device_info = module_device_info(subentry)
+
+    async def async_start(self) -> None:
+        """Register the module as a device and read it once; an unreachable one is retried every poll."""
+        # Registered here, not by its entities (diagnostics, disabled by default), so the gates
+        # and shed outputs wired to it can name it as the device they are reached through.
+        dr.async_get(self.compound.hass).async_get_or_create(
+            config_entry_id=self.compound.entry.entry_id,
+            config_subentry_id=self.subentry.subentry_id,
+            **self.device_info,
+        )
+        await self.coordinator.async_refresh()
+
+    async def async_stop(self) -> None:
+        """Stop polling; the link is released when the compound unloads."""
+        await self.coordinator.async_shutdown()
+
+    def create_entities(self, platform: Platform) -> list[Entity]:
+        """Return the link-quality diagnostics (sensors)."""
+        if platform is not Platform.SENSOR:
+            return []
+        return [
+            LinkLatencySensor(self.compound, self.subentry, self),
+            LinkFailuresSensor(self.compound, self.subentry, self),
+        ]
+
+
+class ModuleEntity(CoordinatorEntity[ModuleCoordinator], CompoundDeviceEntity):
+    """An entity fed by a module's polls; unavailable while the module cannot be read."""
+
+    def __init__(
+        self,
+        compound: Compound,
+        subentry: ConfigSubentry,
+        key: str,
+        device_info: DeviceInfo,
+        coordinator: ModuleCoordinator,
+    ) -> None:
+        """Attach the entity to its device and to the poller of its module."""
+        CoordinatorEntity.__init__(self, coordinator)
+        CompoundDeviceEntity.__init__(self, compound, subentry, key, device_info)
+
+    _written: tuple[bool, Any] | None = None
+
+    @property
+    def available(self) -> bool:
+        """Whether the last poll of the module succeeded."""
+        return self.coordinator.data is not None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        # Polls come every second and mostly change nothing: write the state only when it did.
+        written = (self.available, self.state)
+        if written != self._written:
+            self._written = written
+            super()._handle_coordinator_update()
+
+
+class LinkLatencySensor(ModuleEntity, SensorEntity):
+    """How long the last poll of the module took: a slow or congested link shows here first."""
+
+    _attr_translation_key = "link_latency"
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_entity_registry_enabled_default = False
+    _attr_device_class = SensorDeviceClass.DURATION
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_native_unit_of_measurement = UnitOfTime.MILLISECONDS
+    _attr_suggested_display_precision = 0
+
+    def __init__(
+        self, compound: Compound, subentry: ConfigSubentry, device: IoModuleDevice
+    ) -> None:
+        """Describe the latency of one module's link."""
+        super().__init__(compound, subentry, "link_latency", device.device_info, device.coordinator)
+
+    @property
+    def native_value(self) -> float | None:
+        """The last poll's duration in milliseconds."""
+        snapshot = self.coordinator.data
+        return None if snapshot is None else round(snapshot.latency * 1000, 1)
+
+
+class LinkFailuresSensor(ModuleEntity, SensorEntity):
+    """How many polls of the module failed since the compound started."""
+
+    _attr_translation_key = "link_failures"
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_entity_registry_enabled_default = False
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+
+    def __init__(
+        self, compound: Compound, subentry: ConfigSubentry, device: IoModuleDevice
+    ) -> None:
+        """Describe the failed polls of one module."""
+        super().__init__(
+            compound, subentry, "link_failures", device.device_info, device.coordinator
+        )
+
+    @property
+    def available(self) -> bool:
+        """Always: failures are counted while the module is unreachable too."""
+        return True
+
+    @property
+    def native_value(self) -> int:
+        """Failed polls so far."""
+        return self.coordinator.failures
+
+
+def optional_channel(user_input: dict[str, Any], key: str) -> int | None:
+    """Return an optional channel of the form as a number, None when left empty."""
+    value = user_input.get(key)
+    return None if value in (None, "") else int(value)
+
+
+@callback
+def module_device(compound: Compound, subentry: ConfigSubentry) -> IoModuleDevice | None:
+    """Return the running module a device is wired to; None (logged) if the module was removed."""
+    device = compound.devices.get(subentry.data[CONF_MODULE])
+    if isinstance(device, IoModuleDevice):
+        return device
+    LOGGER.warning(
+        "%s is wired to an I/O module that is no longer part of %s; reconfigure it",
+        subentry.title,
+        compound.name,
+    )
+    return None
+
+
+class WiredDevice:
+    """A device wired to channels of an I/O module, reached through it."""
+
+    def __init__(
+        self, compound: Compound, subentry: ConfigSubentry, module: IoModuleDevice, model: str
+    ) -> None:
+        """Wire the device to its running module; it is listed as reached via the module."""
+        self.compound = compound
+        self.subentry = subentry
+        self.module = module
+        self.device_info = DeviceInfo(
+            identifiers={(DOMAIN, subentry.subentry_id)},
+            name=subentry.title,
+            manufacturer=MANUFACTURER,
+            model=model,
+            via_device=(DOMAIN, module.subentry.subentry_id),
+        )
+
+
+class UnwiredDevice:
+    """A device whose I/O module was removed: it has no entities until it is reconfigured."""
+
+    async def async_start(self) -> None:
+        """Nothing to start."""
+
+    async def async_stop(self) -> None:
+        """Nothing to stop."""
+
+    def create_entities(self, platform: Platform) -> list[Entity]:
+        """No entities."""
+        return []

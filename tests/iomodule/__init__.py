@@ -1,0 +1,1 @@
+"""Tests of the devices on Modbus I/O modules in Home Assistant."""
