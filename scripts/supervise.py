@@ -92,6 +92,7 @@ INTEGRATIONS = (
 # Onboarding sets these up; they only work online, so the offline demo removes them.
 ONLINE_ONBOARDING_INTEGRATIONS = {"google_translate", "met", "radio_browser"}
 SUBENTRY_REFERENCE = re.compile(r"^\{subentry:(?P<title>.+)\}$")
+DEVICE_REFERENCE = re.compile(r"^\{device:(?P<name>.+)\}$")
 
 
 def say(message: str) -> None:
@@ -472,13 +473,45 @@ async def async_press_phone_action(action: str) -> None:
     say(f"pressed {action} on the stand-in phone")
 
 
-def _resolve_references(value: Any, subentries: Mapping[str, str]) -> Any:
+async def async_set_aliases(client: HomeAssistantClient, aliases: Mapping[str, list[str]]) -> None:
+    """Give entities the names residents say, e.g. 北门 for the north gate, as Assist's aliases."""
+    for entity_id, names in aliases.items():
+        await client.async_websocket(
+            {"type": "config/entity_registry/update", "entity_id": entity_id, "aliases": names}
+        )
+
+
+async def async_add_automations(
+    client: HomeAssistantClient, automations: list[dict[str, Any]]
+) -> None:
+    """Create the demo's automations from the shipped blueprints, once, through the automation editor's API."""
+    existing = {state["attributes"].get("id") for state in await client.async_get("/api/states")}
+    devices = {
+        device["name"]: device["id"]
+        for device in await client.async_websocket({"type": "config/device_registry/list"})
+    }
+    for automation in automations:
+        if automation["id"] not in existing:
+            config = _resolve_references(automation, devices, DEVICE_REFERENCE, "name")
+            await client.async_post(f"/api/config/automation/config/{automation['id']}", config)
+            say(f"added the automation {automation['alias']}")
+
+
+def _resolve_references(
+    value: Any,
+    ids: Mapping[str, str],
+    reference: re.Pattern[str] = SUBENTRY_REFERENCE,
+    group: str = "title",
+) -> Any:
+    """Replace each "{subentry:TITLE}" (or another reference) in value by the id it names."""
     if isinstance(value, dict):
-        return {key: _resolve_references(item, subentries) for key, item in value.items()}
+        return {
+            key: _resolve_references(item, ids, reference, group) for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [_resolve_references(item, subentries) for item in value]
-    if isinstance(value, str) and (match := SUBENTRY_REFERENCE.match(value)):
-        return subentries[match["title"]]
+        return [_resolve_references(item, ids, reference, group) for item in value]
+    if isinstance(value, str) and (match := reference.match(value)):
+        return ids[match[group]]
     return value
 
 
@@ -496,7 +529,11 @@ async def async_run_home_assistant(language: str, demo: dict[str, Any]) -> int:
             await client.async_authenticate(language)
             await client.async_wait_until_running()
             await async_provision(client, demo)
+            await async_set_aliases(client, (demo.get("home_assistant") or {}).get("aliases", {}))
             phone = asyncio.create_task(async_run_phone(client, await async_register_phone(client)))
+            await async_add_automations(
+                client, (demo.get("home_assistant") or {}).get("automations", [])
+            )
             say(f"Home Assistant is ready: {HA_URL}")
             say(f"  login: {DEMO_USER['username']} / {DEMO_USER['password']}")
             say(f"  simulator control API: http://{HOST}:{CONTROL_PORT}/status")
