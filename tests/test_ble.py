@@ -17,6 +17,7 @@ from homeassistant.components import bluetooth
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -29,6 +30,7 @@ from custom_components.hanyang_compound.const import (
     CONF_LOCATION,
     CONF_ROLE,
     CONF_SERVES,
+    DOMAIN,
     SUBENTRY_BLE_THERMOMETER,
     SUBENTRY_BTHOME_SENSOR,
 )
@@ -209,6 +211,40 @@ async def test_keyed_sensor_ignores_downgraded_replayed_and_malformed_advertisem
     inject(hass, advertisement(MANHOLE, fresh))
     await hass.async_block_till_done()
     assert state(hass, "binary_sensor.manhole_3_cover") == STATE_ON
+
+
+async def test_a_bind_key_that_keeps_failing_is_a_repair_issue_until_it_works(
+    hass: HomeAssistant,
+) -> None:
+    await setup_compound(hass, manhole_subentry(**{CONF_BIND_KEY: KEY.hex()}))
+    (entry,) = hass.config_entries.async_entries(DOMAIN)
+    (subentry_id,) = entry.subentries
+    issue_id = f"bind_key_failing_{subentry_id}"
+
+    def issue() -> ir.IssueEntry | None:
+        return ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+
+    for counter in range(1, 4):
+        changed_key = encode_service_data(
+            {"packet_id": counter, "opening": 1},
+            address=MANHOLE,
+            bind_key=bytes(16),
+            counter=counter,
+        )
+        inject(hass, advertisement(MANHOLE, changed_key, rssi=-60 - counter))
+        await hass.async_block_till_done()
+        assert (issue() is not None) is (counter == 3)
+    assert issue().translation_placeholders == {  # type: ignore[union-attr]
+        "sensor": "Manhole 3",
+        "compound": "Longdengli",
+    }
+
+    working = encode_service_data(
+        {"packet_id": 9, "opening": 0}, address=MANHOLE, bind_key=KEY, counter=9
+    )
+    inject(hass, advertisement(MANHOLE, working))
+    await hass.async_block_till_done()
+    assert issue() is None
 
 
 async def test_silent_sensor_turns_unavailable_and_comes_back(

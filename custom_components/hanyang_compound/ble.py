@@ -17,6 +17,7 @@ from homeassistant.components import bluetooth
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_ADDRESS, CONF_NAME
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.device_registry import CONNECTION_BLUETOOTH, DeviceInfo
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
@@ -63,6 +64,9 @@ ATTENTION_OPEN = "open"
 ATTENTION_TILTED = "tilted"
 ATTENTION_FLOODED = "flooded"
 ATTENTION_LOW_BATTERY = "low_battery"
+ISSUE_BIND_KEY_FAILING = "bind_key_failing"
+BIND_KEY_FAILURES_BEFORE_ISSUE = 3
+"""Undecryptable advertisements in a row before the key is reported: one may be a stray."""
 ATTENTION_SILENT = "silent"
 
 
@@ -266,6 +270,7 @@ class BTHomeSensorDevice(BleDevice):
         self, service_info: bluetooth.BluetoothServiceInfoBleak, change: bluetooth.BluetoothChange
     ) -> None:
         reading = self._decoder.decode(service_info)
+        self._check_bind_key()
         if reading is None:
             return
         self.heard(service_info)
@@ -274,6 +279,22 @@ class BTHomeSensorDevice(BleDevice):
             self.available = True
             LOGGER.info("%s (%s) is heard again", self.title, self.address)
         self.notify()
+
+    def _check_bind_key(self) -> None:
+        """Raise a repair issue while the bind key keeps failing to decrypt, clear it once it works."""
+        issue_id = f"{ISSUE_BIND_KEY_FAILING}_{self.subentry.subentry_id}"
+        if self._decoder.decryption_failures >= BIND_KEY_FAILURES_BEFORE_ISSUE:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_BIND_KEY_FAILING,
+                translation_placeholders={"sensor": self.title, "compound": self.compound.name},
+            )
+        elif self._decoder.decryption_failures == 0:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
     @callback
     def _async_on_unavailable(self, service_info: bluetooth.BluetoothServiceInfoBleak) -> None:

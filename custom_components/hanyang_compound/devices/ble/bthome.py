@@ -108,6 +108,8 @@ class BTHomeSensorDecoder:
         self._bind_key = bind_key
         self._parser = BTHomeBluetoothDeviceData(bindkey=bind_key)
         self._last_counter: int | None = None
+        self.decryption_failures = 0
+        """Encrypted advertisements in a row that the bind key did not decrypt."""
 
     def decode(self, service_info: BluetoothServiceInfoBleak) -> BTHomeReading | None:
         """Return what the advertisement says, or None when it is dropped or says nothing new."""
@@ -124,11 +126,14 @@ class BTHomeSensorDecoder:
             except (ValueError, IndexError, TypeError, OverflowError) as err:
                 _LOGGER.debug("%s: undecodable advertisement: %s", service_info.address, err)
                 return None
-        if self._parser.last_service_info is not service_info or (
-            encrypted and self._parser.decryption_failed
-        ):
+        if encrypted and self._parser.decryption_failed:
+            self.decryption_failures += 1
+            _LOGGER.debug("%s: advertisement not decrypted", service_info.address)
+            return None
+        if self._parser.last_service_info is not service_info:
             _LOGGER.debug("%s: advertisement not accepted", service_info.address)
             return None
+        self.decryption_failures = 0
         if counter is not None:
             self._last_counter = counter
         values: dict[str, float | bool] = {
