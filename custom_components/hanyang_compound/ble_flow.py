@@ -22,7 +22,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .ble import device_title
-from .config_flow import DeviceSubentryFlow
+from .config_flow import DeviceSubentryFlow, clean_text
 from .const import (
     CONF_BIND_KEY,
     CONF_COMPOUND,
@@ -155,7 +155,7 @@ def clean_bthome_settings(
     """Return a BTHome sensor's settings and the errors found in them, by field."""
     errors: dict[str, str] = {}
     data: dict[str, Any] = {key: user_input[key] for key in _BTHOME_SETTINGS if key in user_input}
-    data[CONF_LOCATION] = " ".join(str(user_input.get(CONF_LOCATION, "")).split())
+    data[CONF_LOCATION] = clean_text(user_input.get(CONF_LOCATION, ""))
     if not data[CONF_LOCATION]:
         errors[CONF_LOCATION] = "location_empty"
     bind_key, error = validate_bind_key(hass, address, user_input.get(CONF_BIND_KEY))
@@ -209,10 +209,10 @@ class BleThermometerSubentryFlow(_BleSubentryFlow):
         """Check the address and name."""
         errors: dict[str, str] = {}
         address = self.check_address(user_input, errors)
-        name = " ".join(str(user_input.get(CONF_NAME, "")).split())
+        name = clean_text(user_input.get(CONF_NAME, ""))
         if not name:
             errors[CONF_NAME] = "name_empty"
-        serves = " ".join(str(user_input.get(CONF_SERVES, "")).split())
+        serves = clean_text(user_input.get(CONF_SERVES, ""))
         return {CONF_ADDRESS: address, CONF_NAME: name, CONF_SERVES: serves}, errors
 
 
@@ -301,13 +301,13 @@ def add_discovered_device(
         return {CONF_COMPOUND: "compound_unknown"}
     errors: dict[str, str] = {}
     if kind == SUBENTRY_BLE_THERMOMETER:
-        name = " ".join(str(user_input.get(CONF_NAME, "")).split())
+        name = clean_text(user_input.get(CONF_NAME, ""))
         if not name:
             errors[CONF_NAME] = "name_empty"
         data = {
             CONF_ADDRESS: address,
             CONF_NAME: name,
-            CONF_SERVES: " ".join(str(user_input.get(CONF_SERVES, "")).split()),
+            CONF_SERVES: clean_text(user_input.get(CONF_SERVES, "")),
         }
     else:
         settings, errors = clean_bthome_settings(hass, address, user_input)

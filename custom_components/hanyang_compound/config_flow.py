@@ -45,9 +45,14 @@ SUBENTRY_FLOWS: Final[dict[str, type[ConfigSubentryFlow]]] = {}
 """Subentry flows by subentry type; each device kind registers its flow here."""
 
 
+def clean_text(value: Any) -> str:
+    """Return a typed or spoken text with its spacing tidied: trimmed, inner runs of spaces as one."""
+    return " ".join(str(value).split())
+
+
 def compound_unique_id(name: str) -> str:
     """Return the id that makes a compound unique: its name, ignoring case and spacing."""
-    return " ".join(name.split()).casefold()
+    return clean_text(name).casefold()
 
 
 def _compound_schema(defaults: dict[str, Any]) -> vol.Schema:
@@ -174,8 +179,8 @@ class HanyangCompoundConfigFlow(TerminalReauthMixin, ConfigFlow, domain=DOMAIN):
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """Return the cleaned input and the errors found in it, by field."""
         data = {
-            CONF_NAME: " ".join(str(user_input[CONF_NAME]).split()),
-            CONF_ZONE: " ".join(str(user_input[CONF_ZONE]).split()),
+            CONF_NAME: clean_text(user_input[CONF_NAME]),
+            CONF_ZONE: clean_text(user_input[CONF_ZONE]),
             CONF_SERVICE_TIER: user_input[CONF_SERVICE_TIER],
         }
         errors: dict[str, str] = {}

@@ -14,6 +14,7 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
+from .config_flow import clean_text
 from .const import DOMAIN
 from .entity import MODE_KEY
 from .modes import CompoundMode
@@ -138,7 +139,7 @@ def _find_compound(intent_obj: intent.Intent) -> Compound | str:
     """Return the compound the request names, or the translation key of why none fits."""
     compounds = _compounds(intent_obj.hass)
     if name := intent_obj.slots.get("compound", {}).get("value"):
-        wanted = " ".join(str(name).split()).casefold()
+        wanted = clean_text(name).casefold()
         compounds = [c for c in compounds if c.name.casefold() == wanted]
         return compounds[0] if compounds else "voice_no_such_compound"
     if len(compounds) == 1:
@@ -227,7 +228,7 @@ class PatrolStatusIntent(intent.IntentHandler):
             if isinstance(device, PatrolRouteDevice)
         ]
         if name := intent_obj.slots.get("route", {}).get("value"):
-            wanted = " ".join(str(name).split()).casefold()
+            wanted = clean_text(name).casefold()
             routes = [route for route in routes if route.name.casefold() == wanted]
             if not routes:
                 return await _async_error(intent_obj, "voice_no_such_route")

@@ -32,7 +32,7 @@ from .barrier import (
     DEFAULT_TRAVEL_TIMEOUT,
     SUBENTRY_BARRIER_GATE,
 )
-from .config_flow import DeviceSubentryFlow
+from .config_flow import DeviceSubentryFlow, clean_text
 from .devices.iomodule.module import (
     IoModule,
     ModuleError,
@@ -112,7 +112,7 @@ class IoModuleSubentryFlow(DeviceSubentryFlow):
         """Clean the input and read the module once, so a wrong address or unit id shows here."""
         profile = PROFILES[user_input[CONF_PROFILE]]
         data = {
-            CONF_NAME: " ".join(str(user_input.get(CONF_NAME, "")).split()),
+            CONF_NAME: clean_text(user_input.get(CONF_NAME, "")),
             CONF_HOST: str(user_input[CONF_HOST]).strip(),
             CONF_PORT: int(user_input[CONF_PORT]),
             CONF_UNIT_ID: int(user_input[CONF_UNIT_ID]),
@@ -281,7 +281,7 @@ class BarrierGateSubentryFlow(ModuleChannelFlow):
             for key in (CONF_OPEN_LIMIT, CONF_CLOSED_LIMIT, CONF_VEHICLE_LOOP)
         }
         data = {
-            CONF_NAME: " ".join(str(user_input[CONF_NAME]).split()),
+            CONF_NAME: clean_text(user_input[CONF_NAME]),
             CONF_MODULE: module_id,
             **relays,
             **inputs,
@@ -306,7 +306,7 @@ class ShedOutputSubentryFlow(ModuleChannelFlow):
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """Refuse a relay out of range or used by another device."""
         data = {
-            CONF_NAME: " ".join(str(user_input[CONF_NAME]).split()),
+            CONF_NAME: clean_text(user_input[CONF_NAME]),
             CONF_MODULE: user_input[CONF_MODULE],
             CONF_RELAY: int(user_input[CONF_RELAY]),
         }

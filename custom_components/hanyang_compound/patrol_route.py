@@ -50,7 +50,7 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .compound import Compound
-from .config_flow import DeviceSubentryFlow
+from .config_flow import DeviceSubentryFlow, clean_text
 from .const import (
     ATTR_CHECKPOINT,
     ATTR_DEVICE_ID,
@@ -156,7 +156,7 @@ class PatrolRouteFlow(DeviceSubentryFlow):
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """Check the name, that there are checkpoints, and that every schedule can be read."""
         data: dict[str, Any] = {
-            CONF_NAME: " ".join(str(user_input[CONF_NAME]).split()),
+            CONF_NAME: clean_text(user_input[CONF_NAME]),
             CONF_CHECKPOINTS: list(dict.fromkeys(user_input[CONF_CHECKPOINTS])),
             CONF_ORDERED: bool(user_input[CONF_ORDERED]),
             CONF_GRACE_MINUTES: int(user_input[CONF_GRACE_MINUTES]),
@@ -172,7 +172,7 @@ class PatrolRouteFlow(DeviceSubentryFlow):
         for mode in CompoundMode:
             key = schedule_key(mode)
             # Kept as written ("every 4 h" stays so), once it is known to be readable.
-            data[key] = " ".join(str(user_input.get(key, "")).split())
+            data[key] = clean_text(user_input.get(key, ""))
             try:
                 Schedule.parse(data[key])
             except ScheduleError:

@@ -25,7 +25,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .config_flow import DeviceSubentryFlow
+from .config_flow import DeviceSubentryFlow, clean_text
 from .const import DOMAIN
 from .terminal_auth import CONF_SERIAL_NUMBER, SUBENTRY_TYPE_ACCESS_TERMINAL, async_check_terminal
 
@@ -89,7 +89,7 @@ class AccessTerminalSubentryFlow(DeviceSubentryFlow):
         """Reach the terminal, read its serial number and make sure no compound has it already."""
         data = {
             **user_input,
-            CONF_NAME: " ".join(str(user_input[CONF_NAME]).split()),
+            CONF_NAME: clean_text(user_input[CONF_NAME]),
             CONF_HOST: str(user_input[CONF_HOST]).strip(),
             CONF_PORT: int(user_input[CONF_PORT]),
             CONF_DOOR: int(user_input[CONF_DOOR]),
