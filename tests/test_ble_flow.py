@@ -149,6 +149,8 @@ async def test_thermometer_is_added_and_reconfigured(hass: HomeAssistant) -> Non
 
 async def _discover(hass: HomeAssistant, info: Any) -> Any:
     """Return the discovery flow of a device: the one Home Assistant started when it heard it, or a new one."""
+    # Home Assistant starts discovery flows in the background: let any it is starting exist first.
+    await hass.async_block_till_done(wait_background_tasks=True)
     for flow in hass.config_entries.flow.async_progress_by_handler(DOMAIN):
         if flow["context"].get("unique_id") == f"bluetooth {info.address}":
             return await hass.config_entries.flow.async_configure(flow["flow_id"])
