@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 import logging
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity import Entity
 
 STORAGE_VERSION = 1
-REMEMBERED_REFUSALS = 16
 
 
 class CompoundDevice(Protocol):
@@ -171,7 +170,7 @@ class Compound:
         self._targets: list[PolicyTarget] = []
         self._listeners: list[Callable[[Context | None], None]] = []
         self._mode_lock = asyncio.Lock()
-        self._refusals: OrderedDict[str, HomeAssistantError] = OrderedDict()
+        self._spoken_refusals: dict[str, HomeAssistantError | None] = {}
         self.devices: dict[str, CompoundDevice] = {}
         """The compound's devices by subentry id, in the order they were started."""
 
@@ -280,13 +279,17 @@ class Compound:
                 *(self._async_apply(target, mode) for target in list(self._targets))
             )
 
-    def pop_refusal(self, context: Context) -> HomeAssistantError | None:
-        """Return, once, why a command made with this context was refused.
+    def expect_spoken_refusal(self, context: Context) -> None:
+        """Let a voice handler answer a refusal of this command itself, instead of an error.
 
-        Voice handlers that call entity actions only learn that the action failed; this
-        lets them speak the reason instead of a generic error.
+        Built-in intents call entity actions and learn only that one failed (some releases
+        not even that): the handler collects the refusal with pop_refusal and speaks it.
         """
-        return self._refusals.pop(context.id, None)
+        self._spoken_refusals[context.id] = None
+
+    def pop_refusal(self, context: Context) -> HomeAssistantError | None:
+        """Return why the command with this context was refused, if it was; ends the expectation."""
+        return self._spoken_refusals.pop(context.id, None)
 
     def entrance_policy(self, entrance: Entrance) -> EntrancePolicy:
         """Return what the current mode demands of an entrance."""
@@ -324,10 +327,9 @@ class Compound:
                 translation_key=refusal,
                 translation_placeholders={"entrance": entrance.entrance_name},
             )
-            if context is not None:
-                self._refusals[context.id] = error
-                while len(self._refusals) > REMEMBERED_REFUSALS:
-                    self._refusals.popitem(last=False)
+            if context is not None and context.id in self._spoken_refusals:
+                self._spoken_refusals[context.id] = error
+                return
             raise error
         if overriding:
             LOGGER.warning(
@@ -387,3 +389,13 @@ class Compound:
                 target.policy_target_name,
                 exc_info=LOGGER.isEnabledFor(logging.DEBUG),
             )
+
+
+@callback
+def loaded_compounds(hass: HomeAssistant) -> list[Compound]:
+    """Return the compounds that are running, in the order they were added."""
+    return [
+        entry.runtime_data
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.state is ConfigEntryState.LOADED
+    ]

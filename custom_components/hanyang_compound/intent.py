@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_COMPONENT_LOADED
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv, intent
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
+from .compound import loaded_compounds
 from .config_flow import clean_text
 from .const import DOMAIN
 from .entity import MODE_KEY
@@ -64,7 +63,8 @@ def _async_speak_refusals(hass: HomeAssistant) -> None:
     """Make built-in intents that move an entrance speak the policy's reason for a refusal.
 
     The built-in handlers turn a failed action into a generic error, or even report it as
-    done; without this, a gate that stays shut in a lockdown would answer "Opened".
+    done; without this, a gate that stays shut in a lockdown would answer "Opened". The
+    compounds refuse these commands without raising, and the handler speaks the refusal.
     """
     for handler in intent.async_get(hass):
         if handler.intent_type not in ENTRANCE_INTENTS:
@@ -74,15 +74,19 @@ def _async_speak_refusals(hass: HomeAssistant) -> None:
         async def async_handle(
             intent_obj: intent.Intent, built_in: BuiltInHandle = built_in
         ) -> intent.IntentResponse:
+            compounds = loaded_compounds(intent_obj.hass)
+            for compound in compounds:
+                compound.expect_spoken_refusal(intent_obj.context)
             try:
                 response = await built_in(intent_obj)
-            except intent.IntentHandleError:
-                if refusal := _pop_refusal(intent_obj):
-                    return await _async_refusal(intent_obj, refusal)
-                raise
-            # Some releases report a refused action as done; the policy knows better.
-            if refusal := _pop_refusal(intent_obj):
-                return await _async_refusal(intent_obj, refusal)
+            finally:
+                refusals = [compound.pop_refusal(intent_obj.context) for compound in compounds]
+            if refusal := next((refusal for refusal in refusals if refusal), None):
+                return await _async_error(
+                    intent_obj,
+                    str(refusal.translation_key),
+                    **(refusal.translation_placeholders or {}),
+                )
             return response
 
         handler.async_handle = async_handle  # type: ignore[method-assign]
@@ -111,33 +115,9 @@ async def _async_error(
     return response
 
 
-def _pop_refusal(intent_obj: intent.Intent) -> HomeAssistantError | None:
-    """Return why a compound refused an action of this intent, if one did."""
-    for compound in _compounds(intent_obj.hass):
-        if refusal := compound.pop_refusal(intent_obj.context):
-            return refusal
-    return None
-
-
-async def _async_refusal(
-    intent_obj: intent.Intent, refusal: HomeAssistantError
-) -> intent.IntentResponse:
-    return await _async_error(
-        intent_obj, str(refusal.translation_key), **(refusal.translation_placeholders or {})
-    )
-
-
-def _compounds(hass: HomeAssistant) -> list[Compound]:
-    return [
-        entry.runtime_data
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.state is ConfigEntryState.LOADED
-    ]
-
-
 def _find_compound(intent_obj: intent.Intent) -> Compound | str:
     """Return the compound the request names, or the translation key of why none fits."""
-    compounds = _compounds(intent_obj.hass)
+    compounds = loaded_compounds(intent_obj.hass)
     if name := intent_obj.slots.get("compound", {}).get("value"):
         wanted = clean_text(name).casefold()
         compounds = [c for c in compounds if c.name.casefold() == wanted]
@@ -223,7 +203,7 @@ class PatrolStatusIntent(intent.IntentHandler):
         self.async_validate_slots(intent_obj.slots)
         routes = [
             device
-            for compound in _compounds(intent_obj.hass)
+            for compound in loaded_compounds(intent_obj.hass)
             for device in compound.devices.values()
             if isinstance(device, PatrolRouteDevice)
         ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_call_later
 
+from .compound import loaded_compounds
 from .const import ATTR_ROUTE, ATTR_ROUTE_ID, DOMAIN, LOGGER
 from .patrol import RouteStatus
 from .patrol_route import PatrolRouteDevice
@@ -25,11 +25,10 @@ SNOOZE = timedelta(minutes=10)
 
 
 def _find_route(hass: HomeAssistant, route_id: str) -> PatrolRouteDevice | None:
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.state is ConfigEntryState.LOADED:
-            device = entry.runtime_data.devices.get(route_id)
-            if isinstance(device, PatrolRouteDevice):
-                return device
+    for compound in loaded_compounds(hass):
+        device = compound.devices.get(route_id)
+        if isinstance(device, PatrolRouteDevice):
+            return device
     return None
 
 
