@@ -15,7 +15,6 @@ from homeassistant.components.logbook.const import (
 from homeassistant.const import Platform
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
-from homeassistant.helpers.translation import async_get_cached_translations
 
 from .const import (
     ATTR_CHECKPOINT,
@@ -34,7 +33,7 @@ from .const import (
     EVENT_MODE_CHANGED,
     EVENT_PATROL,
 )
-from .entity import MODE_KEY, compound_entity_unique_id
+from .entity import MODE_KEY, compound_entity_unique_id, entity_text
 from .patrol_route import STATUS_KEY, round_result_text, sensor_text
 from .terminal import ATTR_ALERT, ATTR_TEMPERATURE, EVENT_SCREENING_ALERT
 
@@ -49,10 +48,8 @@ def async_describe_events(
     @callback
     def describe_mode_changed(event: Event) -> dict[str, Any]:
         data = event.data
-        states = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
-        prefix = f"component.{DOMAIN}.entity.select.{MODE_KEY}.state."
-        old = states.get(prefix + data[ATTR_OLD_MODE], data[ATTR_OLD_MODE])
-        new = states.get(prefix + data[ATTR_NEW_MODE], data[ATTR_NEW_MODE])
+        old = entity_text(hass, f"select.{MODE_KEY}.state.{data[ATTR_OLD_MODE]}")
+        new = entity_text(hass, f"select.{MODE_KEY}.state.{data[ATTR_NEW_MODE]}")
         message = f"{old} → {new}"
         if reason := data.get(ATTR_REASON):
             message += f": {reason}"
@@ -96,10 +93,9 @@ def async_describe_events(
 def _describe_screening_alert(hass: HomeAssistant, event: Event) -> dict[str, Any]:
     """Name the entrance and say what was screened, as the terminal's event entity says it."""
     data = event.data
-    names = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
-    alert = data[ATTR_ALERT]
-    key = f"component.{DOMAIN}.entity.event.access.state_attributes.event_type.state.{alert}"
-    message = names.get(key, alert)
+    message = entity_text(
+        hass, f"event.access.state_attributes.event_type.state.{data[ATTR_ALERT]}"
+    )
     if (temperature := data.get(ATTR_TEMPERATURE)) is not None:
         message += f" ({temperature} °C)"
     return {LOGBOOK_ENTRY_NAME: data[ATTR_ENTRANCE], LOGBOOK_ENTRY_MESSAGE: message}

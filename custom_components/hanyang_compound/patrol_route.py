@@ -45,7 +45,6 @@ from homeassistant.helpers.selector import (
     TextSelector,
 )
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.translation import async_get_cached_translations
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
@@ -72,7 +71,7 @@ from .const import (
     REASON_MAX_LENGTH,
     SUBENTRY_PATROL_ROUTE,
 )
-from .entity import CompoundDeviceEntity
+from .entity import CompoundDeviceEntity, entity_text
 from .modes import CompoundMode
 from .patrol import (
     DEFAULT_DURATION,
@@ -444,10 +443,7 @@ def sensor_text(hass: HomeAssistant, sensor_key: str, path: str) -> str:
     path is the key below the sensor, e.g. state.due or state_attributes.last_event.state.missed;
     the path's last part stands in for a text the language lacks.
     """
-    translations = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
-    return translations.get(
-        f"component.{DOMAIN}.entity.sensor.{sensor_key}.{path}", path.rsplit(".", 1)[-1]
-    )
+    return entity_text(hass, f"sensor.{sensor_key}.{path}")
 
 
 def round_result_text(hass: HomeAssistant, result: str) -> str:
