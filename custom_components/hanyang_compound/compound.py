@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 import logging
+import math
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from homeassistant.config_entries import ConfigEntryState
@@ -197,7 +198,21 @@ class Compound:
     @property
     def fever_threshold(self) -> float:
         """Body temperature in °C from which a reading counts as fever."""
-        return float(self.entry.options.get(CONF_FEVER_THRESHOLD, DEFAULT_FEVER_THRESHOLD))
+        return self.stored_fever_threshold or DEFAULT_FEVER_THRESHOLD
+
+    @property
+    def stored_fever_threshold(self) -> float | None:
+        """The threshold the options hold; None when unset or no finite number (changed by hand).
+
+        A range is not enforced here: an implausible threshold is a repair issue, not a reason
+        to stop screening.
+        """
+        value = self.entry.options.get(CONF_FEVER_THRESHOLD, DEFAULT_FEVER_THRESHOLD)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return number if math.isfinite(number) and not isinstance(value, bool) else None
 
     @property
     def summary(self) -> CompoundSummary:

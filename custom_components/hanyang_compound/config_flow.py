@@ -18,9 +18,6 @@ from homeassistant.const import CONF_NAME
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -35,11 +32,11 @@ from .const import (
     CONF_ZONE,
     DEFAULT_FEVER_THRESHOLD,
     DOMAIN,
-    FEVER_THRESHOLD_MAX,
-    FEVER_THRESHOLD_MIN,
+    FEVER_THRESHOLD,
     ServiceTier,
 )
 from .terminal_auth import TerminalReauthMixin
+from .validation import form_number_errors
 
 SUBENTRY_FLOWS: Final[dict[str, type[ConfigSubentryFlow]]] = {}
 """Subentry flows by subentry type; each device kind registers its flow here."""
@@ -202,10 +199,20 @@ class CompoundOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask whether residents' identities may be shown, and the fever threshold."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(data=user_input)
+            options, errors = form_number_errors(self._schema(), user_input)
+            if not errors:
+                return self.async_create_entry(data=options)
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(self._schema(), user_input or {}),
+            errors=errors,
+        )
+
+    def _schema(self) -> vol.Schema:
         options = self.config_entry.options
-        schema = vol.Schema(
+        return vol.Schema(
             {
                 vol.Required(
                     CONF_SHARE_RESIDENT_IDENTITY,
@@ -214,18 +221,9 @@ class CompoundOptionsFlow(OptionsFlow):
                 vol.Required(
                     CONF_FEVER_THRESHOLD,
                     default=options.get(CONF_FEVER_THRESHOLD, DEFAULT_FEVER_THRESHOLD),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=FEVER_THRESHOLD_MIN,
-                        max=FEVER_THRESHOLD_MAX,
-                        step=0.1,
-                        unit_of_measurement="°C",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
+                ): FEVER_THRESHOLD.selector(),
             }
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
 
 
 class DeviceSubentryFlow(ConfigSubentryFlow):
@@ -257,11 +255,20 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
     def device_title(self, data: dict[str, Any]) -> str:
         """Return the name the device is listed under in the compound."""
 
+    async def _async_check(
+        self, user_input: dict[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Check the form's numbers (for every kind alike), then the kind's own checks."""
+        numbers, errors = form_number_errors(self.device_schema(user_input), user_input)
+        if errors:
+            return user_input, errors
+        return await self.async_validate_device(numbers)
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add a device to the compound."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            data, errors = await self.async_validate_device(user_input)
+            data, errors = await self._async_check(user_input)
             if not errors:
                 return self.async_create_entry(title=self.device_title(data), data=data)
         return self.async_show_form(
@@ -275,7 +282,7 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
         subentry = self._get_reconfigure_subentry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data, errors = await self.async_validate_device(user_input)
+            data, errors = await self._async_check(user_input)
             if not errors:
                 return self.async_update_and_abort(
                     self._get_entry(), subentry, title=self.device_title(data), data=data

@@ -6,6 +6,8 @@ from enum import StrEnum
 import logging
 from typing import Final
 
+from .validation import NumberRange
+
 DOMAIN: Final = "hanyang_compound"
 LOGGER = logging.getLogger(__package__)
 MANUFACTURER: Final = "Hanyang Compound"
@@ -16,8 +18,7 @@ CONF_SHARE_RESIDENT_IDENTITY: Final = "share_resident_identity"
 CONF_FEVER_THRESHOLD: Final = "fever_threshold"
 
 DEFAULT_FEVER_THRESHOLD: Final = 37.3
-FEVER_THRESHOLD_MIN: Final = 37.0
-FEVER_THRESHOLD_MAX: Final = 39.0
+FEVER_THRESHOLD: Final = NumberRange(37.0, 39.0, 0.1, "°C")
 
 EVENT_MODE_CHANGED: Final = f"{DOMAIN}_mode_changed"
 EVENT_ENTRANCE_OVERRIDE: Final = f"{DOMAIN}_entrance_override"

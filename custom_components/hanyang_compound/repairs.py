@@ -12,17 +12,17 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.event import async_call_later, async_track_state_change_event
-from homeassistant.helpers.selector import NumberSelector, NumberSelectorConfig, NumberSelectorMode
 import voluptuous as vol
 
 from .const import CONF_FEVER_THRESHOLD, DEFAULT_FEVER_THRESHOLD, DOMAIN
+from .validation import NumberRange, form_number_errors
 
 if TYPE_CHECKING:
     from .compound import Compound
 
 ISSUE_FEVER_THRESHOLD = "implausible_fever_threshold"
 ISSUE_DEVICE_UNAVAILABLE = "device_unavailable"
-PLAUSIBLE_FEVER_THRESHOLDS = (37.2, 38.0)
+PLAUSIBLE_FEVER_THRESHOLD = NumberRange(37.2, 38.0, 0.1, "°C")
 """Screening thresholds in use: below, normal temperatures alarm; above, fevers pass unnoticed."""
 UNAVAILABLE_BEFORE_ISSUE = timedelta(hours=1)
 
@@ -31,8 +31,9 @@ UNAVAILABLE_BEFORE_ISSUE = timedelta(hours=1)
 def async_check_fever_threshold(hass: HomeAssistant, compound: Compound) -> None:
     """Raise a fixable issue while the compound's fever threshold is implausible, remove it after."""
     issue_id = f"{ISSUE_FEVER_THRESHOLD}_{compound.entry.entry_id}"
-    low, high = PLAUSIBLE_FEVER_THRESHOLDS
-    if low <= compound.fever_threshold <= high:
+    low, high = PLAUSIBLE_FEVER_THRESHOLD.minimum, PLAUSIBLE_FEVER_THRESHOLD.maximum
+    threshold = compound.stored_fever_threshold
+    if threshold is not None and low <= threshold <= high:
         ir.async_delete_issue(hass, DOMAIN, issue_id)
         return
     ir.async_create_issue(
@@ -45,7 +46,7 @@ def async_check_fever_threshold(hass: HomeAssistant, compound: Compound) -> None
         translation_key=ISSUE_FEVER_THRESHOLD,
         translation_placeholders={
             "compound": compound.name,
-            "threshold": f"{compound.fever_threshold:.1f}",
+            "threshold": "?" if threshold is None else f"{threshold:.1f}",
             "low": f"{low:.1f}",
             "high": f"{high:.1f}",
         },
@@ -72,33 +73,30 @@ class FeverThresholdRepairFlow(RepairsFlow):
         entry = self.hass.config_entries.async_get_entry(self.entry_id)
         if entry is None:
             return self.async_abort(reason="compound_removed")
-        if user_input is not None:
-            self.hass.config_entries.async_update_entry(
-                entry,
-                options={**entry.options, CONF_FEVER_THRESHOLD: user_input[CONF_FEVER_THRESHOLD]},
-            )
-            return self.async_create_entry(data={})
-        low, high = PLAUSIBLE_FEVER_THRESHOLDS
         schema = vol.Schema(
             {
-                vol.Required(CONF_FEVER_THRESHOLD, default=DEFAULT_FEVER_THRESHOLD): NumberSelector(
-                    NumberSelectorConfig(
-                        min=low,
-                        max=high,
-                        step=0.1,
-                        unit_of_measurement="°C",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                )
+                vol.Required(
+                    CONF_FEVER_THRESHOLD, default=DEFAULT_FEVER_THRESHOLD
+                ): PLAUSIBLE_FEVER_THRESHOLD.selector()
             }
         )
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            fixed, errors = form_number_errors(schema, user_input)
+            if not errors:
+                self.hass.config_entries.async_update_entry(
+                    entry,
+                    options={**entry.options, CONF_FEVER_THRESHOLD: fixed[CONF_FEVER_THRESHOLD]},
+                )
+                return self.async_create_entry(data={})
         return self.async_show_form(
             step_id="threshold",
             data_schema=schema,
+            errors=errors,
             description_placeholders={
                 "compound": entry.title,
-                "low": f"{low:.1f}",
-                "high": f"{high:.1f}",
+                "low": f"{PLAUSIBLE_FEVER_THRESHOLD.minimum:.1f}",
+                "high": f"{PLAUSIBLE_FEVER_THRESHOLD.maximum:.1f}",
             },
         )
 
