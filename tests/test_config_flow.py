@@ -16,9 +16,11 @@ import voluptuous as vol
 
 from custom_components.hanyang_compound.config_flow import SUBENTRY_FLOWS, DeviceSubentryFlow
 from custom_components.hanyang_compound.const import (
+    CONF_CLEAR_MODE_PIN,
     CONF_FEVER_THRESHOLD,
     CONF_SERVICE_TIER,
     CONF_SHARE_RESIDENT_IDENTITY,
+    CONF_USERS_MAY_RESTRICT,
     CONF_ZONE,
     DOMAIN,
 )
@@ -139,6 +141,8 @@ async def test_options_default_to_privacy_and_are_saved(
     assert result["data_schema"]({}) == {
         CONF_SHARE_RESIDENT_IDENTITY: False,
         CONF_FEVER_THRESHOLD: 37.3,
+        CONF_USERS_MAY_RESTRICT: False,
+        CONF_CLEAR_MODE_PIN: False,
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SHARE_RESIDENT_IDENTITY: True, CONF_FEVER_THRESHOLD: 37.5}

@@ -76,8 +76,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
         config_entry_id=entry.entry_id, **compound_device_info(compound)
     )
     entry.async_on_unload(compound.async_stop_devices)
-    await compound.async_start_devices(DEVICE_FACTORIES)
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    try:
+        await compound.async_start_devices(DEVICE_FACTORIES)
+        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    except BaseException:
+        # Nothing started half-way may keep polling a compound that did not load.
+        await compound.async_stop_devices()
+        raise
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change))
     async_check_fever_threshold(hass, compound)
     availability = DeviceAvailabilityWatcher(hass, compound)

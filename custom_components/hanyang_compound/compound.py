@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+import contextlib
 from dataclasses import asdict, dataclass
 from datetime import datetime
 import logging
 import math
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -25,23 +28,32 @@ from .const import (
     ATTR_REASON,
     ATTR_USER,
     CONF_FEVER_THRESHOLD,
+    CONF_MODE_PIN_HASH,
     CONF_SERVICE_TIER,
     CONF_SHARE_RESIDENT_IDENTITY,
+    CONF_USERS_MAY_RESTRICT,
     CONF_ZONE,
     DEFAULT_FEVER_THRESHOLD,
     DOMAIN,
     EVENT_ENTRANCE_OVERRIDE,
     EVENT_MODE_CHANGED,
     LOGGER,
+    MODE_KEY,
 )
+from .mode_pin import PinGuard, normalize_pin, pin_matches
 from .modes import (
     REFUSED_LOCKDOWN,
     CompoundMode,
     EntranceAction,
     EntrancePolicy,
+    Requester,
     entrance_policy,
+    mode_change_refusal,
+    override_refusal,
     refusal_reason,
 )
+from .text import entity_text, log_safe
+from .validation import InvalidSettingError
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry, ConfigSubentry
@@ -49,6 +61,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity import Entity
 
 STORAGE_VERSION = 1
+ISSUE_DEVICE_SETTINGS = "device_settings_invalid"
 
 
 class CompoundDevice(Protocol):
@@ -101,6 +114,35 @@ class PolicyTarget(Protocol):
 
     async def async_apply_mode(self, mode: CompoundMode) -> None:
         """Bring the hardware in line with the mode's policy."""
+
+
+class RequestRefusedError(ServiceValidationError, Unauthorized):
+    """The requester may not do this to the compound: translated, and an Unauthorized for Home Assistant."""
+
+    def __init__(
+        self,
+        translation_key: str,
+        placeholders: dict[str, str],
+        context: Context | None,
+        modes: tuple[CompoundMode, CompoundMode] | None = None,
+    ) -> None:
+        """Refuse the request of context, explaining why with a translated message.
+
+        modes is the change refused (from, to), for a voice answer in the speaker's language.
+        """
+        ServiceValidationError.__init__(
+            self,
+            translation_domain=DOMAIN,
+            translation_key=translation_key,
+            translation_placeholders=placeholders,
+        )
+        self.context = context
+        self.user_id = context.user_id if context else None
+        self.entity_id = None
+        self.config_entry_id = None
+        self.perm_category = None
+        self.permission = POLICY_CONTROL
+        self.modes = modes
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +214,7 @@ class Compound:
         self._listeners: list[Callable[[Context | None], None]] = []
         self._mode_lock = asyncio.Lock()
         self._spoken_refusals: dict[str, HomeAssistantError | None] = {}
+        self._pin_guard = PinGuard()
         self.devices: dict[str, CompoundDevice] = {}
         """The compound's devices by subentry id, in the order they were started."""
 
@@ -235,14 +278,54 @@ class Compound:
         """Build and start the device of every subentry whose kind has a factory.
 
         Kinds are started in the order of factories, so a device can find the devices it
-        depends on (a gate finds its I/O module) in self.devices.
+        depends on (a gate finds its I/O module) in self.devices. A device whose settings
+        cannot be used (changed by hand, or by a bug) is left out and named in a repair issue:
+        it never stops the compound, its mode or its other devices.
         """
         for subentry_type, factory in factories.items():
             for subentry in self.entry.subentries.values():
                 if subentry.subentry_type == subentry_type:
-                    device = factory(self, subentry)
-                    self.devices[subentry.subentry_id] = device
-                    await device.async_start()
+                    await self._async_start_device(factory, subentry)
+
+    async def _async_start_device(self, factory: DeviceFactory, subentry: ConfigSubentry) -> None:
+        issue_id = f"{ISSUE_DEVICE_SETTINGS}_{subentry.subentry_id}"
+        try:
+            device = factory(self, subentry)
+        except Exception as err:  # noqa: BLE001 - whatever is wrong with one device, the rest must run
+            self._leave_out(subentry, err, issue_id)
+            return
+        self.devices[subentry.subentry_id] = device
+        try:
+            await device.async_start()
+        except Exception as err:  # noqa: BLE001 - as above
+            del self.devices[subentry.subentry_id]
+            with contextlib.suppress(Exception):
+                await device.async_stop()
+            self._leave_out(subentry, err, issue_id)
+            return
+        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+
+    def _leave_out(self, subentry: ConfigSubentry, err: Exception, issue_id: str) -> None:
+        # The error's text may quote a stored value (a host, a name); name only what is wrong.
+        LOGGER.warning(
+            "%s of %s is left out: its settings cannot be used (%s). Reconfigure it from the "
+            "repair notice or the compound's page",
+            log_safe(subentry.title),
+            log_safe(self.name),
+            f"setting {err.key}" if isinstance(err, InvalidSettingError) else type(err).__name__,
+            exc_info=LOGGER.isEnabledFor(logging.DEBUG),
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            data={"entry_id": self.entry.entry_id, "subentry_id": subentry.subentry_id},
+            is_fixable=True,
+            is_persistent=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=ISSUE_DEVICE_SETTINGS,
+            translation_placeholders={"device": subentry.title, "compound": self.name},
+        )
 
     async def async_stop_devices(self) -> None:
         """Stop every device, the most dependent first."""
@@ -277,14 +360,25 @@ class Compound:
         await self._async_apply(target, self._mode.mode)
 
     async def async_set_mode(
-        self, mode: CompoundMode, *, context: Context | None, reason: str | None = None
+        self,
+        mode: CompoundMode,
+        *,
+        context: Context | None,
+        reason: str | None = None,
+        voice: bool = False,
+        pin: str | None = None,
     ) -> None:
         """Switch the compound to a mode, persist it, announce it and enforce it on every target.
 
+        Who may do so is decided here for every path (see modes.mode_change_refusal); a refusal
+        raises RequestRefusedError and changes nothing. voice marks a request that came as an
+        intent (Assist, a voice satellite, an LLM agent), pin what it said as the mode PIN.
         Setting the current mode again re-applies its policy without announcing a change.
         """
         async with self._mode_lock:
             old = self._mode.mode
+            requester = await self.async_requester(context, voice=voice)
+            await self._async_check_mode_change(requester, old, mode, context, pin)
             if mode is not old:
                 self._mode = _ModeRecord(mode=mode, changed_at=dt_util.utcnow(), reason=reason)
                 # Persist before touching hardware: a crash half-way must not forget a lockdown.
@@ -293,6 +387,76 @@ class Compound:
             await asyncio.gather(
                 *(self._async_apply(target, mode) for target in list(self._targets))
             )
+
+    async def async_requester(self, context: Context | None, *, voice: bool = False) -> Requester:
+        """Tell who asks: an administrator, another user, a read-only user, the system or a voice satellite."""
+        user_id = context.user_id if context else None
+        if user_id is None:
+            return Requester.VOICE if voice else Requester.SYSTEM
+        user = await self.hass.auth.async_get_user(user_id)
+        if user is None or not user.is_active:
+            return Requester.READ_ONLY
+        if user.is_admin:
+            return Requester.ADMINISTRATOR
+        if not user.permissions.access_all_entities(POLICY_CONTROL):
+            return Requester.READ_ONLY
+        return Requester.USER
+
+    async def _async_check_mode_change(
+        self,
+        requester: Requester,
+        old: CompoundMode,
+        new: CompoundMode,
+        context: Context | None,
+        pin: str | None,
+    ) -> None:
+        pin_hash = self.entry.options.get(CONF_MODE_PIN_HASH)
+        pin_given = False
+        if requester is Requester.VOICE and pin_hash and pin is not None:
+            if self._pin_guard.locked:
+                self._refuse("mode_refused_pin_locked", requester, old, new, context)
+            normalized = normalize_pin(pin)
+            pin_given = normalized is not None and await self.hass.async_add_executor_job(
+                pin_matches, normalized, str(pin_hash)
+            )
+            if not pin_given:
+                self._pin_guard.record_wrong()
+                self._refuse("mode_refused_pin_wrong", requester, old, new, context)
+            self._pin_guard.reset()
+        refusal = mode_change_refusal(
+            requester,
+            old,
+            new,
+            users_may_restrict=bool(self.entry.options.get(CONF_USERS_MAY_RESTRICT, False)),
+            pin_set=bool(pin_hash),
+            pin_given=pin_given,
+        )
+        if refusal:
+            self._refuse(refusal, requester, old, new, context)
+
+    def _refuse(
+        self,
+        refusal: str,
+        requester: Requester,
+        old: CompoundMode,
+        new: CompoundMode,
+        context: Context | None,
+    ) -> None:
+        LOGGER.info(
+            "Refused to switch %s from %s to %s mode for %s (user %s): %s",
+            log_safe(self.name),
+            old,
+            new,
+            requester,
+            context.user_id if context else None,
+            refusal,
+        )
+        placeholders = {
+            "compound": self.name,
+            "old": entity_text(self.hass, f"select.{MODE_KEY}.state.{old}"),
+            "mode": entity_text(self.hass, f"select.{MODE_KEY}.state.{new}"),
+        }
+        raise RequestRefusedError(refusal, placeholders, context, (old, new))
 
     def expect_spoken_refusal(self, context: Context) -> None:
         """Let a voice handler answer a refusal of this command itself, instead of an error.
@@ -325,6 +489,18 @@ class Compound:
         An override (an administrator's action, with a reason) opens a shut entrance once;
         it is logged and fired as an event. Nothing overrides evacuation's open entrances.
         """
+        if override_reason is not None:
+            requester = await self.async_requester(context)
+            if refused := override_refusal(requester):
+                LOGGER.info(
+                    "Refused to override %s for %s (user %s)",
+                    log_safe(entrance.entrance_name),
+                    requester,
+                    context.user_id if context else None,
+                )
+                raise RequestRefusedError(
+                    refused, {"compound": self.name, "entrance": entrance.entrance_name}, context
+                )
         refusal = refusal_reason(self.entrance_policy(entrance), action)
         overriding = (
             refusal == REFUSED_LOCKDOWN and action is EntranceAction.OPEN and override_reason
@@ -333,7 +509,7 @@ class Compound:
             LOGGER.info(
                 "Refused to %s %s in %s mode (requested by user %s)",
                 action,
-                entrance.entrance_name,
+                log_safe(entrance.entrance_name),
                 self._mode.mode,
                 context.user_id if context else None,
             )
@@ -349,9 +525,9 @@ class Compound:
         if overriding:
             LOGGER.warning(
                 "Lockdown overridden to open %s by user %s: %s",
-                entrance.entrance_name,
+                log_safe(entrance.entrance_name),
                 context.user_id if context else None,
-                override_reason,
+                log_safe(override_reason),
             )
             self.fire_event(
                 EVENT_ENTRANCE_OVERRIDE,
@@ -379,10 +555,10 @@ class Compound:
     ) -> None:
         LOGGER.info(
             "Compound %s switched from %s to %s mode%s",
-            self.name,
+            log_safe(self.name),
             old,
             new,
-            f" ({reason})" if reason else "",
+            f" ({log_safe(reason)})" if reason else "",
         )
         self.fire_event(
             EVENT_MODE_CHANGED,
@@ -401,7 +577,7 @@ class Compound:
             LOGGER.warning(
                 "Could not apply %s mode to %s yet; it will be applied when it is back",
                 mode,
-                target.policy_target_name,
+                log_safe(target.policy_target_name),
                 exc_info=LOGGER.isEnabledFor(logging.DEBUG),
             )
 

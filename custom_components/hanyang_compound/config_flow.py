@@ -22,19 +22,26 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
 )
 import voluptuous as vol
 
 from .const import (
+    CONF_CLEAR_MODE_PIN,
     CONF_FEVER_THRESHOLD,
+    CONF_MODE_PIN,
+    CONF_MODE_PIN_HASH,
     CONF_SERVICE_TIER,
     CONF_SHARE_RESIDENT_IDENTITY,
+    CONF_USERS_MAY_RESTRICT,
     CONF_ZONE,
     DEFAULT_FEVER_THRESHOLD,
     DOMAIN,
     FEVER_THRESHOLD,
     ServiceTier,
 )
+from .mode_pin import hash_pin, normalize_pin
 from .terminal_auth import TerminalReauthMixin
 from .validation import form_number_errors
 
@@ -195,18 +202,32 @@ class HanyangCompoundConfigFlow(TerminalReauthMixin, ConfigFlow, domain=DOMAIN):
 
 
 class CompoundOptionsFlow(OptionsFlow):
-    """Privacy and screening settings of a compound."""
+    """Privacy, screening and who-may-change-the-mode settings of a compound."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask whether residents' identities may be shown, and the fever threshold."""
+        """Ask for the privacy option, the fever threshold, the users' rights and the voice PIN."""
         errors: dict[str, str] = {}
         if user_input is not None:
             options, errors = form_number_errors(self._schema(), user_input)
+            pin = str(options.pop(CONF_MODE_PIN, "") or "").strip()
+            clear_pin = bool(options.pop(CONF_CLEAR_MODE_PIN, False))
+            pin_hash = self.config_entry.options.get(CONF_MODE_PIN_HASH)
+            if pin and (normalized := normalize_pin(pin)) is None:
+                errors[CONF_MODE_PIN] = "pin_invalid"
+            elif pin and normalized:
+                pin_hash = await self.hass.async_add_executor_job(hash_pin, normalized)
+            elif clear_pin:
+                pin_hash = None
             if not errors:
-                return self.async_create_entry(data=options)
+                return self.async_create_entry(
+                    data=options | ({CONF_MODE_PIN_HASH: pin_hash} if pin_hash else {})
+                )
+        suggested = {
+            key: value for key, value in (user_input or {}).items() if key != CONF_MODE_PIN
+        }
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(self._schema(), user_input or {}),
+            data_schema=self.add_suggested_values_to_schema(self._schema(), suggested),
             errors=errors,
         )
 
@@ -222,6 +243,14 @@ class CompoundOptionsFlow(OptionsFlow):
                     CONF_FEVER_THRESHOLD,
                     default=options.get(CONF_FEVER_THRESHOLD, DEFAULT_FEVER_THRESHOLD),
                 ): FEVER_THRESHOLD.selector(),
+                vol.Required(
+                    CONF_USERS_MAY_RESTRICT, default=options.get(CONF_USERS_MAY_RESTRICT, False)
+                ): BooleanSelector(),
+                # Never shown back: only its hash is kept. Left empty, the PIN stays as it is.
+                vol.Optional(CONF_MODE_PIN): TextSelector(
+                    TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                ),
+                vol.Required(CONF_CLEAR_MODE_PIN, default=False): BooleanSelector(),
             }
         )
 

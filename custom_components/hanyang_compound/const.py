@@ -11,11 +11,19 @@ from .validation import NumberRange
 DOMAIN: Final = "hanyang_compound"
 LOGGER = logging.getLogger(__package__)
 MANUFACTURER: Final = "Hanyang Compound"
+MODE_KEY: Final = "mode"
+"""Key of the compound's mode select: its unique id suffix and translation key."""
 
 CONF_ZONE: Final = "zone"
 CONF_SERVICE_TIER: Final = "service_tier"
 CONF_SHARE_RESIDENT_IDENTITY: Final = "share_resident_identity"
 CONF_FEVER_THRESHOLD: Final = "fever_threshold"
+CONF_USERS_MAY_RESTRICT: Final = "users_may_restrict"
+"""Option: users who are no administrators may start a lockdown or controlled mode."""
+CONF_MODE_PIN: Final = "mode_pin"
+"""Options form field of a new voice PIN; only its hash is stored, under CONF_MODE_PIN_HASH."""
+CONF_MODE_PIN_HASH: Final = "mode_pin_hash"
+CONF_CLEAR_MODE_PIN: Final = "clear_mode_pin"
 
 DEFAULT_FEVER_THRESHOLD: Final = 37.3
 FEVER_THRESHOLD: Final = NumberRange(37.0, 39.0, 0.1, "°C")
@@ -32,7 +40,12 @@ ATTR_REASON: Final = "reason"
 ATTR_USER: Final = "user"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 
+ATTR_VOICE: Final = "voice"
+ATTR_PIN: Final = "pin"
+
 REASON_MAX_LENGTH: Final = 200
+PIN_MAX_LENGTH: Final = 60
+"""Room for a PIN as speech-to-text writes it out (words, spaces)."""
 
 
 class ServiceTier(StrEnum):

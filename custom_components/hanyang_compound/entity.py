@@ -11,19 +11,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.translation import async_get_cached_translations
 
 from .compound import Compound
 from .const import DOMAIN, MANUFACTURER
-
-
-def entity_text(hass: HomeAssistant, path: str) -> str:
-    """Return an entity text in the installation's language, e.g. select.mode.state.lockdown.
-
-    The path's last part stands in for a text the language lacks.
-    """
-    translations = async_get_cached_translations(hass, hass.config.language, "entity", DOMAIN)
-    return translations.get(f"component.{DOMAIN}.entity.{path}", path.rsplit(".", 1)[-1])
 
 
 def compound_entity_unique_id(entry_id: str, key: str) -> str:
@@ -40,9 +30,6 @@ def compound_device_info(compound: Compound) -> DeviceInfo:
         model="Compound",
         entry_type=DeviceEntryType.SERVICE,
     )
-
-
-MODE_KEY = "mode"
 
 
 class CompoundEntity(Entity):

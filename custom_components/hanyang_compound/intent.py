@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import EVENT_COMPONENT_LOADED
 from homeassistant.core import Event, HomeAssistant, callback
@@ -12,10 +12,9 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .compound import loaded_compounds
+from .compound import RequestRefusedError, loaded_compounds
 from .config_flow import clean_text
-from .const import DOMAIN
-from .entity import MODE_KEY
+from .const import DOMAIN, MODE_KEY, REASON_MAX_LENGTH
 from .modes import CompoundMode
 from .patrol import RouteStatus
 from .patrol_route import STATUS_KEY, PatrolRouteDevice
@@ -115,6 +114,31 @@ async def _async_error(
     return response
 
 
+def _voice_reason(intent_obj: intent.Intent, slots: dict[str, Any]) -> str:
+    """Return the reason recorded for a voice request: what was said, without a PIN said in it."""
+    text = intent_obj.text_input or ""
+    if pin := slots.get("pin", {}).get("text") or slots.get("pin", {}).get("value"):
+        text = text.replace(str(pin), "****")
+    return f"voice: {text}"[:REASON_MAX_LENGTH] if text else "voice"
+
+
+async def _async_refusal(
+    intent_obj: intent.Intent, compound: Compound, err: RequestRefusedError
+) -> intent.IntentResponse:
+    """Speak why the compound refused, with its modes named in the speaker's language."""
+    placeholders = dict(err.translation_placeholders or {})
+    if err.modes:
+        states = await _async_translate(intent_obj.hass, intent_obj.language, "entity")
+        prefix = f"component.{DOMAIN}.entity.select.{MODE_KEY}.state."
+        old, new = err.modes
+        placeholders |= {
+            "old": states.get(prefix + old, str(old)),
+            "mode": states.get(prefix + new, str(new)),
+        }
+    placeholders["compound"] = compound.name
+    return await _async_error(intent_obj, str(err.translation_key), **placeholders)
+
+
 def _find_compound(intent_obj: intent.Intent) -> Compound | str:
     """Return the compound the request names, or the translation key of why none fits."""
     compounds = loaded_compounds(intent_obj.hass)
@@ -154,6 +178,8 @@ class SetCompoundModeIntent(intent.IntentHandler):
     slot_schema = {
         vol.Required("mode"): vol.In([str(mode) for mode in CompoundMode]),
         vol.Optional("compound"): cv.string,
+        # Said by a voice satellite's speaker to lift a lockdown or end an evacuation.
+        vol.Optional("pin"): cv.string,
     }
 
     async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
@@ -162,11 +188,16 @@ class SetCompoundModeIntent(intent.IntentHandler):
         found = _find_compound(intent_obj)
         if isinstance(found, str):
             return await _async_error(intent_obj, found)
-        await found.async_set_mode(
-            CompoundMode(slots["mode"]["value"]),
-            context=intent_obj.context,
-            reason=f"voice: {intent_obj.text_input}" if intent_obj.text_input else "voice",
-        )
+        try:
+            await found.async_set_mode(
+                CompoundMode(slots["mode"]["value"]),
+                context=intent_obj.context,
+                reason=_voice_reason(intent_obj, slots),
+                voice=True,
+                pin=slots.get("pin", {}).get("value"),
+            )
+        except RequestRefusedError as err:
+            return await _async_refusal(intent_obj, found, err)
         return await _async_mode_response(intent_obj, found)
 
 

@@ -32,10 +32,12 @@ from .const import (
     DOMAIN,
     EVENT_MODE_CHANGED,
     EVENT_PATROL,
+    MODE_KEY,
 )
-from .entity import MODE_KEY, compound_entity_unique_id, entity_text
+from .entity import compound_entity_unique_id
 from .patrol_route import STATUS_KEY, round_result_text, sensor_text
 from .terminal import ATTR_ALERT, ATTR_TEMPERATURE, EVENT_SCREENING_ALERT
+from .text import entity_text
 
 
 @callback

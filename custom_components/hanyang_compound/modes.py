@@ -65,3 +65,73 @@ def refusal_reason(policy: EntrancePolicy, action: EntranceAction) -> str | None
 def screening_alerts_active(mode: CompoundMode) -> bool:
     """Return whether fever and no-mask screenings at open entrances are alerts in this mode."""
     return mode in (CompoundMode.CONTROLLED, CompoundMode.LOCKDOWN)
+
+
+class Requester(StrEnum):
+    """Who asks for a mode change or an override, as the compound's rules tell them apart."""
+
+    ADMINISTRATOR = "administrator"
+    USER = "user"
+    """A Home Assistant user who may control entities but is no administrator."""
+    READ_ONLY = "read_only"
+    """A user who may only look (or one Home Assistant does not know)."""
+    SYSTEM = "system"
+    """No user: an automation or a script, which only administrators can write."""
+    VOICE = "voice"
+    """A voice request (or an agent's) without a user: a voice satellite."""
+
+
+REFUSED_READ_ONLY = "mode_refused_read_only"
+REFUSED_ADMINISTRATORS_ONLY = "mode_refused_administrators_only"
+REFUSED_RESTRICTING_NOT_ALLOWED = "mode_refused_restricting_not_allowed"
+REFUSED_VOICE_WITHOUT_PIN = "mode_refused_voice_no_pin_set"
+REFUSED_VOICE_PIN_NEEDED = "mode_refused_voice_pin_needed"
+REFUSED_OVERRIDE = "override_refused"
+
+
+def _is_lift(old: CompoundMode, new: CompoundMode) -> bool:
+    """Whether going from old to new lifts a lockdown or ends an evacuation."""
+    if old is CompoundMode.EVACUATION:
+        return new is not CompoundMode.EVACUATION
+    return old is CompoundMode.LOCKDOWN and new in (CompoundMode.NORMAL, CompoundMode.CONTROLLED)
+
+
+def mode_change_refusal(  # noqa: PLR0911 - one return per rule of the table
+    requester: Requester,
+    old: CompoundMode,
+    new: CompoundMode,
+    *,
+    users_may_restrict: bool,
+    pin_set: bool,
+    pin_given: bool,
+) -> str | None:
+    """Return why requester may not switch the compound from old to new (a translation key), or None.
+
+    Evacuation never waits for a login; restricting (lockdown, controlled, and back from
+    controlled to normal) is for administrators, automations and voice, and for other users
+    where the compound allows it; lifting a lockdown or ending an evacuation is for
+    administrators and automations, and by voice only with the compound's PIN. pin_given
+    says that the request carried the right PIN.
+    """
+    if requester is Requester.READ_ONLY:
+        return REFUSED_READ_ONLY
+    if requester in (Requester.ADMINISTRATOR, Requester.SYSTEM):
+        return None
+    if new is CompoundMode.EVACUATION or (old is new is CompoundMode.NORMAL):
+        return None
+    if _is_lift(old, new):
+        if requester is Requester.USER:
+            return REFUSED_ADMINISTRATORS_ONLY
+        if not pin_set:
+            return REFUSED_VOICE_WITHOUT_PIN
+        return None if pin_given else REFUSED_VOICE_PIN_NEEDED
+    if requester is Requester.USER and not users_may_restrict:
+        return REFUSED_RESTRICTING_NOT_ALLOWED
+    return None
+
+
+def override_refusal(requester: Requester) -> str | None:
+    """Return why requester may not override a shut entrance, or None: administrators and automations may."""
+    if requester in (Requester.ADMINISTRATOR, Requester.SYSTEM):
+        return None
+    return REFUSED_OVERRIDE

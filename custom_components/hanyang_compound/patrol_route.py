@@ -71,7 +71,7 @@ from .const import (
     REASON_MAX_LENGTH,
     SUBENTRY_PATROL_ROUTE,
 )
-from .entity import CompoundDeviceEntity, entity_text
+from .entity import CompoundDeviceEntity
 from .modes import CompoundMode
 from .patrol import (
     DEFAULT_DURATION,
@@ -87,6 +87,7 @@ from .patrol import (
     Schedule,
     ScheduleError,
 )
+from .text import entity_text
 
 TAG_DOMAIN = "tag"
 EVENT_TAG_SCANNED = "tag_scanned"

@@ -14,7 +14,9 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.event import async_call_later, async_track_state_change_event
 import voluptuous as vol
 
+from .compound import ISSUE_DEVICE_SETTINGS
 from .const import CONF_FEVER_THRESHOLD, DEFAULT_FEVER_THRESHOLD, DOMAIN
+from .settings_repair import DeviceSettingsRepairFlow
 from .validation import NumberRange, form_number_errors
 
 if TYPE_CHECKING:
@@ -107,6 +109,8 @@ async def async_create_fix_flow(
     """Return the flow that fixes an issue of the integration."""
     if issue_id.startswith(ISSUE_FEVER_THRESHOLD) and data:
         return FeverThresholdRepairFlow(str(data["entry_id"]))
+    if issue_id.startswith(ISSUE_DEVICE_SETTINGS) and data:
+        return DeviceSettingsRepairFlow(str(data["entry_id"]), str(data["subentry_id"]))
     return ConfirmRepairFlow()
 
 

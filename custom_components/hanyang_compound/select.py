@@ -9,8 +9,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import HanyangConfigEntry
 from .compound import Compound
-from .const import ATTR_REASON
-from .entity import MODE_KEY, CompoundEntity, device_platform_setup
+from .const import ATTR_REASON, MODE_KEY
+from .entity import CompoundEntity, device_platform_setup
 from .modes import CompoundMode
 
 PARALLEL_UPDATES = 0

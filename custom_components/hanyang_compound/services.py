@@ -13,12 +13,20 @@ from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
 )
-from homeassistant.helpers.service import async_register_admin_service
 import voluptuous as vol
 
 from . import shed
 from .compound import Entrance
-from .const import ATTR_COMPOUND, ATTR_MODE, ATTR_REASON, DOMAIN, REASON_MAX_LENGTH
+from .const import (
+    ATTR_COMPOUND,
+    ATTR_MODE,
+    ATTR_PIN,
+    ATTR_REASON,
+    ATTR_VOICE,
+    DOMAIN,
+    PIN_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+)
 from .modes import CompoundMode, EntranceAction
 
 if TYPE_CHECKING:
@@ -34,6 +42,9 @@ SET_MODE_SCHEMA = vol.Schema(
         # Checked in the handler rather than by vol.In, so an unknown mode gets a translated message.
         vol.Required(ATTR_MODE): cv.string,
         vol.Optional(ATTR_REASON): vol.All(cv.string, vol.Length(max=REASON_MAX_LENGTH)),
+        # A request someone spoke (a voice blueprint's sentence): voice rules apply, and the PIN said.
+        vol.Optional(ATTR_VOICE, default=False): cv.boolean,
+        vol.Optional(ATTR_PIN): vol.All(cv.string, vol.Length(max=PIN_MAX_LENGTH)),
     }
 )
 
@@ -130,6 +141,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
             parse_mode(call.data[ATTR_MODE]),
             context=call.context,
             reason=call.data.get(ATTR_REASON),
+            voice=call.data[ATTR_VOICE],
+            pin=call.data.get(ATTR_PIN) or None,
         )
 
     async def async_override_gate(call: ServiceCall) -> None:
@@ -142,9 +155,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
         )
 
     hass.services.async_register(DOMAIN, SERVICE_SET_MODE, async_set_mode, schema=SET_MODE_SCHEMA)
-    # Opening a shut entrance in a lockdown is an administrator's decision, never a resident's.
-    async_register_admin_service(
-        hass, DOMAIN, SERVICE_OVERRIDE_GATE, async_override_gate, schema=OVERRIDE_GATE_SCHEMA
+    # Who may override (administrators and automations) is decided by the compound, as for modes.
+    hass.services.async_register(
+        DOMAIN, SERVICE_OVERRIDE_GATE, async_override_gate, schema=OVERRIDE_GATE_SCHEMA
     )
 
     async def async_cut_shed_power(call: ServiceCall) -> None:
