@@ -13,6 +13,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from custom_components.hanyang_compound.blueprints import SHIPPED_BLUEPRINTS
+from custom_components.hanyang_compound.const import CONF_MODE_PIN_HASH
+from custom_components.hanyang_compound.mode_pin import hash_pin
 from custom_components.hanyang_compound.modes import CompoundMode
 
 from .conftest import make_compound_entry
@@ -76,8 +78,14 @@ async def test_blueprints_are_installed_without_overwriting_the_users_edits(
             "Longdengli is now in lockdown mode.",
         ),
         ("小区封闭管理", "zh-cn", "normal", "lockdown", "Longdengli已切换为封闭管理模式。"),
-        ("end the lockdown", "en", "lockdown", "normal", "Longdengli is now in normal mode."),
-        ("解除封闭", "zh-cn", "lockdown", "normal", "Longdengli已切换为正常模式。"),
+        # A sentence cannot tell who speaks: lifting needs the PIN (see the test below).
+        (
+            "解除封闭",
+            "zh-cn",
+            "lockdown",
+            "lockdown",
+            "Longdengli仍为封闭管理模式：语音解除须说出正确的模式 PIN 码（例如“解除封闭密码……”），或由管理员在应用中操作。",
+        ),
         (
             "start evacuation",
             "en",
@@ -168,3 +176,50 @@ async def test_mode_announcements_notify_phones_and_speak(
     ]
     assert speeches[0].data["message"] == "Longdengli: Lockdown — District order 7"
     assert speeches[0].data["media_player_entity_id"] == ["media_player.gate_speaker"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "mode", "answer"),
+    [
+        (
+            "end the lockdown",
+            "en",
+            "lockdown",
+            (
+                "Longdengli stays in lockdown mode: by voice this needs the compound's mode PIN "
+                '("end the lockdown with pin …"), or an administrator in the app.'
+            ),
+        ),
+        ("end the lockdown with pin 1357", "en", "lockdown", None),
+        ("end the lockdown with pin 2468", "en", "normal", "Longdengli is now in normal mode."),
+        ("解除封闭密码2468", "zh-cn", "normal", "Longdengli已切换为正常模式。"),
+    ],
+)
+async def test_voice_mode_change_lifts_a_lockdown_only_with_the_pin(
+    hass: HomeAssistant,
+    compound_in_tmp_config: MockConfigEntry,
+    *,
+    sentence: str,
+    language: str,
+    mode: str,
+    answer: str | None,
+) -> None:
+    pin_hash = await hass.async_add_executor_job(hash_pin, "2468")
+    hass.config_entries.async_update_entry(
+        compound_in_tmp_config,
+        options={**compound_in_tmp_config.options, CONF_MODE_PIN_HASH: pin_hash},
+    )
+    compound = compound_in_tmp_config.runtime_data
+    await compound.async_set_mode(CompoundMode.LOCKDOWN, context=None)
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(hass, "conversation", {})
+    await _automation_from(hass, "voice_mode_change.yaml", mode_entity=MODE_ENTITY)
+
+    result = await async_converse(hass, sentence, None, Context(), language=language)
+
+    assert hass.states.get(MODE_ENTITY).state == mode
+    if answer is not None:
+        assert result.response.speech["plain"]["speech"] == answer
+    if mode == "normal":
+        assert "2468" not in str(compound.mode_reason)
+        assert "****" in str(compound.mode_reason)
