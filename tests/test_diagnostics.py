@@ -46,3 +46,44 @@ async def test_diagnostics_describe_the_compound_and_redact_secrets(hass: HomeAs
     ]
     assert diagnostics["compound"]["mode"] == "normal"
     assert "s3cret" not in repr(diagnostics)
+
+
+async def test_addresses_are_redacted_inside_titles_and_error_texts(hass: HomeAssistant) -> None:
+    entry: MockConfigEntry = make_compound_entry(
+        options={"mode_pin_hash": "pbkdf2_sha256$1$00$00"},
+        subentries_data=(
+            ConfigSubentryData(
+                data={"host": "192.168.31.20", "port": 502},
+                subentry_type="unknown_kind",
+                title="I/O module 192.168.31.20:502 #1",
+                unique_id=None,
+            ),
+            ConfigSubentryData(
+                data={"address": "A4:C1:38:00:11:22", "bind_key": "00" * 16},
+                subentry_type="unknown_kind",
+                title="Manhole A4:C1:38:00:11:22",
+                unique_id="A4:C1:38:00:11:22",
+            ),
+        ),
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+
+    class Failing:
+        async def async_stop(self) -> None:
+            """Nothing runs."""
+
+        def diagnostics(self) -> dict[str, object]:
+            return {"link": {"last_error": "Cannot connect to host 192.168.31.20:502 [refused]"}}
+
+    entry.runtime_data.devices["failing"] = Failing()  # type: ignore[assignment]
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+
+    text = repr(diagnostics)
+    assert "192.168.31.20" not in text
+    assert "A4:C1:38:00:11:22" not in text
+    assert "pbkdf2" not in text
+    assert diagnostics["subentries"][0]["title"] == "I/O module **REDACTED**:502 #1"
+    assert diagnostics["devices"]["failing"]["link"]["last_error"] == (
+        "Cannot connect to host **REDACTED**:502 [refused]"
+    )

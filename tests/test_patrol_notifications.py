@@ -136,4 +136,30 @@ async def test_acknowledging_an_alert_is_announced_and_unknown_routes_are_ignore
     assert [event.data for event in acknowledged] == [
         {"alert": "fever-north-1234", "user": hass_admin_user.id}
     ]
-    assert "a route that no longer exists" in caplog.text
+    assert "Ignored a phone's start of a round of a route that does not exist" in caplog.text
+
+
+async def test_taps_for_unknown_routes_start_nothing_and_a_snooze_ends_with_its_route(
+    hass: HomeAssistant, reminded_route: Any, move_to: Mover, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry, li, _wang, _zhang = reminded_route
+    (route_id,) = entry.subentries
+    await move_to(local("2026-11-25 21:00"))
+    timers = len(hass.loop._scheduled)
+
+    for made_up in range(50):
+        await _tap(hass, f"HANYANG_SNOOZE_ROUND_made-up-{made_up}")
+        await _tap(hass, f"HANYANG_START_ROUND_made-up-{made_up}")
+
+    assert len(hass.loop._scheduled) == timers
+    assert "made-up" not in caplog.text
+
+    await _tap(hass, f"HANYANG_SNOOZE_ROUND_{route_id}")
+    await _tap(hass, f"HANYANG_SNOOZE_ROUND_{route_id}")
+    await move_to(local("2026-11-25 21:10:01"))
+    assert len(li) == 2, "one reminder however often the route was snoozed"
+
+    await _tap(hass, f"HANYANG_SNOOZE_ROUND_{route_id}")
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await move_to(local("2026-11-25 21:20:01"))
+    assert len(li) == 2, "no reminder from an unloaded compound"

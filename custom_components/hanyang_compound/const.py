@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 import logging
 from typing import Final
@@ -57,6 +58,9 @@ class ServiceTier(StrEnum):
 
 
 EVENT_PATROL: Final = f"{DOMAIN}_patrol"
+EVENT_PATROL_REMINDER: Final = f"{DOMAIN}_patrol_reminder"
+SNOOZE: Final = timedelta(minutes=10)
+"""How long a volunteer's snooze of a round reminder lasts."""
 
 ATTR_TYPE: Final = "type"
 ATTR_ROUTE: Final = "route"

@@ -1,24 +1,61 @@
-"""Diagnostics of a compound, with credentials and residents' identities redacted."""
+"""Diagnostics of a compound, with credentials, addresses and residents' identities redacted."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_HOST, CONF_PASSWORD, CONF_USERNAME
+from homeassistant.const import CONF_ADDRESS, CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from . import HanyangConfigEntry
 from .compound import DeviceWithDiagnostics
+from .const import CONF_BIND_KEY, CONF_MODE_PIN_HASH
 
-TO_REDACT = {CONF_PASSWORD, CONF_USERNAME, CONF_HOST, "bind_key", "serial_number", "name_of_person"}
+REDACTED = "**REDACTED**"
+TO_REDACT = {
+    CONF_PASSWORD,
+    CONF_USERNAME,
+    CONF_HOST,
+    CONF_ADDRESS,
+    CONF_BIND_KEY,
+    CONF_MODE_PIN_HASH,
+    "serial_number",
+    "name_of_person",
+    "employee_no",
+}
+ADDRESS_KEYS = (CONF_HOST, CONF_ADDRESS)
+"""Settings whose values may also stand inside other texts (a title, an error message)."""
+
+
+def _stored_addresses(entry: HanyangConfigEntry) -> set[str]:
+    """Return every host and Bluetooth address the compound's devices are set up with."""
+    return {
+        str(subentry.data[key])
+        for subentry in entry.subentries.values()
+        for key in ADDRESS_KEYS
+        if subentry.data.get(key)
+    }
+
+
+def _scrub(value: Any, addresses: Iterable[str]) -> Any:
+    """Replace each address wherever it stands inside a text of value, e.g. in an error message."""
+    if isinstance(value, dict):
+        return {key: _scrub(item, addresses) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(item, addresses) for item in value]
+    if isinstance(value, str):
+        for address in addresses:
+            value = value.replace(address, REDACTED)
+    return value
 
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: HanyangConfigEntry
 ) -> dict[str, Any]:
     """Return what support needs to understand a compound, without its secrets."""
-    return {
+    diagnostics = {
         "entry": {
             "title": entry.title,
             "data": async_redact_data(entry.data, TO_REDACT),
@@ -39,3 +76,7 @@ async def async_get_config_entry_diagnostics(
             if isinstance(device, DeviceWithDiagnostics)
         },
     }
+    # Longest first, so that a host inside a longer one is not left half-replaced.
+    addresses = sorted(_stored_addresses(entry), key=len, reverse=True)
+    scrubbed: dict[str, Any] = _scrub(diagnostics, addresses)
+    return scrubbed

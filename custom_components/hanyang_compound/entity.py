@@ -36,6 +36,8 @@ class CompoundEntity(Entity):
     """An entity that belongs to the compound device rather than to one piece of hardware."""
 
     _attr_has_entity_name = True
+    # Pushed by the compound whenever it changes; polled entities get their coordinator's rule.
+    _attr_should_poll = False
 
     def __init__(self, compound: Compound, key: str) -> None:
         """Initialise the entity under the compound's device, keyed by key."""
@@ -48,6 +50,8 @@ class CompoundDeviceEntity(Entity):
     """An entity of one device of the compound (a subentry): a gate, a terminal, a sensor."""
 
     _attr_has_entity_name = True
+    # Every device pushes its changes (a module's coordinator polls for its entities).
+    _attr_should_poll = False
 
     def __init__(
         self, compound: Compound, subentry: ConfigSubentry, key: str, device_info: DeviceInfo

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, Context, Event, HomeAssistant, callback
+from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.event import async_call_later
 
 from .compound import loaded_compounds
-from .const import ATTR_ROUTE, ATTR_ROUTE_ID, DOMAIN, LOGGER
-from .patrol import RouteStatus
+from .const import DOMAIN, LOGGER
 from .patrol_route import PatrolRouteDevice
 
 EVENT_NOTIFICATION_ACTION = "mobile_app_notification_action"
-EVENT_PATROL_REMINDER = f"{DOMAIN}_patrol_reminder"
 EVENT_ALERT_ACKNOWLEDGED = f"{DOMAIN}_alert_acknowledged"
 
 START_ROUND = "HANYANG_START_ROUND_"
 SNOOZE_ROUND = "HANYANG_SNOOZE_ROUND_"
 ACKNOWLEDGE = "HANYANG_ACKNOWLEDGE_"
-SNOOZE = timedelta(minutes=10)
 
 
 def _find_route(hass: HomeAssistant, route_id: str) -> PatrolRouteDevice | None:
@@ -42,7 +37,6 @@ class NotificationActions:
     def __init__(self, hass: HomeAssistant) -> None:
         """Handle the actions of every compound of this Home Assistant."""
         self.hass = hass
-        self._snoozed: dict[str, CALLBACK_TYPE] = {}
 
     async def async_handle(self, event: Event[dict[str, Any]]) -> None:
         """Act on one tap; taps on other integrations' actions are ignored."""
@@ -62,7 +56,7 @@ class NotificationActions:
 
     def _start_round(self, route_id: str, context: Context) -> None:
         if (route := _find_route(self.hass, route_id)) is None:
-            LOGGER.warning("A phone asked to start a round of a route that no longer exists")
+            LOGGER.debug("Ignored a phone's start of a round of a route that does not exist")
             return
         try:
             route.async_start_round(context)
@@ -70,20 +64,10 @@ class NotificationActions:
             LOGGER.info("Could not start a round of %s from a phone: %s", route.name, err)
 
     def _snooze(self, route_id: str) -> None:
-        if cancel := self._snoozed.pop(route_id, None):
-            cancel()
-
-        @callback
-        def remind_again(_now: Any) -> None:
-            self._snoozed.pop(route_id, None)
-            route = _find_route(self.hass, route_id)
-            # Remind again only while the round is still waiting for someone to start it.
-            if route is not None and route.route.status in (RouteStatus.DUE, RouteStatus.OVERDUE):
-                self.hass.bus.async_fire(
-                    EVENT_PATROL_REMINDER, {ATTR_ROUTE: route.name, ATTR_ROUTE_ID: route_id}
-                )
-
-        self._snoozed[route_id] = async_call_later(self.hass, SNOOZE, remind_again)
+        if (route := _find_route(self.hass, route_id)) is None:
+            LOGGER.debug("Ignored a snooze for a route that does not exist")
+            return
+        route.async_snooze_reminder()
 
 
 @callback

@@ -34,7 +34,11 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_time_change
+from homeassistant.helpers.event import (
+    async_call_later,
+    async_track_point_in_utc_time,
+    async_track_time_change,
+)
 from homeassistant.helpers.selector import (
     BooleanSelector,
     EntitySelector,
@@ -66,9 +70,11 @@ from .const import (
     CONF_SCHEDULE_PREFIX,
     DOMAIN,
     EVENT_PATROL,
+    EVENT_PATROL_REMINDER,
     LOGGER,
     MANUFACTURER,
     REASON_MAX_LENGTH,
+    SNOOZE,
     SUBENTRY_PATROL_ROUTE,
 )
 from .entity import CompoundDeviceEntity
@@ -245,6 +251,7 @@ class PatrolRouteDevice:
         self._listeners: list[Callable[[], None]] = []
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._timer: CALLBACK_TYPE | None = None
+        self._snooze: CALLBACK_TYPE | None = None
 
     async def async_start(self) -> None:
         """Restore the route, report what happened while Home Assistant was down, and follow it."""
@@ -267,9 +274,10 @@ class PatrolRouteDevice:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-        if self._timer:
-            self._timer()
-            self._timer = None
+        for timer in (self._timer, self._snooze):
+            if timer:
+                timer()
+        self._timer = self._snooze = None
         for checkpoint in self.config.checkpoints:
             ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(checkpoint))
         if self.subentry.subentry_id in self.compound.entry.subentries:
@@ -286,6 +294,23 @@ class PatrolRouteDevice:
         if platform is Platform.BUTTON:
             return [PatrolStartButton(self)]
         return []
+
+    @callback
+    def async_snooze_reminder(self) -> None:
+        """Remind the volunteers again in SNOOZE if the round is still waiting; one snooze at a time."""
+        if self._snooze:
+            self._snooze()
+
+        @callback
+        def remind_again(_now: datetime) -> None:
+            self._snooze = None
+            if self.route.status in (RouteStatus.DUE, RouteStatus.OVERDUE):
+                self.hass.bus.async_fire(
+                    EVENT_PATROL_REMINDER,
+                    {ATTR_ROUTE: self.name, ATTR_ROUTE_ID: self.subentry.subentry_id},
+                )
+
+        self._snooze = async_call_later(self.hass, SNOOZE, remind_again)
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -457,8 +482,6 @@ def round_result_text(hass: HomeAssistant, result: str) -> str:
 
 class PatrolRouteEntity(CompoundDeviceEntity):
     """An entity of a patrol route, refreshed whenever the route changes."""
-
-    _attr_should_poll = False
 
     def __init__(self, device: PatrolRouteDevice, key: str) -> None:
         """Initialise the entity keyed by key under the route's device."""

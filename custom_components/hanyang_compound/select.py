@@ -33,7 +33,6 @@ class CompoundModeSelect(CompoundEntity, SelectEntity):
 
     _attr_translation_key = MODE_KEY
     _attr_options = [str(mode) for mode in CompoundMode]
-    _attr_should_poll = False
 
     def __init__(self, compound: Compound) -> None:
         """Initialise the mode select of compound."""
