@@ -9,7 +9,7 @@ from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
@@ -208,3 +208,42 @@ async def test_device_subentries_are_added_and_reconfigured_through_the_shared_s
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert loaded_compound.subentries[subentry.subentry_id].title == "Sign South"
+
+
+@pytest.mark.parametrize(
+    ("threshold", "error"),
+    [
+        ("nan", "number_invalid"),
+        (float("nan"), "number_invalid"),
+        (float("inf"), "number_invalid"),
+        (float("-inf"), "number_invalid"),
+        ("warm", "number_invalid"),
+        (True, "number_invalid"),
+        (36.9, "number_out_of_range"),
+        (39.1, "number_out_of_range"),
+    ],
+)
+async def test_options_refuse_a_threshold_that_is_no_number_in_range(
+    hass: HomeAssistant, loaded_compound: MockConfigEntry, threshold: Any, error: str
+) -> None:
+    result = await hass.config_entries.options.async_init(loaded_compound.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SHARE_RESIDENT_IDENTITY: False, CONF_FEVER_THRESHOLD: threshold}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_FEVER_THRESHOLD: error}
+    assert CONF_FEVER_THRESHOLD not in loaded_compound.options
+
+
+@pytest.mark.parametrize("stored", [float("nan"), "hot", None, float("inf")])
+async def test_a_threshold_changed_by_hand_falls_back_and_is_a_repair_issue(
+    hass: HomeAssistant, stored: Any
+) -> None:
+    entry = make_compound_entry(options={CONF_FEVER_THRESHOLD: stored})
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+
+    assert entry.runtime_data.fever_threshold == 37.3
+    issue_id = f"implausible_fever_threshold_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None

@@ -253,3 +253,28 @@ async def test_mode_changes_are_described_in_the_logbook_in_the_installation_lan
     assert describers[EVENT_MODE_CHANGED](events[1])["message"].endswith(
         {"en": "Lockdown → Normal", "zh-Hans": "封闭管理 → 正常"}[language]
     )
+
+
+async def test_reasons_and_names_cannot_forge_log_lines(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = make_compound_entry("Long\ndengli\x1b[31m")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    forged = "Epidemic\n2026-12-01 ERROR (MainThread) [homeassistant] fake line" + "x" * 500
+
+    await hass.services.async_call(
+        DOMAIN,
+        "set_mode",
+        {"compound": entry.entry_id, "mode": "lockdown", "reason": forged[:200]},
+        blocking=True,
+    )
+
+    (line,) = [
+        record.getMessage() for record in caplog.records if "switched from" in record.getMessage()
+    ]
+    assert "\n" not in line
+    assert "\x1b" not in line
+    assert "Long\\ndengli\\x1b[31m" in line
+    assert "Epidemic\\n2026-12-01 ERROR" in line
+    assert len(line) < 400

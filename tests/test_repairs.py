@@ -153,3 +153,26 @@ async def test_issues_of_devices_that_were_removed_are_cleared(hass: HomeAssista
     await hass.config_entries.async_setup(entry.entry_id)
 
     assert ir.async_get(hass).async_get_issue(DOMAIN, "device_unavailable_gone") is None
+
+
+@pytest.mark.parametrize(
+    ("threshold", "error"),
+    [("nan", "number_invalid"), (float("inf"), "number_invalid"), (38.5, "number_out_of_range")],
+)
+async def test_the_threshold_fix_refuses_numbers_that_are_not_plausible(
+    hass: HomeAssistant, threshold: object, error: str
+) -> None:
+    entry = make_compound_entry(options={CONF_FEVER_THRESHOLD: 38.6})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert await async_setup_component(hass, "repairs", {})
+    flows = repairs_flow_manager(hass)
+    assert flows is not None
+    result = await flows.async_init(
+        DOMAIN, data={"issue_id": f"implausible_fever_threshold_{entry.entry_id}"}
+    )
+
+    result = await flows.async_configure(result["flow_id"], {CONF_FEVER_THRESHOLD: threshold})
+
+    assert result["errors"] == {CONF_FEVER_THRESHOLD: error}
+    assert entry.options[CONF_FEVER_THRESHOLD] == 38.6

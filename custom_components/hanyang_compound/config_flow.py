@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
 from homeassistant.config_entries import (
@@ -44,6 +44,9 @@ from .const import (
 from .mode_pin import hash_pin, normalize_pin
 from .terminal_auth import TerminalReauthMixin
 from .validation import form_number_errors
+
+if TYPE_CHECKING:
+    from . import HanyangConfigEntry
 
 SUBENTRY_FLOWS: Final[dict[str, type[ConfigSubentryFlow]]] = {}
 """Subentry flows by subentry type; each device kind registers its flow here."""
@@ -88,7 +91,7 @@ class HanyangCompoundConfigFlow(TerminalReauthMixin, ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> CompoundOptionsFlow:
+    def async_get_options_flow(config_entry: HanyangConfigEntry) -> CompoundOptionsFlow:
         """Return the flow for a compound's options."""
         return CompoundOptionsFlow()
 
@@ -203,6 +206,8 @@ class HanyangCompoundConfigFlow(TerminalReauthMixin, ConfigFlow, domain=DOMAIN):
 
 class CompoundOptionsFlow(OptionsFlow):
     """Privacy, screening and who-may-change-the-mode settings of a compound."""
+
+    config_entry: HanyangConfigEntry
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the privacy option, the fever threshold, the users' rights and the voice PIN."""
