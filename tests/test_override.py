@@ -69,7 +69,13 @@ class Gate:
 class GateCover(CompoundDeviceEntity, CoverEntity):
     """The gate as Assist sees it: opening and closing go through the compound's door."""
 
-    _attr_supported_features = CoverEntityFeature.OPEN | CoverEntityFeature.CLOSE
+    # As the integration's gates: a position is open (above 0) or closed, and the arm can stop.
+    _attr_supported_features = (
+        CoverEntityFeature.OPEN
+        | CoverEntityFeature.CLOSE
+        | CoverEntityFeature.STOP
+        | CoverEntityFeature.SET_POSITION
+    )
     _attr_is_closed = True
     _attr_name = None
 
@@ -86,6 +92,15 @@ class GateCover(CompoundDeviceEntity, CoverEntity):
         await self.compound.async_command_entrance(
             self.gate, EntranceAction.CLOSE, context=self._context
         )
+
+    async def async_stop_cover(self, **kwargs: Any) -> None:
+        await self.compound.async_command_entrance(
+            self.gate, EntranceAction.STOP, context=self._context
+        )
+
+    async def async_set_cover_position(self, **kwargs: Any) -> None:
+        action = EntranceAction.OPEN if kwargs["position"] > 0 else EntranceAction.CLOSE
+        await self.compound.async_command_entrance(self.gate, action, context=self._context)
 
 
 @pytest.fixture

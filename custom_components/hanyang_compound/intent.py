@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.const import EVENT_COMPONENT_LOADED
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, intent
-from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
@@ -18,24 +15,14 @@ from .const import DOMAIN, MODE_KEY, REASON_MAX_LENGTH
 from .modes import CompoundMode
 from .patrol import RouteStatus
 from .patrol_route import STATUS_KEY, PatrolRouteDevice
+from .spoken import async_speak_entrance_refusals, async_spoken_error, async_translate
 
 if TYPE_CHECKING:
-    from homeassistant.setup import EventComponentLoaded
-
     from .compound import Compound
-
-type BuiltInHandle = Callable[[intent.Intent], Awaitable[intent.IntentResponse]]
 
 INTENT_SET_MODE = "HanyangSetCompoundMode"
 INTENT_GET_MODE = "HanyangGetCompoundMode"
 INTENT_PATROL_STATUS = "HanyangPatrolStatus"
-
-
-INTENT_INTEGRATION = "intent"
-# Built-in intents that can move a gate or a door of a compound.
-ENTRANCE_INTENTS = frozenset(
-    {intent.INTENT_TURN_ON, intent.INTENT_TURN_OFF, intent.INTENT_TOGGLE, "HassSetPosition"}
-)
 
 
 async def async_setup_intents(hass: HomeAssistant) -> None:
@@ -43,75 +30,7 @@ async def async_setup_intents(hass: HomeAssistant) -> None:
     intent.async_register(hass, SetCompoundModeIntent())
     intent.async_register(hass, GetCompoundModeIntent())
     intent.async_register(hass, PatrolStatusIntent())
-
-    @callback
-    def intent_loaded(event: Event[EventComponentLoaded]) -> None:
-        if event.data["component"] == INTENT_INTEGRATION:
-            unsubscribe()
-            _async_speak_refusals(hass)
-
-    if INTENT_INTEGRATION in hass.config.components:
-        _async_speak_refusals(hass)
-        return
-    # Called while the intent integration sets up: its built-in intents come after this.
-    unsubscribe = hass.bus.async_listen(EVENT_COMPONENT_LOADED, intent_loaded)
-
-
-@callback
-def _async_speak_refusals(hass: HomeAssistant) -> None:
-    """Make built-in intents that move an entrance speak the policy's reason for a refusal.
-
-    The built-in handlers turn a failed action into a generic error, or even report it as
-    done; without this, a gate that stays shut in a lockdown would answer "Opened". The
-    compounds refuse these commands without raising, and the handler speaks the refusal.
-    """
-    for handler in intent.async_get(hass):
-        if handler.intent_type not in ENTRANCE_INTENTS:
-            continue
-        built_in = handler.async_handle
-
-        async def async_handle(
-            intent_obj: intent.Intent, built_in: BuiltInHandle = built_in
-        ) -> intent.IntentResponse:
-            compounds = loaded_compounds(intent_obj.hass)
-            for compound in compounds:
-                compound.expect_spoken_refusal(intent_obj.context)
-            try:
-                response = await built_in(intent_obj)
-            finally:
-                refusals = [compound.pop_refusal(intent_obj.context) for compound in compounds]
-            if refusal := next((refusal for refusal in refusals if refusal), None):
-                return await _async_error(
-                    intent_obj,
-                    str(refusal.translation_key),
-                    **(refusal.translation_placeholders or {}),
-                )
-            return response
-
-        handler.async_handle = async_handle  # type: ignore[method-assign]
-
-
-# Assist speaks Chinese as zh-cn (the intents' language); the integration's texts are zh-Hans.
-SIMPLIFIED_CHINESE = {"zh", "zh-cn", "zh-sg", "zh-hans"}
-
-
-async def _async_translate(hass: HomeAssistant, language: str, category: str) -> dict[str, str]:
-    if language.lower() in SIMPLIFIED_CHINESE:
-        language = "zh-Hans"
-    return await async_get_translations(hass, language, category, {DOMAIN})
-
-
-async def _async_error(
-    intent_obj: intent.Intent, key: str, **placeholders: str
-) -> intent.IntentResponse:
-    """Return a spoken, translated error instead of the agent's generic one."""
-    messages = await _async_translate(intent_obj.hass, intent_obj.language, "exceptions")
-    message = messages.get(f"component.{DOMAIN}.exceptions.{key}.message", key)
-    response = intent_obj.create_response()
-    response.async_set_error(
-        intent.IntentResponseErrorCode.FAILED_TO_HANDLE, message.format(**placeholders)
-    )
-    return response
+    async_speak_entrance_refusals(hass)
 
 
 def _voice_reason(intent_obj: intent.Intent, slots: dict[str, Any]) -> str:
@@ -128,7 +47,7 @@ async def _async_refusal(
     """Speak why the compound refused, with its modes named in the speaker's language."""
     placeholders = dict(err.translation_placeholders or {})
     if err.modes:
-        states = await _async_translate(intent_obj.hass, intent_obj.language, "entity")
+        states = await async_translate(intent_obj.hass, intent_obj.language, "entity")
         prefix = f"component.{DOMAIN}.entity.select.{MODE_KEY}.state."
         old, new = err.modes
         placeholders |= {
@@ -136,7 +55,7 @@ async def _async_refusal(
             "mode": states.get(prefix + new, str(new)),
         }
     placeholders["compound"] = compound.name
-    return await _async_error(intent_obj, str(err.translation_key), **placeholders)
+    return await async_spoken_error(intent_obj, str(err.translation_key), **placeholders)
 
 
 def _find_compound(intent_obj: intent.Intent) -> Compound | str:
@@ -155,7 +74,7 @@ async def _async_mode_response(
     intent_obj: intent.Intent, compound: Compound
 ) -> intent.IntentResponse:
     """Answer with the compound and its translated mode, for sentence templates and LLM agents."""
-    states = await _async_translate(intent_obj.hass, intent_obj.language, "entity")
+    states = await async_translate(intent_obj.hass, intent_obj.language, "entity")
     mode = compound.mode
     mode_name = states.get(f"component.{DOMAIN}.entity.select.{MODE_KEY}.state.{mode}", str(mode))
     response = intent_obj.create_response()
@@ -187,7 +106,7 @@ class SetCompoundModeIntent(intent.IntentHandler):
         slots = self.async_validate_slots(intent_obj.slots)
         found = _find_compound(intent_obj)
         if isinstance(found, str):
-            return await _async_error(intent_obj, found)
+            return await async_spoken_error(intent_obj, found)
         try:
             await found.async_set_mode(
                 CompoundMode(slots["mode"]["value"]),
@@ -215,7 +134,7 @@ class GetCompoundModeIntent(intent.IntentHandler):
         self.async_validate_slots(intent_obj.slots)
         found = _find_compound(intent_obj)
         if isinstance(found, str):
-            return await _async_error(intent_obj, found)
+            return await async_spoken_error(intent_obj, found)
         return await _async_mode_response(intent_obj, found)
 
 
@@ -242,10 +161,10 @@ class PatrolStatusIntent(intent.IntentHandler):
             wanted = clean_text(name).casefold()
             routes = [route for route in routes if route.name.casefold() == wanted]
             if not routes:
-                return await _async_error(intent_obj, "voice_no_such_route")
+                return await async_spoken_error(intent_obj, "voice_no_such_route")
         if not routes:
-            return await _async_error(intent_obj, "voice_no_route")
-        states = await _async_translate(intent_obj.hass, intent_obj.language, "entity")
+            return await async_spoken_error(intent_obj, "voice_no_route")
+        states = await async_translate(intent_obj.hass, intent_obj.language, "entity")
         prefix = f"component.{DOMAIN}.entity.sensor.{STATUS_KEY}.state."
         response = intent_obj.create_response()
         response.async_set_speech_slots(
