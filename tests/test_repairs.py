@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -72,9 +72,11 @@ async def test_a_fix_for_a_removed_compound_aborts(hass: HomeAssistant) -> None:
 
 
 class Beacon:
-    """A device with one sensor whose availability the test switches."""
+    """A device with one sensor whose availability the test switches; it tells the compound."""
 
     def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
+        self.available = True
+        self.listeners: list[Callable[[], None]] = []
         self.sensor = type("BeaconSensor", (CompoundDeviceEntity, SensorEntity), {})(
             compound,
             subentry,
@@ -92,9 +94,15 @@ class Beacon:
     def create_entities(self, platform: Platform) -> list[Entity]:
         return [self.sensor] if platform is Platform.SENSOR else []
 
+    def async_add_availability_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener)
+
     async def async_set_available(self, hass: HomeAssistant, *, available: bool) -> None:
-        self.sensor._attr_available = available
+        self.available = self.sensor._attr_available = available
         self.sensor.async_write_ha_state()
+        for listener in self.listeners:
+            listener()
         await hass.async_block_till_done()
 
 

@@ -85,6 +85,18 @@ class DeviceWithDiagnostics(Protocol):
         """Return the device's link state and counters as JSON-compatible data."""
 
 
+@runtime_checkable
+class DeviceWithAvailability(Protocol):
+    """A device that tells whether its hardware is reachable now, and when that may have changed."""
+
+    @property
+    def available(self) -> bool:
+        """Whether the device's hardware answers (or is heard from) now."""
+
+    def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener whenever the availability may have changed; returns the function that stops it."""
+
+
 type DeviceFactory = Callable[[Compound, ConfigSubentry], CompoundDevice]
 """Builds the device of a subentry; it may look up devices built before it in compound.devices."""
 

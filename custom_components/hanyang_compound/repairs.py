@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from homeassistant import data_entry_flow
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
-from homeassistant.helpers.event import async_call_later, async_track_state_change_event
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
 import voluptuous as vol
 
-from .compound import ISSUE_DEVICE_SETTINGS
+from .compound import ISSUE_DEVICE_SETTINGS, DeviceWithAvailability
 from .const import CONF_FEVER_THRESHOLD, DEFAULT_FEVER_THRESHOLD, DOMAIN
 from .settings_repair import DeviceSettingsRepairFlow
 from .validation import NumberRange, form_number_errors
@@ -115,68 +114,61 @@ async def async_create_fix_flow(
 
 
 class DeviceAvailabilityWatcher:
-    """Raises an issue when all entities of a device of the compound stay unavailable for an hour.
+    """Raises an issue when a device of the compound has been unreachable for an hour.
 
-    The issue goes away by itself as soon as any of the device's entities is available again.
+    Devices tell their availability themselves (DeviceWithAvailability), so the watcher costs
+    nothing per state change of the compound's entities. The issue goes away by itself as soon
+    as the device answers again.
     """
 
     def __init__(self, hass: HomeAssistant, compound: Compound) -> None:
         """Watch the devices (subentries) of compound once async_start is called."""
         self.hass = hass
         self.compound = compound
-        self._entities: dict[str, list[str]] = defaultdict(list)
         self._timers: dict[str, CALLBACK_TYPE] = {}
-        self._unsubscribe: CALLBACK_TYPE | None = None
+        self._unsubscribe: list[CALLBACK_TYPE] = []
 
     @callback
     def async_start(self) -> None:
-        """Start watching the entities the compound's devices registered."""
+        """Start watching the compound's devices; forget issues of devices that are gone."""
         entry = self.compound.entry
-        for entity in er.async_entries_for_config_entry(er.async_get(self.hass), entry.entry_id):
-            if (subentry_id := entity.config_subentry_id) and subentry_id in entry.subentries:
-                self._entities[subentry_id].append(entity.entity_id)
+        watched = {
+            subentry_id: device
+            for subentry_id, device in self.compound.devices.items()
+            if isinstance(device, DeviceWithAvailability)
+        }
         for issue_id, issue in list(ir.async_get(self.hass).issues.items()):
             if (
                 issue_id[0] == DOMAIN
                 and issue.translation_key == ISSUE_DEVICE_UNAVAILABLE
-                and issue_id[1].removeprefix(f"{ISSUE_DEVICE_UNAVAILABLE}_") not in self._entities
+                and issue_id[1].removeprefix(f"{ISSUE_DEVICE_UNAVAILABLE}_") not in watched
                 and (issue.data or {}).get("entry_id") == entry.entry_id
             ):
                 ir.async_delete_issue(self.hass, DOMAIN, issue_id[1])
-        entity_to_device = {
-            entity_id: subentry_id
-            for subentry_id, entity_ids in self._entities.items()
-            for entity_id in entity_ids
-        }
-
-        @callback
-        def state_changed(event: Event[EventStateChangedData]) -> None:
-            self._evaluate(entity_to_device[event.data["entity_id"]])
-
-        self._unsubscribe = async_track_state_change_event(
-            self.hass, list(entity_to_device), state_changed
-        )
-        for subentry_id in self._entities:
-            self._evaluate(subentry_id)
+        for subentry_id, device in watched.items():
+            self._unsubscribe.append(
+                device.async_add_availability_listener(partial(self._evaluate, subentry_id, device))
+            )
+            self._evaluate(subentry_id, device)
 
     @callback
     def async_stop(self) -> None:
         """Stop watching; raised issues stay until the device is back."""
-        if self._unsubscribe:
-            self._unsubscribe()
-        for cancel in self._timers.values():
+        for cancel in [*self._unsubscribe, *self._timers.values()]:
             cancel()
+        self._unsubscribe.clear()
         self._timers.clear()
 
     @callback
-    def _evaluate(self, subentry_id: str) -> None:
+    def _evaluate(self, subentry_id: str, device: DeviceWithAvailability) -> None:
         issue_id = f"{ISSUE_DEVICE_UNAVAILABLE}_{subentry_id}"
-        states = [self.hass.states.get(entity_id) for entity_id in self._entities[subentry_id]]
-        offline = all(state is None or state.state == STATE_UNAVAILABLE for state in states)
-        if not offline:
+        if device.available:
             if cancel := self._timers.pop(subentry_id, None):
                 cancel()
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                return
+            # Deleting an issue that does not exist is cheap, but only needed once it was raised.
+            if ir.async_get(self.hass).async_get_issue(DOMAIN, issue_id):
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return
         if subentry_id in self._timers:
             return
