@@ -10,6 +10,7 @@ from homeassistant.exceptions import HomeAssistantError
 from .compound import loaded_compounds
 from .const import DOMAIN, LOGGER
 from .patrol_route import PatrolRouteDevice
+from .text import log_safe
 
 EVENT_NOTIFICATION_ACTION = "mobile_app_notification_action"
 EVENT_ALERT_ACKNOWLEDGED = f"{DOMAIN}_alert_acknowledged"
@@ -61,7 +62,7 @@ class NotificationActions:
         try:
             route.async_start_round(context)
         except HomeAssistantError as err:
-            LOGGER.info("Could not start a round of %s from a phone: %s", route.name, err)
+            LOGGER.info("Could not start a round of %s from a phone: %s", log_safe(route.name), err)
 
     def _snooze(self, route_id: str) -> None:
         if (route := _find_route(self.hass, route_id)) is None:

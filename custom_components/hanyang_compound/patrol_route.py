@@ -93,7 +93,7 @@ from .patrol import (
     Schedule,
     ScheduleError,
 )
-from .text import entity_text
+from .text import entity_text, log_safe
 
 TAG_DOMAIN = "tag"
 EVENT_TAG_SCANNED = "tag_scanned"
@@ -355,9 +355,9 @@ class PatrolRouteDevice:
         LOGGER.info(
             "Patrol round %s of %s skipped by user %s: %s",
             _round_label(events[0].round),
-            self.name,
+            log_safe(self.name),
             context.user_id if context else None,
-            reason,
+            log_safe(reason),
         )
         self._apply(events, context)
 
@@ -446,7 +446,7 @@ class PatrolRouteDevice:
                 ir.async_delete_issue(self.hass, DOMAIN, self._issue_id(checkpoint))
                 continue
             LOGGER.warning(
-                "Checkpoint %s of patrol route %s no longer exists", checkpoint, self.name
+                "Checkpoint %s of patrol route %s no longer exists", checkpoint, log_safe(self.name)
             )
             ir.async_create_issue(
                 self.hass,
