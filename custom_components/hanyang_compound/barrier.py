@@ -32,7 +32,8 @@ from .iomodule import (
 from .modes import CompoundMode, EntranceAction, EntrancePolicy, entrance_policy
 
 if TYPE_CHECKING:
-    from .compound import Compound, CompoundDevice
+    from .compound import Compound
+    from .interfaces import CompoundDevice
 
 SUBENTRY_BARRIER_GATE: Final = "barrier_gate"
 CONF_OPEN_RELAY: Final = "open_relay"

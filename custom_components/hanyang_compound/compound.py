@@ -5,16 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import contextlib
-from dataclasses import asdict, dataclass
-from datetime import datetime
 import logging
 import math
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
-from homeassistant.auth.permissions.const import POLICY_CONTROL
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -28,183 +25,37 @@ from .const import (
     ATTR_REASON,
     ATTR_USER,
     CONF_FEVER_THRESHOLD,
-    CONF_MODE_PIN_HASH,
     CONF_SERVICE_TIER,
     CONF_SHARE_RESIDENT_IDENTITY,
-    CONF_USERS_MAY_RESTRICT,
     CONF_ZONE,
     DEFAULT_FEVER_THRESHOLD,
     DOMAIN,
     EVENT_ENTRANCE_OVERRIDE,
     EVENT_MODE_CHANGED,
     LOGGER,
-    MODE_KEY,
 )
-from .mode_pin import PinGuard, normalize_pin, pin_matches
+from .interfaces import CompoundDevice, Entrance, PolicyTarget
+from .mode_access import ModeAccess
 from .modes import (
     REFUSED_LOCKDOWN,
     CompoundMode,
     EntranceAction,
     EntrancePolicy,
-    Requester,
     entrance_policy,
-    mode_change_refusal,
-    override_refusal,
     refusal_reason,
 )
-from .text import entity_text, log_safe
+from .summary import CompoundSummary, ModeRecord
+from .texts import log_safe
 from .validation import InvalidSettingError
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-    from homeassistant.const import Platform
-    from homeassistant.helpers.entity import Entity
-
-STORAGE_VERSION = 1
-ISSUE_DEVICE_SETTINGS = "device_settings_invalid"
-
-
-class CompoundDevice(Protocol):
-    """A device of the compound, built from one config subentry."""
-
-    async def async_start(self) -> None:
-        """Start talking to the hardware; an unreachable device retries by itself, never raises."""
-
-    async def async_stop(self) -> None:
-        """Stop talking to the hardware and release its connections."""
-
-    def create_entities(self, platform: Platform) -> list[Entity]:
-        """Return the device's entities of one platform (none is fine)."""
-
-
-@runtime_checkable
-class DeviceWithDiagnostics(Protocol):
-    """A device that tells support how its link is doing (never credentials or identities)."""
-
-    def diagnostics(self) -> dict[str, Any]:
-        """Return the device's link state and counters as JSON-compatible data."""
-
-
-@runtime_checkable
-class DeviceWithAvailability(Protocol):
-    """A device that tells whether its hardware is reachable now, and when that may have changed."""
-
-    @property
-    def available(self) -> bool:
-        """Whether the device's hardware answers (or is heard from) now."""
-
-    def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call listener whenever the availability may have changed; returns the function that stops it."""
-
 
 type DeviceFactory = Callable[[Compound, ConfigSubentry], CompoundDevice]
 """Builds the device of a subentry; it may look up devices built before it in compound.devices."""
 
-
-@runtime_checkable
-class Entrance(Protocol):
-    """A gate or a terminal's door: something the mode's policy opens, shuts or holds open."""
-
-    @property
-    def entrance_name(self) -> str:
-        """The entrance's name as users say it, e.g. North gate."""
-
-    @property
-    def kept_open_in_lockdown(self) -> bool:
-        """Whether this entrance stays in normal use during a lockdown."""
-
-    async def async_perform(self, action: EntranceAction) -> None:
-        """Move the hardware; raise HomeAssistantError (translated) if it cannot."""
-
-
-class PolicyTarget(Protocol):
-    """A device kind that enforces the compound's mode on its hardware."""
-
-    @property
-    def policy_target_name(self) -> str:
-        """Name used when a policy cannot be applied."""
-
-    async def async_apply_mode(self, mode: CompoundMode) -> None:
-        """Bring the hardware in line with the mode's policy."""
-
-
-class RequestRefusedError(ServiceValidationError, Unauthorized):
-    """The requester may not do this to the compound: translated, and an Unauthorized for Home Assistant."""
-
-    def __init__(
-        self,
-        translation_key: str,
-        placeholders: dict[str, str],
-        context: Context | None,
-        modes: tuple[CompoundMode, CompoundMode] | None = None,
-    ) -> None:
-        """Refuse the request of context, explaining why with a translated message.
-
-        modes is the change refused (from, to), for a voice answer in the speaker's language.
-        """
-        ServiceValidationError.__init__(
-            self,
-            translation_domain=DOMAIN,
-            translation_key=translation_key,
-            translation_placeholders=placeholders,
-        )
-        self.context = context
-        self.user_id = context.user_id if context else None
-        self.entity_id = None
-        self.config_entry_id = None
-        self.perm_category = None
-        self.permission = POLICY_CONTROL
-        self.modes = modes
-
-
-@dataclass(frozen=True, slots=True)
-class CompoundSummary:
-    """A plain, serialisable snapshot of a compound, for diagnostics and links to other systems."""
-
-    name: str
-    zone: str
-    service_tier: str
-    mode: CompoundMode
-    mode_changed_at: datetime | None
-    mode_reason: str | None
-    policy_targets: int
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the summary as JSON-compatible data."""
-        data = asdict(self)
-        data["mode"] = str(self.mode)
-        data["mode_changed_at"] = self.mode_changed_at.isoformat() if self.mode_changed_at else None
-        return data
-
-
-@dataclass(slots=True)
-class _ModeRecord:
-    """The persisted mode and what caused it."""
-
-    mode: CompoundMode = CompoundMode.NORMAL
-    changed_at: datetime | None = None
-    reason: str | None = None
-
-    @classmethod
-    def from_stored(cls, stored: dict[str, Any] | None) -> _ModeRecord:
-        """Rebuild the record from storage, falling back to normal on anything unreadable."""
-        if not stored:
-            return cls()
-        try:
-            mode = CompoundMode(stored["mode"])
-        except (KeyError, ValueError):
-            LOGGER.warning("Stored compound mode %r is unknown; starting in normal mode", stored)
-            return cls()
-        changed_at = dt_util.parse_datetime(stored.get("changed_at") or "")
-        return cls(mode=mode, changed_at=changed_at, reason=stored.get("reason"))
-
-    def as_stored(self) -> dict[str, Any]:
-        """Return the record as storable data."""
-        return {
-            "mode": str(self.mode),
-            "changed_at": self.changed_at.isoformat() if self.changed_at else None,
-            "reason": self.reason,
-        }
+STORAGE_VERSION = 1
+ISSUE_DEVICE_SETTINGS = "device_settings_invalid"
 
 
 class Compound:
@@ -221,12 +72,13 @@ class Compound:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry.entry_id}", private=True, atomic_writes=True
         )
-        self._mode = _ModeRecord()
+        self._mode = ModeRecord()
         self._targets: list[PolicyTarget] = []
         self._listeners: list[Callable[[Context | None], None]] = []
         self._mode_lock = asyncio.Lock()
         self._spoken_refusals: dict[str, HomeAssistantError | None] = {}
-        self._pin_guard = PinGuard()
+        self.access = ModeAccess(hass, entry)
+        """Who may change this compound's mode or override its entrances."""
         self.devices: dict[str, CompoundDevice] = {}
         """The compound's devices by subentry id, in the order they were started."""
 
@@ -284,7 +136,7 @@ class Compound:
 
     async def async_load(self) -> None:
         """Restore the persisted mode, so a lockdown holds across restarts."""
-        self._mode = _ModeRecord.from_stored(await self._store.async_load())
+        self._mode = ModeRecord.from_stored(await self._store.async_load())
 
     async def async_start_devices(self, factories: dict[str, DeviceFactory]) -> None:
         """Build and start the device of every subentry whose kind has a factory.
@@ -389,86 +241,15 @@ class Compound:
         """
         async with self._mode_lock:
             old = self._mode.mode
-            requester = await self.async_requester(context, voice=voice)
-            await self._async_check_mode_change(requester, old, mode, context, pin)
+            await self.access.async_check_mode_change(old, mode, context, voice=voice, pin=pin)
             if mode is not old:
-                self._mode = _ModeRecord(mode=mode, changed_at=dt_util.utcnow(), reason=reason)
+                self._mode = ModeRecord(mode=mode, changed_at=dt_util.utcnow(), reason=reason)
                 # Persist before touching hardware: a crash half-way must not forget a lockdown.
                 await self._store.async_save(self._mode.as_stored())
                 self._announce(old, mode, reason, context)
             await asyncio.gather(
                 *(self._async_apply(target, mode) for target in list(self._targets))
             )
-
-    async def async_requester(self, context: Context | None, *, voice: bool = False) -> Requester:
-        """Tell who asks: an administrator, another user, a read-only user, the system or a voice satellite."""
-        user_id = context.user_id if context else None
-        if user_id is None:
-            return Requester.VOICE if voice else Requester.SYSTEM
-        user = await self.hass.auth.async_get_user(user_id)
-        if user is None or not user.is_active:
-            return Requester.READ_ONLY
-        if user.is_admin:
-            return Requester.ADMINISTRATOR
-        if not user.permissions.access_all_entities(POLICY_CONTROL):
-            return Requester.READ_ONLY
-        return Requester.USER
-
-    async def _async_check_mode_change(
-        self,
-        requester: Requester,
-        old: CompoundMode,
-        new: CompoundMode,
-        context: Context | None,
-        pin: str | None,
-    ) -> None:
-        pin_hash = self.entry.options.get(CONF_MODE_PIN_HASH)
-        pin_given = False
-        if requester is Requester.VOICE and pin_hash and pin is not None:
-            if self._pin_guard.locked:
-                self._refuse("mode_refused_pin_locked", requester, old, new, context)
-            normalized = normalize_pin(pin)
-            pin_given = normalized is not None and await self.hass.async_add_executor_job(
-                pin_matches, normalized, str(pin_hash)
-            )
-            if not pin_given:
-                self._pin_guard.record_wrong()
-                self._refuse("mode_refused_pin_wrong", requester, old, new, context)
-            self._pin_guard.reset()
-        refusal = mode_change_refusal(
-            requester,
-            old,
-            new,
-            users_may_restrict=bool(self.entry.options.get(CONF_USERS_MAY_RESTRICT, False)),
-            pin_set=bool(pin_hash),
-            pin_given=pin_given,
-        )
-        if refusal:
-            self._refuse(refusal, requester, old, new, context)
-
-    def _refuse(
-        self,
-        refusal: str,
-        requester: Requester,
-        old: CompoundMode,
-        new: CompoundMode,
-        context: Context | None,
-    ) -> None:
-        LOGGER.info(
-            "Refused to switch %s from %s to %s mode for %s (user %s): %s",
-            log_safe(self.name),
-            old,
-            new,
-            requester,
-            context.user_id if context else None,
-            refusal,
-        )
-        placeholders = {
-            "compound": self.name,
-            "old": entity_text(self.hass, f"select.{MODE_KEY}.state.{old}"),
-            "mode": entity_text(self.hass, f"select.{MODE_KEY}.state.{new}"),
-        }
-        raise RequestRefusedError(refusal, placeholders, context, (old, new))
 
     def expect_spoken_refusal(self, context: Context) -> None:
         """Let a voice handler answer a refusal of this command itself, instead of an error.
@@ -502,17 +283,7 @@ class Compound:
         it is logged and fired as an event. Nothing overrides evacuation's open entrances.
         """
         if override_reason is not None:
-            requester = await self.async_requester(context)
-            if refused := override_refusal(requester):
-                LOGGER.info(
-                    "Refused to override %s for %s (user %s)",
-                    log_safe(entrance.entrance_name),
-                    requester,
-                    context.user_id if context else None,
-                )
-                raise RequestRefusedError(
-                    refused, {"compound": self.name, "entrance": entrance.entrance_name}, context
-                )
+            await self.access.async_check_override(entrance.entrance_name, context)
         refusal = refusal_reason(self.entrance_policy(entrance), action)
         overriding = (
             refusal == REFUSED_LOCKDOWN and action is EntranceAction.OPEN and override_reason

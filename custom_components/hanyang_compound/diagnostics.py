@@ -10,8 +10,8 @@ from homeassistant.const import CONF_ADDRESS, CONF_HOST, CONF_PASSWORD, CONF_USE
 from homeassistant.core import HomeAssistant
 
 from . import HanyangConfigEntry
-from .compound import DeviceWithDiagnostics
 from .const import CONF_BIND_KEY, CONF_MODE_PIN_HASH
+from .interfaces import DeviceWithDiagnostics
 
 REDACTED = "**REDACTED**"
 TO_REDACT = {

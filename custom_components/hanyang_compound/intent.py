@@ -9,9 +9,10 @@ from homeassistant.helpers import config_validation as cv, intent
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .compound import RequestRefusedError, loaded_compounds
+from .compound import loaded_compounds
 from .config_flow import clean_text
 from .const import DOMAIN, MODE_KEY, REASON_MAX_LENGTH
+from .mode_access import RequestRefusedError
 from .modes import CompoundMode
 from .patrol import RouteStatus
 from .patrol_route import STATUS_KEY, PatrolRouteDevice

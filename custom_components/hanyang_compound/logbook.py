@@ -37,7 +37,7 @@ from .const import (
 from .entity import compound_entity_unique_id
 from .patrol_route import STATUS_KEY, round_result_text, sensor_text
 from .terminal import ATTR_ALERT, ATTR_TEMPERATURE, EVENT_SCREENING_ALERT
-from .text import entity_text
+from .texts import entity_text
 
 
 @callback

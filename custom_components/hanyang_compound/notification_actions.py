@@ -10,7 +10,7 @@ from homeassistant.exceptions import HomeAssistantError
 from .compound import loaded_compounds
 from .const import DOMAIN, LOGGER
 from .patrol_route import PatrolRouteDevice
-from .text import log_safe
+from .texts import log_safe
 
 EVENT_NOTIFICATION_ACTION = "mobile_app_notification_action"
 EVENT_ALERT_ACKNOWLEDGED = f"{DOMAIN}_alert_acknowledged"

@@ -93,7 +93,7 @@ from .patrol import (
     Schedule,
     ScheduleError,
 )
-from .text import entity_text, log_safe
+from .texts import entity_text, log_safe
 
 TAG_DOMAIN = "tag"
 EVENT_TAG_SCANNED = "tag_scanned"

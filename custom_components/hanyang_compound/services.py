@@ -16,7 +16,6 @@ from homeassistant.helpers import (
 import voluptuous as vol
 
 from . import shed
-from .compound import Entrance
 from .const import (
     ATTR_COMPOUND,
     ATTR_MODE,
@@ -27,6 +26,7 @@ from .const import (
     PIN_MAX_LENGTH,
     REASON_MAX_LENGTH,
 )
+from .interfaces import Entrance
 from .modes import CompoundMode, EntranceAction
 
 if TYPE_CHECKING:

@@ -23,7 +23,8 @@ from .iomodule import (
 )
 
 if TYPE_CHECKING:
-    from .compound import Compound, CompoundDevice
+    from .compound import Compound
+    from .interfaces import CompoundDevice
 
 SUBENTRY_SHED_LIGHT: Final = "shed_light"
 SUBENTRY_SHED_SOCKET: Final = "shed_socket"

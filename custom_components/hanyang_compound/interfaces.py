@@ -1,0 +1,74 @@
+"""What the compound expects of its devices: the protocols a device kind implements, and its factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from homeassistant.core import CALLBACK_TYPE
+
+from .modes import CompoundMode, EntranceAction
+
+if TYPE_CHECKING:
+    from homeassistant.const import Platform
+    from homeassistant.helpers.entity import Entity
+
+
+class CompoundDevice(Protocol):
+    """A device of the compound, built from one config subentry."""
+
+    async def async_start(self) -> None:
+        """Start talking to the hardware; an unreachable device retries by itself, never raises."""
+
+    async def async_stop(self) -> None:
+        """Stop talking to the hardware and release its connections."""
+
+    def create_entities(self, platform: Platform) -> list[Entity]:
+        """Return the device's entities of one platform (none is fine)."""
+
+
+@runtime_checkable
+class DeviceWithDiagnostics(Protocol):
+    """A device that tells support how its link is doing (never credentials or identities)."""
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the device's link state and counters as JSON-compatible data."""
+
+
+@runtime_checkable
+class DeviceWithAvailability(Protocol):
+    """A device that tells whether its hardware is reachable now, and when that may have changed."""
+
+    @property
+    def available(self) -> bool:
+        """Whether the device's hardware answers (or is heard from) now."""
+
+    def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener whenever the availability may have changed; returns the function that stops it."""
+
+
+@runtime_checkable
+class Entrance(Protocol):
+    """A gate or a terminal's door: something the mode's policy opens, shuts or holds open."""
+
+    @property
+    def entrance_name(self) -> str:
+        """The entrance's name as users say it, e.g. North gate."""
+
+    @property
+    def kept_open_in_lockdown(self) -> bool:
+        """Whether this entrance stays in normal use during a lockdown."""
+
+    async def async_perform(self, action: EntranceAction) -> None:
+        """Move the hardware; raise HomeAssistantError (translated) if it cannot."""
+
+
+class PolicyTarget(Protocol):
+    """A device kind that enforces the compound's mode on its hardware."""
+
+    @property
+    def policy_target_name(self) -> str:
+        """Name used when a policy cannot be applied."""
+
+    async def async_apply_mode(self, mode: CompoundMode) -> None:
+        """Bring the hardware in line with the mode's policy."""
