@@ -14,6 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.hanyang_compound.ble import BleThermometerDevice, BTHomeSensorDevice
+from custom_components.hanyang_compound.ble_base import BleDevice
 from custom_components.hanyang_compound.compound import Compound
 from custom_components.hanyang_compound.validation import InvalidSettingError
 from simulator.devices.bthome_encoding import encode_service_data
@@ -29,6 +30,10 @@ from .test_ble import (
 
 NAN = float("nan")
 INF = float("inf")
+KINDS: dict[str, tuple[type[BleDevice], ConfigSubentryData]] = {
+    "manhole": (BTHomeSensorDevice, manhole_subentry()),
+    "thermometer": (BleThermometerDevice, thermometer_subentry()),
+}
 
 
 def _compound(hass: HomeAssistant) -> Compound:
@@ -49,59 +54,47 @@ def _subentry(data: ConfigSubentryData, **changes: Any) -> ConfigSubentry:
 
 
 @pytest.mark.parametrize(
-    ("changes", "key"),
+    ("kind", "changes", "key"),
     [
-        ({"address": None}, "address"),
-        ({"address": "a4:c1:38:00:00:01"}, "address"),
-        ({"address": "A4-C1-38-00-00-01"}, "address"),
-        ({"address": "A4:C1:38:00:00"}, "address"),
-        ({"address": 42}, "address"),
-        ({"role": None}, "role"),
-        ({"role": "sewer"}, "role"),
-        ({"role": ["manhole"]}, "role"),
-        ({"location": None}, "location"),
-        ({"location": " "}, "location"),
-        ({"location": 3}, "location"),
-        ({"bind_key": "abc"}, "bind_key"),
-        ({"bind_key": "00" * 15}, "bind_key"),
-        ({"bind_key": 123}, "bind_key"),
-        ({"tilt_threshold": NAN}, "tilt_threshold"),
-        ({"tilt_threshold": INF}, "tilt_threshold"),
-        ({"tilt_threshold": 0}, "tilt_threshold"),
-        ({"tilt_threshold": 15.5}, "tilt_threshold"),
-        ({"tilt_threshold": True}, "tilt_threshold"),
-        ({"manhole_depth": -INF}, "manhole_depth"),
-        ({"manhole_depth": 5}, "manhole_depth"),
-        ({"flood_level": -1}, "flood_level"),
-        ({"flood_level": "deep"}, "flood_level"),
-        ({"overheat_threshold": 90.5}, "overheat_threshold"),
-        ({"overheat_threshold": [45]}, "overheat_threshold"),
-        ({"silence_timeout": 0}, "silence_timeout"),
-        ({"silence_timeout": 1441}, "silence_timeout"),
+        ("manhole", {"address": None}, "address"),
+        ("manhole", {"address": "a4:c1:38:00:00:01"}, "address"),
+        ("manhole", {"address": "A4-C1-38-00-00-01"}, "address"),
+        ("manhole", {"address": "A4:C1:38:00:00"}, "address"),
+        ("manhole", {"address": 42}, "address"),
+        ("manhole", {"role": None}, "role"),
+        ("manhole", {"role": "sewer"}, "role"),
+        ("manhole", {"role": ["manhole"]}, "role"),
+        ("manhole", {"location": None}, "location"),
+        ("manhole", {"location": " "}, "location"),
+        ("manhole", {"location": 3}, "location"),
+        ("manhole", {"bind_key": "abc"}, "bind_key"),
+        ("manhole", {"bind_key": "00" * 15}, "bind_key"),
+        ("manhole", {"bind_key": 123}, "bind_key"),
+        ("manhole", {"tilt_threshold": NAN}, "tilt_threshold"),
+        ("manhole", {"tilt_threshold": INF}, "tilt_threshold"),
+        ("manhole", {"tilt_threshold": 0}, "tilt_threshold"),
+        ("manhole", {"tilt_threshold": 15.5}, "tilt_threshold"),
+        ("manhole", {"tilt_threshold": True}, "tilt_threshold"),
+        ("manhole", {"manhole_depth": -INF}, "manhole_depth"),
+        ("manhole", {"manhole_depth": 5}, "manhole_depth"),
+        ("manhole", {"flood_level": -1}, "flood_level"),
+        ("manhole", {"flood_level": "deep"}, "flood_level"),
+        ("manhole", {"overheat_threshold": 90.5}, "overheat_threshold"),
+        ("manhole", {"overheat_threshold": [45]}, "overheat_threshold"),
+        ("manhole", {"silence_timeout": 0}, "silence_timeout"),
+        ("manhole", {"silence_timeout": 1441}, "silence_timeout"),
+        ("thermometer", {"address": "C0:26:DA:00:00:9"}, "address"),
+        ("thermometer", {"name": None}, "name"),
+        ("thermometer", {"name": ""}, "name"),
+        ("thermometer", {"serves": 3}, "serves"),
     ],
 )
-async def test_a_corrupted_bthome_sensor_is_refused_at_construction(
-    hass: HomeAssistant, changes: dict[str, Any], key: str
+async def test_a_corrupted_device_is_refused_at_construction(
+    hass: HomeAssistant, kind: str, changes: dict[str, Any], key: str
 ) -> None:
+    device, stored = KINDS[kind]
     with pytest.raises(InvalidSettingError) as refused:
-        BTHomeSensorDevice(_compound(hass), _subentry(manhole_subentry(), **changes))
-    assert refused.value.key == key
-
-
-@pytest.mark.parametrize(
-    ("changes", "key"),
-    [
-        ({"address": "C0:26:DA:00:00:9"}, "address"),
-        ({"name": None}, "name"),
-        ({"name": ""}, "name"),
-        ({"serves": 3}, "serves"),
-    ],
-)
-async def test_a_corrupted_thermometer_is_refused_at_construction(
-    hass: HomeAssistant, changes: dict[str, Any], key: str
-) -> None:
-    with pytest.raises(InvalidSettingError) as refused:
-        BleThermometerDevice(_compound(hass), _subentry(thermometer_subentry(), **changes))
+        device(_compound(hass), _subentry(stored, **changes))
     assert refused.value.key == key
 
 

@@ -211,11 +211,15 @@ def _ble_devices(hass: HomeAssistant) -> list[BleDevice]:
     ]
 
 
+def _bluetooth_issue_raised(hass: HomeAssistant) -> bool:
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_BLUETOOTH_NOT_RUNNING)
+    return issue is not None and issue.active
+
+
 @callback
 def _async_report_bluetooth_missing(hass: HomeAssistant) -> None:
     """Raise the one repair issue saying Bluetooth sensors wait for Home Assistant's Bluetooth."""
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_BLUETOOTH_NOT_RUNNING)
-    if issue is None or not issue.active:
+    if not _bluetooth_issue_raised(hass):
         LOGGER.warning(
             "Home Assistant's Bluetooth integration is not running: the compounds' Bluetooth "
             "sensors are unavailable until it is"
@@ -233,8 +237,7 @@ def _async_report_bluetooth_missing(hass: HomeAssistant) -> None:
 @callback
 def _async_clear_bluetooth_missing(hass: HomeAssistant) -> None:
     """Withdraw the repair issue once Bluetooth runs."""
-    issue = ir.async_get(hass).async_get_issue(DOMAIN, ISSUE_BLUETOOTH_NOT_RUNNING)
-    if issue is not None and issue.active:
+    if _bluetooth_issue_raised(hass):
         LOGGER.info(
             "Home Assistant's Bluetooth runs now: the compounds' Bluetooth sensors are heard"
         )
