@@ -93,8 +93,3 @@ async def tags(hass: HomeAssistant, hass_ws_client: Any) -> Any:
         assert (await client.receive_json())["success"]
     await hass.async_block_till_done()
     return client
-
-
-@pytest.fixture(autouse=True)
-def mock_bluetooth_radio(mock_bluetooth: None) -> None:
-    """Let Home Assistant's bluetooth integration (a dependency) start without a radio."""

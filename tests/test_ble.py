@@ -18,6 +18,7 @@ from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.entity_platform import async_get_platforms
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -25,6 +26,7 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
+from custom_components.hanyang_compound.ble_entity import BleEntity, BTHomeSummarySensor
 from custom_components.hanyang_compound.const import (
     CONF_BIND_KEY,
     CONF_LOCATION,
@@ -441,3 +443,23 @@ async def test_a_reading_without_timestamp_is_dated_when_received(
     assert state(hass, "sensor.north_gate_thermometer_reading_time") == "2026-11-25T08:00:00+00:00"
     assert state(hass, "sensor.north_gate_thermometer_temperature_type") == "unknown"
     assert state(hass, "binary_sensor.north_gate_thermometer_fever") == STATE_OFF
+
+
+async def test_bluetooth_entities_are_pushed_not_polled(hass: HomeAssistant) -> None:
+    await setup_compound(hass, manhole_subentry(), shed_subentry(), thermometer_subentry())
+    entities = [
+        entity
+        for platform in async_get_platforms(hass, DOMAIN)
+        for entity in platform.entities.values()
+        if isinstance(entity, BleEntity | BTHomeSummarySensor)
+    ]
+    assert {type(entity).__name__ for entity in entities} >= {
+        "BTHomeSensor",
+        "BTHomeBinarySensor",
+        "ManholeAttentionSensor",
+        "ThermometerSensor",
+        "ThermometerFeverSensor",
+        "ThermometerReadingEvent",
+        "BTHomeSummarySensor",
+    }
+    assert [entity.entity_id for entity in entities if entity.should_poll] == []

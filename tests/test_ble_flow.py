@@ -241,3 +241,85 @@ async def test_discovery_form_for_a_removed_compound_says_so(hass: HomeAssistant
         result["flow_id"], {"compound": entry.entry_id, CONF_ROLE: "manhole", CONF_LOCATION: "M"}
     )
     assert result["errors"] == {"compound": "compound_unknown"}
+
+
+NAN = float("nan")
+INF = float("inf")
+BAD_NUMBERS = [
+    ("tilt_threshold", NAN, "number_invalid"),
+    ("tilt_threshold", INF, "number_invalid"),
+    ("tilt_threshold", 15.5, "number_invalid"),
+    ("tilt_threshold", 91, "number_out_of_range"),
+    ("manhole_depth", -INF, "number_invalid"),
+    ("manhole_depth", 5, "number_out_of_range"),
+    ("flood_level", "deep", "number_invalid"),
+    ("flood_level", -1, "number_out_of_range"),
+    ("overheat_threshold", NAN, "number_invalid"),
+    ("overheat_threshold", 90.5, "number_out_of_range"),
+    ("silence_timeout", INF, "number_invalid"),
+    ("silence_timeout", 0, "number_out_of_range"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "error"), BAD_NUMBERS)
+async def test_bthome_number_fields_refuse_what_is_no_number_in_range(
+    hass: HomeAssistant, field: str, value: Any, error: str
+) -> None:
+    entry = _compound(hass)
+    result = await _start(hass, entry, SUBENTRY_BTHOME_SENSOR)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {**MANHOLE_INPUT, field: value}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: error}
+    assert not entry.subentries
+
+
+@pytest.mark.parametrize(("field", "value", "error"), BAD_NUMBERS)
+async def test_the_discovery_form_refuses_what_is_no_number_in_range(
+    hass: HomeAssistant, field: str, value: Any, error: str
+) -> None:
+    entry = _compound(hass)
+    info = advertisement(MANHOLE, encode_service_data({"opening": 0}, address=MANHOLE))
+    result = await _discover(hass, info)
+    answer = {"compound": entry.entry_id, CONF_ROLE: "manhole", CONF_LOCATION: "Manhole 3"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**answer, field: value}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: error}
+    assert not entry.subentries
+
+
+async def test_numbers_are_stored_as_numbers_of_their_range(hass: HomeAssistant) -> None:
+    entry = _compound(hass)
+    result = await _start(hass, entry, SUBENTRY_BTHOME_SENSOR)
+    await hass.config_entries.subentries.async_configure(
+        result["flow_id"],
+        {**MANHOLE_INPUT, "tilt_threshold": "20", "overheat_threshold": 47.5, "flood_level": 0},
+    )
+    data = next(iter(entry.subentries.values())).data
+    assert (data["tilt_threshold"], data["overheat_threshold"], data["flood_level"]) == (
+        20,
+        47.5,
+        0,
+    )
+    assert isinstance(data["tilt_threshold"], int)
+
+
+async def test_a_discovery_form_left_open_refuses_a_sensor_a_compound_took_meanwhile(
+    hass: HomeAssistant,
+) -> None:
+    entry = _compound(hass)
+    info = advertisement(MANHOLE, encode_service_data({"opening": 0}, address=MANHOLE))
+    discovery = await _discover(hass, info)
+    result = await _start(hass, entry, SUBENTRY_BTHOME_SENSOR)
+    await hass.config_entries.subentries.async_configure(result["flow_id"], MANHOLE_INPUT)
+
+    result = await hass.config_entries.flow.async_configure(
+        discovery["flow_id"],
+        {"compound": entry.entry_id, CONF_ROLE: "manhole", CONF_LOCATION: "Manhole 9"},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "address_taken"}
+    assert len(entry.subentries) == 1

@@ -6,25 +6,35 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bleak import BleakClient
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakError
 from bleak_retry_connector import BleakClientWithServiceCache, establish_connection
-from homeassistant.components import bluetooth
+from habluetooth import BluetoothServiceInfoBleak
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.const import CONF_ADDRESS, CONF_NAME
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import CONF_NAME
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.device_registry import CONNECTION_BLUETOOTH, DeviceInfo
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+from .ble_base import (
+    FLOOD_LEVEL,
+    MANHOLE_DEPTH,
+    OVERHEAT_THRESHOLD,
+    SILENCE_TIMEOUT,
+    TILT_THRESHOLD,
+    BleDevice,
+    stored_bind_key,
+    stored_number,
+    stored_text,
+)
 from .compound import Compound
 from .const import (
-    CONF_BIND_KEY,
     CONF_FLOOD_LEVEL,
     CONF_LOCATION,
     CONF_MANHOLE_DEPTH,
@@ -42,15 +52,19 @@ from .const import (
     LOGGER,
     BTHomeRole,
 )
-from .devices.ble.bthome import BTHomeSensorDecoder, parse_bind_key
+from .devices.ble.bthome import BTHomeSensorDecoder
 from .devices.ble.health_thermometer import (
     TEMPERATURE_MEASUREMENT_UUID,
     MeasurementError,
     TemperatureMeasurement,
     parse_temperature_measurement,
 )
+from .validation import InvalidSettingError
 
 if TYPE_CHECKING:
+    # Only for types: Home Assistant's bluetooth module is imported once Bluetooth runs, as
+    # importing it needs the requirements of Bluetooth (and USB) that a failed setup may lack.
+    from homeassistant.components.bluetooth import BluetoothChange
     from homeassistant.const import Platform
     from homeassistant.helpers.entity import Entity
 
@@ -70,56 +84,6 @@ BIND_KEY_FAILURES_BEFORE_ISSUE = 3
 ATTENTION_SILENT = "silent"
 
 
-def ble_device_info(subentry: ConfigSubentry, model: str) -> DeviceInfo:
-    """Describe a Bluetooth device of the compound, identified by its address."""
-    address = subentry.data[CONF_ADDRESS]
-    return DeviceInfo(
-        identifiers={(DOMAIN, address)},
-        connections={(CONNECTION_BLUETOOTH, address)},
-        name=subentry.title,
-        model=model,
-    )
-
-
-class BleDevice:
-    """What the Bluetooth devices share: their listeners, last seen time and signal strength."""
-
-    def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
-        """Remember the subentry; nothing is heard until async_start."""
-        self.compound = compound
-        self.hass: HomeAssistant = compound.hass
-        self.subentry = subentry
-        self.address: str = subentry.data[CONF_ADDRESS]
-        self.title = subentry.title
-        self.rssi: int | None = None
-        self.last_seen: datetime | None = None
-        self._listeners: list[Callable[[], None]] = []
-        self._unsubscribers: list[CALLBACK_TYPE] = []
-
-    @callback
-    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call listener whenever the device's state changes; returns the function that stops it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
-
-    @callback
-    def notify(self) -> None:
-        """Tell every listener that the device's state changed."""
-        for listener in list(self._listeners):
-            listener()
-
-    @callback
-    def heard(self, service_info: bluetooth.BluetoothServiceInfoBleak) -> None:
-        """Record that the device was just heard."""
-        self.rssi = service_info.rssi
-        self.last_seen = dt_util.utcnow()
-
-    async def async_stop(self) -> None:
-        """Stop listening to the radio."""
-        while self._unsubscribers:
-            self._unsubscribers.pop()()
-
-
 class BTHomeSensorDevice(BleDevice):
     """A manhole cover or shed thermometer that broadcasts BTHome v2 advertisements.
 
@@ -129,40 +93,58 @@ class BTHomeSensorDevice(BleDevice):
     """
 
     def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
-        """Prepare the decoder and settings of the sensor."""
+        """Check the stored settings and prepare the sensor's decoder; raise InvalidSettingError if one is bad."""
         super().__init__(compound, subentry)
         data = subentry.data
-        bind_key = data.get(CONF_BIND_KEY)
-        self.role = BTHomeRole(data[CONF_ROLE])
-        self.location: str = data[CONF_LOCATION]
-        self.tilt_threshold = float(data.get(CONF_TILT_THRESHOLD, DEFAULT_TILT_THRESHOLD))
-        self.depth_cm = float(data.get(CONF_MANHOLE_DEPTH, DEFAULT_MANHOLE_DEPTH))
-        self.flood_level_cm = float(data.get(CONF_FLOOD_LEVEL, DEFAULT_FLOOD_LEVEL))
-        self.overheat_threshold = float(
-            data.get(CONF_OVERHEAT_THRESHOLD, DEFAULT_OVERHEAT_THRESHOLD)
+        try:
+            self.role = BTHomeRole(data[CONF_ROLE])
+        except (KeyError, TypeError, ValueError):
+            raise InvalidSettingError(CONF_ROLE) from None
+        self.location = stored_text(data, CONF_LOCATION)
+        self.tilt_threshold = stored_number(
+            TILT_THRESHOLD, data, CONF_TILT_THRESHOLD, DEFAULT_TILT_THRESHOLD
+        )
+        self.depth_cm = stored_number(
+            MANHOLE_DEPTH, data, CONF_MANHOLE_DEPTH, DEFAULT_MANHOLE_DEPTH
+        )
+        self.flood_level_cm = stored_number(
+            FLOOD_LEVEL, data, CONF_FLOOD_LEVEL, DEFAULT_FLOOD_LEVEL
+        )
+        self.overheat_threshold = stored_number(
+            OVERHEAT_THRESHOLD, data, CONF_OVERHEAT_THRESHOLD, DEFAULT_OVERHEAT_THRESHOLD
         )
         self.silence_timeout = timedelta(
-            minutes=float(data.get(CONF_SILENCE_TIMEOUT, DEFAULT_SILENCE_TIMEOUT))
+            minutes=stored_number(
+                SILENCE_TIMEOUT, data, CONF_SILENCE_TIMEOUT, DEFAULT_SILENCE_TIMEOUT
+            )
         )
-        self._decoder = BTHomeSensorDecoder(parse_bind_key(bind_key) if bind_key else None)
+        self._decoder = BTHomeSensorDecoder(stored_bind_key(data))
         self.values: dict[str, float | bool] = {}
         """The latest value of each measurement heard since start, by bthome-ble key."""
         self.restored: dict[str, float | bool] = {}
         """Values entities restored from before a restart, used until a live value arrives."""
-        self.available = True
+        self.heard_recently = True
+        """False once the sensor has been silent for longer than its timeout."""
         self._started_at = dt_util.utcnow()
         self._silence_check: CALLBACK_TYPE | None = None
 
     @property
+    def available(self) -> bool:
+        """Whether the sensor is heard: Bluetooth runs and it has not been silent too long."""
+        return self.radio_ready and self.heard_recently
+
+    @property
     def device_info(self) -> DeviceInfo:
         """The sensor as a device of the compound."""
-        return ble_device_info(
-            self.subentry,
-            "Manhole cover sensor" if self.role is BTHomeRole.MANHOLE else "Shed thermometer",
+        return self._device_info(
+            "Manhole cover sensor" if self.role is BTHomeRole.MANHOLE else "Shed thermometer"
         )
 
-    async def async_start(self) -> None:
+    @callback
+    def async_listen(self) -> None:
         """Listen to the sensor's advertisements and watch for silence."""
+        from homeassistant.components import bluetooth  # noqa: PLC0415 - see TYPE_CHECKING above
+
         self._started_at = dt_util.utcnow()
         self._unsubscribers.append(
             bluetooth.async_register_callback(
@@ -181,18 +163,12 @@ class BTHomeSensorDevice(BleDevice):
             )
         )
         self._schedule_silence_check(self.silence_timeout)
+        self._unsubscribers.append(self._cancel_silence_check)
         # A sensor already heard before this start (a reload) has its latest advertisement ready.
         if service_info := bluetooth.async_last_service_info(
             self.hass, self.address, connectable=False
         ):
             self._async_on_advertisement(service_info, bluetooth.BluetoothChange.ADVERTISEMENT)
-
-    async def async_stop(self) -> None:
-        """Stop listening and watching."""
-        await super().async_stop()
-        if self._silence_check:
-            self._silence_check()
-            self._silence_check = None
 
     def create_entities(self, platform: Platform) -> list[Entity]:
         """Return the sensor's entities of a platform."""
@@ -261,13 +237,13 @@ class BTHomeSensorDevice(BleDevice):
             (ATTENTION_TILTED, self.tilted),
             (ATTENTION_FLOODED, self.flooded),
             (ATTENTION_LOW_BATTERY, self.low_battery),
-            (ATTENTION_SILENT, not self.available),
+            (ATTENTION_SILENT, not self.heard_recently),
         )
         return [reason for reason, applies in checks if applies]
 
     @callback
     def _async_on_advertisement(
-        self, service_info: bluetooth.BluetoothServiceInfoBleak, change: bluetooth.BluetoothChange
+        self, service_info: BluetoothServiceInfoBleak, change: BluetoothChange
     ) -> None:
         reading = self._decoder.decode(service_info)
         self._check_bind_key()
@@ -275,8 +251,8 @@ class BTHomeSensorDevice(BleDevice):
             return
         self.heard(service_info)
         self.values.update(reading.values)
-        if not self.available:
-            self.available = True
+        if not self.heard_recently:
+            self.heard_recently = True
             LOGGER.info("%s (%s) is heard again", self.title, self.address)
         self.notify()
 
@@ -297,10 +273,16 @@ class BTHomeSensorDevice(BleDevice):
             ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
     @callback
-    def _async_on_unavailable(self, service_info: bluetooth.BluetoothServiceInfoBleak) -> None:
+    def _async_on_unavailable(self, service_info: BluetoothServiceInfoBleak) -> None:
         # The radio may give up on a sensor sooner than its configured timeout (it learns the
         # advertising interval): only a silence as long as the timeout makes it unavailable.
         self._check_silence()
+
+    @callback
+    def _cancel_silence_check(self) -> None:
+        if self._silence_check:
+            self._silence_check()
+            self._silence_check = None
 
     def _schedule_silence_check(self, delay: timedelta) -> None:
         if self._silence_check:
@@ -322,8 +304,8 @@ class BTHomeSensorDevice(BleDevice):
             self._schedule_silence_check(remaining)
             return
         self._schedule_silence_check(self.silence_timeout)
-        if self.available:
-            self.available = False
+        if self.heard_recently:
+            self.heard_recently = False
             # Info, as Home Assistant's rule for unavailable devices asks: the entities say it too.
             LOGGER.info(
                 "%s (%s) has not been heard for %s; unavailable until its next advertisement",
@@ -351,9 +333,11 @@ class BleThermometerDevice(BleDevice):
     """
 
     def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
-        """Prepare the connection state of the thermometer."""
+        """Check the stored settings and prepare the connection state; raise InvalidSettingError if one is bad."""
         super().__init__(compound, subentry)
-        self.serves: str = subentry.data.get(CONF_SERVES, "")
+        # The name is only the title's source, but a corrupted one means a corrupted subentry.
+        stored_text(subentry.data, CONF_NAME)
+        self.serves = stored_text(subentry.data, CONF_SERVES, required=False)
         self.reading: ThermometerReading | None = None
         self._client: BleakClient | None = None
         self._connect_task: asyncio.Task[None] | None = None
@@ -365,7 +349,7 @@ class BleThermometerDevice(BleDevice):
     @property
     def device_info(self) -> DeviceInfo:
         """The thermometer as a device of the compound."""
-        return ble_device_info(self.subentry, "Health thermometer")
+        return self._device_info("Health thermometer")
 
     @property
     def fever(self) -> bool | None:
@@ -382,8 +366,11 @@ class BleThermometerDevice(BleDevice):
         self._reading_listeners.append(listener)
         return lambda: self._reading_listeners.remove(listener)
 
-    async def async_start(self) -> None:
+    @callback
+    def async_listen(self) -> None:
         """Wait for the thermometer to advertise."""
+        from homeassistant.components import bluetooth  # noqa: PLC0415 - see TYPE_CHECKING above
+
         self._unsubscribers.append(
             bluetooth.async_register_callback(
                 self.hass,
@@ -409,7 +396,7 @@ class BleThermometerDevice(BleDevice):
 
     @callback
     def _async_on_advertisement(
-        self, service_info: bluetooth.BluetoothServiceInfoBleak, change: bluetooth.BluetoothChange
+        self, service_info: BluetoothServiceInfoBleak, change: BluetoothChange
     ) -> None:
         self.heard(service_info)
         self.notify()
@@ -450,6 +437,8 @@ class BleThermometerDevice(BleDevice):
             self._connect_task = None
 
     def _ble_device(self) -> BLEDevice:
+        from homeassistant.components import bluetooth  # noqa: PLC0415 - see TYPE_CHECKING above
+
         ble_device = bluetooth.async_ble_device_from_address(
             self.hass, self.address, connectable=True
         )
@@ -501,8 +490,3 @@ def bthome_sensors(compound: Compound) -> list[BTHomeSensorDevice]:
     return [
         device for device in compound.devices.values() if isinstance(device, BTHomeSensorDevice)
     ]
-
-
-def device_title(data: dict[str, Any]) -> str:
-    """Return the name of a Bluetooth subentry: a thermometer's name or a sensor's location."""
-    return str(data.get(CONF_LOCATION) or data.get(CONF_NAME) or data[CONF_ADDRESS])

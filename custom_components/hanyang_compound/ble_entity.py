@@ -36,12 +36,12 @@ from homeassistant.helpers.restore_state import RestoreEntity
 from homeassistant.util import dt as dt_util
 
 from .ble import (
-    BleDevice,
     BleThermometerDevice,
     BTHomeSensorDevice,
     ThermometerReading,
     bthome_sensors,
 )
+from .ble_base import BleDevice
 from .compound import Compound
 from .const import BTHomeRole
 from .devices.ble.health_thermometer import TemperatureType
@@ -59,6 +59,9 @@ EVENT_READING = "reading"
 class BleEntity(CompoundDeviceEntity):
     """An entity of a Bluetooth device, updated whenever the device is heard."""
 
+    # Pushed: advertisements and indications update the entity, there is nothing to poll.
+    _attr_should_poll = False
+
     def __init__(self, device: BleDevice, key: str, device_info: Any) -> None:
         """Initialise the entity keyed by key under the device."""
         super().__init__(device.compound, device.subentry, key, device_info)
@@ -68,6 +71,11 @@ class BleEntity(CompoundDeviceEntity):
         """Follow the device's updates."""
         await super().async_added_to_hass()
         self.async_on_remove(self.device.async_add_listener(self._handle_device_update))
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while Home Assistant's Bluetooth does not run."""
+        return self.device.radio_ready
 
     @callback
     def _handle_device_update(self) -> None:
@@ -243,7 +251,7 @@ class BTHomeSensor(ChangeOnlyEntity, RestoreSensor):
 
     @property
     def available(self) -> bool:
-        """Unavailable once the sensor has been silent longer than its timeout."""
+        """Unavailable without Bluetooth, and once the sensor has been silent longer than its timeout."""
         return self.device.available
 
     @property
@@ -280,7 +288,7 @@ class BTHomeBinarySensor(ChangeOnlyEntity, BinarySensorEntity, RestoreEntity):
 
     @property
     def available(self) -> bool:
-        """Unavailable once the sensor has been silent longer than its timeout."""
+        """Unavailable without Bluetooth, and once the sensor has been silent longer than its timeout."""
         return self.device.available
 
     @property
@@ -315,8 +323,8 @@ class ManholeAttentionSensor(ChangeOnlyEntity, BinarySensorEntity):
         return {ATTR_REASONS: self.device.attention_reasons}
 
     def shown(self) -> tuple[Any, ...]:
-        """Return the reasons, which decide the state too."""
-        return tuple(self.device.attention_reasons)
+        """Return availability and the reasons, which decide the state too."""
+        return (self.available, *self.device.attention_reasons)
 
 
 class SignalStrengthSensor(BleEntity, SensorEntity):
@@ -540,6 +548,8 @@ class BTHomeSummarySensor(CompoundEntity, SensorEntity):
     """How many of the compound's manholes need attention, or sheds overheat, and which."""
 
     _attr_state_class = SensorStateClass.MEASUREMENT
+    # Pushed by its sensors' updates.
+    _attr_should_poll = False
 
     def __init__(
         self,
@@ -556,21 +566,30 @@ class BTHomeSummarySensor(CompoundEntity, SensorEntity):
         self._attribute = attribute
         self._applies = applies
         self._matching: set[str] = set()
+        self._shown_available = False
 
     async def async_added_to_hass(self) -> None:
         """Follow every device of the summary."""
         await super().async_added_to_hass()
         self._matching = {device.address for device in self._devices if self._applies(device)}
+        self._shown_available = self.available
         for device in self._devices:
             self.async_on_remove(device.async_add_listener(partial(self._handle_device, device)))
 
     @callback
     def _handle_device(self, device: BTHomeSensorDevice) -> None:
         # Only the device that changed is looked at again, so the cost does not grow with the compound.
-        was = device.address in self._matching
-        if bool(self._applies(device)) != was:
+        changed = bool(self._applies(device)) != (device.address in self._matching)
+        if changed:
             self._matching ^= {device.address}
+        if changed or self.available != self._shown_available:
+            self._shown_available = self.available
             self.async_write_ha_state()
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while Home Assistant's Bluetooth does not run: nothing is known then."""
+        return any(device.radio_ready for device in self._devices)
 
     @property
     def native_value(self) -> int:

@@ -5,14 +5,11 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-from homeassistant.components import bluetooth
+from habluetooth import BluetoothServiceInfoBleak
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_ADDRESS, CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -21,7 +18,15 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .ble import device_title
+from .ble_base import (
+    FLOOD_LEVEL,
+    MANHOLE_DEPTH,
+    OVERHEAT_THRESHOLD,
+    SILENCE_TIMEOUT,
+    TILT_THRESHOLD,
+    bluetooth_running,
+    device_title,
+)
 from .config_flow import DeviceSubentryFlow, clean_text
 from .const import (
     CONF_BIND_KEY,
@@ -44,19 +49,13 @@ from .const import (
     SUBENTRY_BTHOME_SENSOR,
     BTHomeRole,
 )
+from .devices.ble.address import normalize_address
 from .devices.ble.bthome import BindKeyError, check_bind_key, is_bthome_v2, parse_bind_key
 from .devices.ble.health_thermometer import HEALTH_THERMOMETER_SERVICE_UUID
+from .validation import form_number_errors
 
 BLE_SUBENTRY_TYPES = (SUBENTRY_BLE_THERMOMETER, SUBENTRY_BTHOME_SENSOR)
 ROLE_THERMOMETER = "thermometer"
-
-
-def normalize_address(text: str) -> str | None:
-    """Return a Bluetooth address as AA:BB:CC:DD:EE:FF, or None if it is not one."""
-    digits = "".join(ch for ch in text.strip() if ch not in ":-").upper()
-    if len(digits) != 12 or any(ch not in "0123456789ABCDEF" for ch in digits):  # noqa: PLR2004 - 6 bytes
-        return None
-    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
 
 
 def address_owner(
@@ -84,7 +83,7 @@ def validate_bind_key(
             key = parse_bind_key(text)
         except ValueError:
             return None, "bind_key_invalid"
-    service_info = bluetooth.async_last_service_info(hass, address, connectable=False)
+    service_info = _last_heard(hass, address)
     if service_info is not None and is_bthome_v2(service_info):
         try:
             check_bind_key(service_info, key)
@@ -93,16 +92,13 @@ def validate_bind_key(
     return (key.hex() if key else None), None
 
 
-def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=minimum,
-            max=maximum,
-            step=step,
-            unit_of_measurement=unit,
-            mode=NumberSelectorMode.BOX,
-        )
-    )
+def _last_heard(hass: HomeAssistant, address: str) -> BluetoothServiceInfoBleak | None:
+    """Return the device's latest advertisement, if Bluetooth runs and has heard it."""
+    if not bluetooth_running(hass):
+        return None
+    from homeassistant.components import bluetooth  # noqa: PLC0415 - only once Bluetooth runs (see ble.py)
+
+    return bluetooth.async_last_service_info(hass, address, connectable=False)
 
 
 def bthome_settings_schema(defaults: dict[str, Any]) -> dict[vol.Marker, Any]:
@@ -121,21 +117,21 @@ def bthome_settings_schema(defaults: dict[str, Any]) -> dict[vol.Marker, Any]:
         vol.Optional(CONF_BIND_KEY, default=defaults.get(CONF_BIND_KEY) or ""): TextSelector(),
         vol.Required(
             CONF_TILT_THRESHOLD, default=defaults.get(CONF_TILT_THRESHOLD, DEFAULT_TILT_THRESHOLD)
-        ): _number(1, 90, 1, "°"),
+        ): TILT_THRESHOLD.selector(),
         vol.Required(
             CONF_MANHOLE_DEPTH, default=defaults.get(CONF_MANHOLE_DEPTH, DEFAULT_MANHOLE_DEPTH)
-        ): _number(10, 1000, 1, "cm"),
+        ): MANHOLE_DEPTH.selector(),
         vol.Required(
             CONF_FLOOD_LEVEL, default=defaults.get(CONF_FLOOD_LEVEL, DEFAULT_FLOOD_LEVEL)
-        ): _number(0, 1000, 1, "cm"),
+        ): FLOOD_LEVEL.selector(),
         vol.Required(
             CONF_OVERHEAT_THRESHOLD,
             default=defaults.get(CONF_OVERHEAT_THRESHOLD, DEFAULT_OVERHEAT_THRESHOLD),
-        ): _number(20, 90, 0.5, "°C"),
+        ): OVERHEAT_THRESHOLD.selector(),
         vol.Required(
             CONF_SILENCE_TIMEOUT,
             default=defaults.get(CONF_SILENCE_TIMEOUT, DEFAULT_SILENCE_TIMEOUT),
-        ): _number(1, 1440, 1, "min"),
+        ): SILENCE_TIMEOUT.selector(),
     }
 
 
@@ -240,7 +236,7 @@ class BTHomeSensorSubentryFlow(_BleSubentryFlow):
         return {CONF_ADDRESS: address, **data}, errors | settings_errors
 
 
-def discovered_kind(service_info: bluetooth.BluetoothServiceInfoBleak) -> str | None:
+def discovered_kind(service_info: BluetoothServiceInfoBleak) -> str | None:
     """Return the subentry type a discovered device would be, or None if it is not ours."""
     if HEALTH_THERMOMETER_SERVICE_UUID in service_info.service_uuids:
         return SUBENTRY_BLE_THERMOMETER
@@ -256,6 +252,10 @@ def async_offer_unowned_devices(hass: HomeAssistant) -> None:
     Discovery offers a device once; one heard before any compound existed (or before it was
     removed from one) is offered when a compound starts.
     """
+    if not bluetooth_running(hass):
+        return
+    from homeassistant.components import bluetooth  # noqa: PLC0415 - only once Bluetooth runs (see ble.py)
+
     for service_info in bluetooth.async_discovered_service_info(hass, connectable=False):
         if discovered_kind(service_info) and not address_owner(
             hass, service_info.address, exclude_subentry_id=None
@@ -264,7 +264,7 @@ def async_offer_unowned_devices(hass: HomeAssistant) -> None:
 
 
 def discovery_schema(
-    entries: list[ConfigEntry], kind: str, service_info: bluetooth.BluetoothServiceInfoBleak
+    entries: list[ConfigEntry], kind: str, service_info: BluetoothServiceInfoBleak
 ) -> vol.Schema:
     """Return the form confirming a discovered device: which compound, and its settings."""
     compound: dict[vol.Marker, Any] = {
@@ -291,7 +291,7 @@ def discovery_schema(
 def add_discovered_device(
     hass: HomeAssistant,
     kind: str,
-    service_info: bluetooth.BluetoothServiceInfoBleak,
+    service_info: BluetoothServiceInfoBleak,
     user_input: dict[str, Any],
 ) -> dict[str, str]:
     """Add the discovered device to the chosen compound; return the form's errors if it cannot."""
@@ -299,6 +299,9 @@ def add_discovered_device(
     entry = hass.config_entries.async_get_entry(user_input[CONF_COMPOUND])
     if entry is None:
         return {CONF_COMPOUND: "compound_unknown"}
+    if address_owner(hass, address, exclude_subentry_id=None):
+        # Added by another path (the compound's own Add device) while this form was open.
+        return {"base": "address_taken"}
     errors: dict[str, str] = {}
     if kind == SUBENTRY_BLE_THERMOMETER:
         name = clean_text(user_input.get(CONF_NAME, ""))
@@ -310,7 +313,10 @@ def add_discovered_device(
             CONF_SERVES: clean_text(user_input.get(CONF_SERVES, "")),
         }
     else:
-        settings, errors = clean_bthome_settings(hass, address, user_input)
+        numbers, errors = form_number_errors(vol.Schema(bthome_settings_schema({})), user_input)
+        if errors:
+            return errors
+        settings, errors = clean_bthome_settings(hass, address, numbers)
         data = {CONF_ADDRESS: address, **settings}
     if errors:
         return errors
