@@ -206,10 +206,6 @@ async def test_a_sensor_can_be_added_while_bluetooth_does_not_run(hass: HomeAssi
     assert next(iter(entry.subentries.values())).data[CONF_BIND_KEY] == KEY.hex()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config_flow.py imports homeassistant.components.bluetooth at module level for a type",
-)
 def test_the_integration_imports_without_home_assistants_bluetooth() -> None:
     # As where Bluetooth's (or USB's) requirements could not be installed: its module cannot be imported.
     script = """

@@ -5,7 +5,6 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
@@ -46,6 +45,8 @@ from .terminal_auth import TerminalReauthMixin
 from .validation import form_number_errors
 
 if TYPE_CHECKING:
+    from homeassistant.components.bluetooth import BluetoothServiceInfoBleak
+
     from . import HanyangConfigEntry
 
 SUBENTRY_FLOWS: Final[dict[str, type[ConfigSubentryFlow]]] = {}
