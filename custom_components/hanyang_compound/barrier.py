@@ -17,52 +17,38 @@ from .barrier_entity import GateCover, GateFaultSensor, PassesTodaySensor, Vehic
 from .const import DOMAIN, LOGGER
 from .devices.iomodule.barrier import BarrierCommand, BarrierInputs, BarrierMachine, BarrierState
 from .devices.iomodule.module import ModuleError
-from .iomodule import (
-    IoModuleDevice,
-    UnwiredDevice,
-    WiredDevice,
-    module_device,
-)
+from .iomodule import IoModuleDevice, UnwiredDevice, WiredDevice, module_device
+from .iomodule_settings import GateSettings
 from .modes import CompoundMode, EntranceAction, EntrancePolicy, entrance_policy
 
 if TYPE_CHECKING:
     from .compound import Compound, CompoundDevice
 
 SUBENTRY_BARRIER_GATE: Final = "barrier_gate"
-CONF_OPEN_RELAY: Final = "open_relay"
-CONF_CLOSE_RELAY: Final = "close_relay"
-CONF_STOP_RELAY: Final = "stop_relay"
-CONF_PULSE_SECONDS: Final = "pulse_seconds"
-CONF_OPEN_LIMIT: Final = "open_limit"
-CONF_CLOSED_LIMIT: Final = "closed_limit"
-CONF_VEHICLE_LOOP: Final = "vehicle_loop"
-CONF_TRAVEL_TIMEOUT: Final = "travel_timeout"
-CONF_KEPT_OPEN_IN_LOCKDOWN: Final = "kept_open_in_lockdown"
-
-DEFAULT_TRAVEL_TIMEOUT: Final = 10.0
 
 
 class BarrierGate(WiredDevice):
     """A barrier gate: an entrance of the compound that enforces the mode's policy on its arm."""
 
     def __init__(
-        self, compound: Compound, subentry: ConfigSubentry, module: IoModuleDevice
+        self,
+        compound: Compound,
+        subentry: ConfigSubentry,
+        module: IoModuleDevice,
+        settings: GateSettings,
     ) -> None:
         """Wire the gate to its module."""
         super().__init__(compound, subentry, module, "Barrier gate")
-        data = subentry.data
-        self.relays: dict[BarrierCommand, int | None] = {
-            BarrierCommand.OPEN: data[CONF_OPEN_RELAY],
-            BarrierCommand.CLOSE: data[CONF_CLOSE_RELAY],
-            BarrierCommand.STOP: data.get(CONF_STOP_RELAY),
-        }
-        self.open_limit: int = data[CONF_OPEN_LIMIT]
-        self.closed_limit: int = data[CONF_CLOSED_LIMIT]
-        self.vehicle_loop: int | None = data.get(CONF_VEHICLE_LOOP)
-        self.pulse_seconds = float(data[CONF_PULSE_SECONDS])
+        self.relays = settings.relays
+        self.open_limit = settings.open_limit
+        self.closed_limit = settings.closed_limit
+        self.vehicle_loop = settings.vehicle_loop
+        self.pulse_seconds = settings.pulse_seconds
+        self.kept_open_in_lockdown = settings.kept_open_in_lockdown
+        """Whether the gate stays in normal use during a lockdown."""
         self.machine = BarrierMachine(
-            travel_timeout=float(data[CONF_TRAVEL_TIMEOUT]),
-            has_stop=self.relays[BarrierCommand.STOP] is not None,
+            travel_timeout=settings.travel_timeout,
+            has_stop=BarrierCommand.STOP in self.relays,
         )
         self.override_active = False
         """An administrator's override opened the gate in lockdown; it holds until a vehicle passes."""
@@ -78,11 +64,6 @@ class BarrierGate(WiredDevice):
     def policy_target_name(self) -> str:
         """The gate's name in messages about the mode's policy."""
         return self.subentry.title
-
-    @property
-    def kept_open_in_lockdown(self) -> bool:
-        """Whether the gate stays in normal use during a lockdown."""
-        return bool(self.subentry.data[CONF_KEPT_OPEN_IN_LOCKDOWN])
 
     @property
     def available(self) -> bool:
@@ -209,9 +190,8 @@ class BarrierGate(WiredDevice):
         async with self._pulse_lock:
             for pulse in pulses:
                 # The machine only asks for a stop when the stop relay is wired.
-                relay: int = self.relays[pulse]  # type: ignore[assignment]
                 try:
-                    await self.module.module.async_pulse(relay, self.pulse_seconds)
+                    await self.module.module.async_pulse(self.relays[pulse], self.pulse_seconds)
                 except ModuleError as err:
                     raise HomeAssistantError(
                         translation_domain=DOMAIN,
@@ -229,8 +209,13 @@ class BarrierGate(WiredDevice):
 
 
 def barrier_gate_factory(compound: Compound, subentry: ConfigSubentry) -> CompoundDevice:
-    """Build the gate of a subentry, wired to its running module."""
+    """Build the gate of a subentry, wired to its running module.
+
+    Raises InvalidSettingError, before anything is started, if a stored setting is not valid.
+    """
     module = module_device(compound, subentry)
     if module is None:
         return UnwiredDevice()
-    return BarrierGate(compound, subentry, module)
+    return BarrierGate(
+        compound, subentry, module, GateSettings.from_data(subentry.data, module.profile)
+    )

@@ -49,11 +49,11 @@ def gate_data(**changes: Any) -> dict[str, Any]:
         "open_relay": 0,
         "close_relay": 1,
         "stop_relay": 2,
-        "pulse_seconds": 0.05,
+        "pulse_seconds": 0.1,
         "open_limit": 0,
         "closed_limit": 1,
         "vehicle_loop": 2,
-        "travel_timeout": 2.0,
+        "travel_timeout": 2,
         "kept_open_in_lockdown": False,
         **changes,
     }
