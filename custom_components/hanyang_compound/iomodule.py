@@ -47,7 +47,7 @@ from .iomodule_settings import (
     ModuleSettings,
     stored_text,
 )
-from .modbus_link import async_get_unit, link_params
+from .modbus_link import MAX_REQUEST_TIMEOUT, async_get_unit, link_params
 
 if TYPE_CHECKING:
     from .compound import Compound
@@ -56,6 +56,9 @@ SUBENTRY_IO_MODULE: Final = "io_module"
 
 TRANSPORT_OF_PROFILE: Final = "profile"
 """The transport choice that takes the usual transport of the module's profile."""
+REQUEST_SHARE_OF_POLL: Final = 0.75
+"""How much of its polling interval a module's request may take: a poll that started before
+a module fell silent fails before the next one is due, so it is unavailable within two polls."""
 
 RELAY_KEYS: Final = (CONF_OPEN_RELAY, CONF_CLOSE_RELAY, CONF_STOP_RELAY, CONF_RELAY)
 """Subentry data keys, of any kind of device, that claim a relay of their module."""
@@ -103,6 +106,11 @@ def module_profile(entry: ConfigEntry, module_id: str) -> ModuleProfile | None:
     subentry = entry.subentries.get(module_id)
     profile = None if subentry is None else subentry.data.get(CONF_PROFILE)
     return PROFILES.get(profile) if isinstance(profile, str) else None
+
+
+def request_timeout(poll_interval: float) -> float:
+    """Return how long a module polled at this interval may take to answer."""
+    return min(REQUEST_SHARE_OF_POLL * poll_interval, MAX_REQUEST_TIMEOUT)
 
 
 def default_module_title(entry: ConfigEntry, unit_id: int, *, excluding: str | None) -> str:
@@ -191,7 +199,9 @@ class IoModuleDevice:
         self.profile = settings.profile
         params = link_params(settings.host, settings.port, settings.transport)
         unit = async_get_unit(compound.hass, compound.entry, params, settings.unit_id)
-        self.module = IoModule(unit, self.profile)
+        self.module = IoModule(
+            unit, self.profile, request_timeout=request_timeout(settings.poll_interval)
+        )
         self.coordinator = ModuleCoordinator(
             compound, subentry, self.module, settings.poll_interval
         )
