@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -148,17 +147,11 @@ class ModuleCoordinator(DataUpdateCoordinator[ModuleSnapshot | None]):
         self.module = module
         self.failures = 0
         self.lost = False
-        self._back_listeners: list[Callable[[], None]] = []
-
-    @callback
-    def async_add_back_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call listener when the module answers again after it was lost."""
-        self._back_listeners.append(listener)
-        return lambda: self._back_listeners.remove(listener)
 
     async def _async_update_data(self) -> ModuleSnapshot | None:
         # Failures are data here, not exceptions: the coordinator would log an error line per
-        # outage itself, and the entities would flap with every slow poll.
+        # outage itself, and the entities would flap with every slow poll. What a return means
+        # to a device wired to the module, its listener decides: it sees data again.
         try:
             snapshot = await self.module.async_read()
         except ModuleError as err:
@@ -170,8 +163,6 @@ class ModuleCoordinator(DataUpdateCoordinator[ModuleSnapshot | None]):
         if self.lost:
             self.lost = False
             LOGGER.info("I/O module %s answers again", self.name)
-            for listener in list(self._back_listeners):
-                listener()
         return snapshot
 
 
