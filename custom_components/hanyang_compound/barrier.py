@@ -1,34 +1,24 @@
-"""Barrier gates in Home Assistant: the subentry flow, the gate device enforcing the mode, its entities."""
+"""Barrier gates in Home Assistant: the gate device that enforces the compound's mode on its arm."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Coroutine
 import time
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
-from homeassistant.components.cover import CoverDeviceClass, CoverEntity, CoverEntityFeature
-from homeassistant.components.sensor import SensorEntity, SensorStateClass
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import Platform
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.restore_state import RestoreEntity
-from homeassistant.util import dt as dt_util
 
+from .barrier_entity import GateCover, GateFaultSensor, PassesTodaySensor, VehiclePresentSensor
 from .const import DOMAIN, LOGGER
 from .devices.iomodule.barrier import BarrierCommand, BarrierInputs, BarrierMachine, BarrierState
 from .devices.iomodule.module import ModuleError
-from .iomodule import (
-    IoModuleDevice,
-    ModuleEntity,
-    UnwiredDevice,
-    WiredDevice,
-    module_device,
-)
+from .iomodule import IoModuleDevice, UnwiredDevice, WiredDevice, module_device
+from .iomodule_settings import GateSettings
 from .modes import CompoundMode, EntranceAction, EntrancePolicy, entrance_policy
 
 if TYPE_CHECKING:
@@ -36,44 +26,53 @@ if TYPE_CHECKING:
     from .interfaces import CompoundDevice
 
 SUBENTRY_BARRIER_GATE: Final = "barrier_gate"
-CONF_OPEN_RELAY: Final = "open_relay"
-CONF_CLOSE_RELAY: Final = "close_relay"
-CONF_STOP_RELAY: Final = "stop_relay"
-CONF_PULSE_SECONDS: Final = "pulse_seconds"
-CONF_OPEN_LIMIT: Final = "open_limit"
-CONF_CLOSED_LIMIT: Final = "closed_limit"
-CONF_VEHICLE_LOOP: Final = "vehicle_loop"
-CONF_TRAVEL_TIMEOUT: Final = "travel_timeout"
-CONF_KEPT_OPEN_IN_LOCKDOWN: Final = "kept_open_in_lockdown"
 
-DEFAULT_TRAVEL_TIMEOUT: Final = 10.0
+RETRY_DELAYS: Final = (1.0, 2.0, 5.0, 10.0, 30.0)
+"""Seconds between attempts to apply the mode while the module refuses; the last one repeats."""
+QUIET_ATTEMPTS: Final = 3
+"""Failed attempts before a mode that cannot be applied is logged: one refusal may be a blip."""
 
 
 class BarrierGate(WiredDevice):
-    """A barrier gate: an entrance of the compound that enforces the mode's policy on its arm."""
+    """A barrier gate: an entrance of the compound that enforces the mode's policy on its arm.
+
+    The mode is applied when it changes, at start-up and whenever the module answers again
+    after an outage (a jammed arm is tried again then too). A module that refuses the
+    commands is tried again with backoff until it takes them; an outage is waited out.
+    """
 
     def __init__(
-        self, compound: Compound, subentry: ConfigSubentry, module: IoModuleDevice
+        self,
+        compound: Compound,
+        subentry: ConfigSubentry,
+        module: IoModuleDevice,
+        settings: GateSettings,
     ) -> None:
         """Wire the gate to its module."""
         super().__init__(compound, subentry, module, "Barrier gate")
-        data = subentry.data
-        self.relays: dict[BarrierCommand, int | None] = {
-            BarrierCommand.OPEN: data[CONF_OPEN_RELAY],
-            BarrierCommand.CLOSE: data[CONF_CLOSE_RELAY],
-            BarrierCommand.STOP: data.get(CONF_STOP_RELAY),
-        }
-        self.open_limit: int = data[CONF_OPEN_LIMIT]
-        self.closed_limit: int = data[CONF_CLOSED_LIMIT]
-        self.vehicle_loop: int | None = data.get(CONF_VEHICLE_LOOP)
-        self.pulse_seconds = float(data[CONF_PULSE_SECONDS])
+        self.relays = settings.relays
+        self.open_limit = settings.open_limit
+        self.closed_limit = settings.closed_limit
+        self.vehicle_loop = settings.vehicle_loop
+        self.pulse_seconds = settings.pulse_seconds
+        self.kept_open_in_lockdown = settings.kept_open_in_lockdown
+        """Whether the gate stays in normal use during a lockdown."""
         self.machine = BarrierMachine(
-            travel_timeout=float(data[CONF_TRAVEL_TIMEOUT]),
-            has_stop=self.relays[BarrierCommand.STOP] is not None,
+            travel_timeout=settings.travel_timeout,
+            has_stop=BarrierCommand.STOP in self.relays,
         )
         self.override_active = False
         """An administrator's override opened the gate in lockdown; it holds until a vehicle passes."""
         self._pulse_lock = asyncio.Lock()
+        self._energised: int | None = None
+        """The relay this gate holds on during a pulse, so it is not taken for someone else's."""
+        self._module_lost = True
+        """The last poll seen failed (or none was seen yet): the next good one applies the mode."""
+        self._held_open_reported = False
+        self._enforce_lock = asyncio.Lock()
+        """Held by an attempt to apply the mode: one at a time, and polls leave the arm to it."""
+        self._enforcement: asyncio.Task[None] | None = None
+        """Attempts to apply the mode again after the module refused it."""
         self._unsubscribers: list[Callable[[], None]] = []
 
     @property
@@ -87,32 +86,25 @@ class BarrierGate(WiredDevice):
         return self.subentry.title
 
     @property
-    def kept_open_in_lockdown(self) -> bool:
-        """Whether the gate stays in normal use during a lockdown."""
-        return bool(self.subentry.data[CONF_KEPT_OPEN_IN_LOCKDOWN])
-
-    @property
     def available(self) -> bool:
         """Whether the gate's module answered its last poll."""
         return self.module.coordinator.data is not None
 
     async def async_start(self) -> None:
-        """Follow the module's polls and enforce the compound's mode, now and after every reconnect."""
-        coordinator = self.module.coordinator
+        """Follow the module's polls and enforce the compound's mode, now and after every outage."""
         self._unsubscribers = [
-            coordinator.async_add_listener(self._handle_poll),
-            coordinator.async_add_back_listener(self._handle_module_back),
             self.compound.async_register_policy_target(self),
+            self.module.coordinator.async_add_listener(self._handle_poll),
         ]
-        if self.available:
-            self._handle_poll()
-            await self.compound.async_reapply_policy(self)
+        # The module was read once as it started: if it answered, the mode is applied now.
+        self._handle_poll()
 
     async def async_stop(self) -> None:
         """Stop following the module and enforcing the mode."""
         for unsubscribe in self._unsubscribers:
             unsubscribe()
         self._unsubscribers = []
+        self._cancel_enforcement()
 
     def create_entities(self, platform: Platform) -> list[Entity]:
         """Return the cover, the vehicle and fault sensors and the daily pass counter."""
@@ -127,7 +119,7 @@ class BarrierGate(WiredDevice):
         return entities.get(platform, [])
 
     async def async_perform(self, action: EntranceAction) -> None:
-        """Move the arm as the compound allowed; read the module right after the pulse."""
+        """Move the arm as the compound allowed; the module is read right after the pulse."""
         if not self.available:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
@@ -137,24 +129,37 @@ class BarrierGate(WiredDevice):
         if action is EntranceAction.OPEN and self._policy() is EntrancePolicy.SHUT:
             # The compound only lets an opening through in lockdown when an administrator overrides.
             self.override_active = True
-        pulses = self.machine.command(BarrierCommand(action), time.monotonic())
-        await self._async_pulse(pulses)
-        await self.module.coordinator.async_refresh()
+        try:
+            await self._async_pulse(self.machine.command(BarrierCommand(action), time.monotonic()))
+        except ModuleError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="gate_command_failed",
+                translation_placeholders={"entrance": self.entrance_name},
+            ) from err
 
     async def async_apply_mode(self, mode: CompoundMode) -> None:
-        """Bring the arm in line with a mode: shut (once the loop is clear), held open, or free."""
+        """Bring the arm in line with a mode: shut (once the loop is clear), held open, or free.
+
+        Never raises for a module that does not answer or refuses: the gate applies the mode
+        itself when the module is back, or tries again with backoff.
+        """
         self.override_active = False
+        self._cancel_enforcement()
         policy = entrance_policy(mode, kept_open_in_lockdown=self.kept_open_in_lockdown)
+        if policy is not EntrancePolicy.SHUT:
+            self._held_open_reported = False
         if policy is EntrancePolicy.FREE:
             self.machine.cancel_pending_close()
             return
         if not self.available:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="gate_unavailable",
-                translation_placeholders={"entrance": self.entrance_name},
-            )
-        await self._async_pulse(self._policy_pulses(policy, retry_fault=True))
+            LOGGER.debug("%s: the mode is applied when its module answers", self.entrance_name)
+            return
+        # The first attempt is awaited, so the mode change returns with the gate commanded.
+        try:
+            await self._async_enforce(policy)
+        except ModuleError:
+            self._start_enforcement(policy, failures=1)
 
     def _policy(self) -> EntrancePolicy:
         return self.compound.entrance_policy(self)
@@ -177,10 +182,16 @@ class BarrierGate(WiredDevice):
             return machine.command(BarrierCommand.OPEN, now)
         return []
 
+    def _open_relay_held(self, relays: tuple[bool, ...]) -> bool:
+        """Whether something else holds the open relay on: a held open contact keeps the arm up."""
+        relay = self.relays[BarrierCommand.OPEN]
+        return relays[relay] and self._energised != relay
+
     @callback
     def _handle_poll(self) -> None:
         snapshot = self.module.coordinator.data
         if snapshot is None:
+            self._module_lost = True
             return
         inputs = BarrierInputs(
             open_limit=snapshot.inputs[self.open_limit],
@@ -195,184 +206,142 @@ class BarrierGate(WiredDevice):
             # The override lets one vehicle through: it ends when the vehicle has passed the loop,
             # or, at a gate without a loop, when the gate has been closed again.
             self.override_active = False
-        # Someone may move the arm with its own remote: the mode's policy holds all the same.
-        pulses += self._policy_pulses(self._policy(), retry_fault=False)
-        if pulses:
-            self.compound.entry.async_create_background_task(
-                self.compound.hass,
-                self._async_pulse_logged(pulses),
-                f"{DOMAIN} {self.entrance_name} policy",
-            )
+        if pulses:  # a close that waited for the loop to clear
+            self._create_task(self._async_pulse_logged(pulses), "pulse")
+        policy = self._policy()
+        if self._module_lost:
+            # The module answers again (or for the first time): the mode is applied afresh,
+            # through the compound, a jammed arm included.
+            self._module_lost = False
+            self._create_task(self.compound.async_reapply_policy(self), "apply mode")
+        elif self._enforce_lock.locked() or self._enforcement is not None:
+            pass  # the mode is being applied; its attempts decide
+        elif (
+            policy is EntrancePolicy.SHUT
+            and not self.override_active
+            and self._open_relay_held(snapshot.relays)
+        ):
+            self._start_enforcement(policy, failures=0)
+        elif pulses := self._policy_pulses(policy, retry_fault=False):
+            # Someone may move the arm with its own remote: the mode's policy holds all the same.
+            self._create_task(self._async_pulse_logged(pulses), "policy")
 
-    @callback
-    def _handle_module_back(self) -> None:
-        self.compound.entry.async_create_background_task(
-            self.compound.hass,
-            self.compound.async_reapply_policy(self),
-            f"{DOMAIN} {self.entrance_name} reapply policy",
+    def _create_task(
+        self, coroutine: Coroutine[Any, Any, None], purpose: str
+    ) -> asyncio.Task[None]:
+        return self.compound.entry.async_create_background_task(
+            self.compound.hass, coroutine, f"{DOMAIN} {self.entrance_name} {purpose}"
         )
 
-    async def _async_pulse(self, pulses: list[BarrierCommand]) -> None:
-        async with self._pulse_lock:
-            for pulse in pulses:
-                # The machine only asks for a stop when the stop relay is wired.
-                relay: int = self.relays[pulse]  # type: ignore[assignment]
+    def _start_enforcement(self, policy: EntrancePolicy, *, failures: int) -> None:
+        self._cancel_enforcement()
+        self._enforcement = self._create_task(
+            self._async_keep_enforcing(policy, failures), "enforce mode"
+        )
+
+    def _cancel_enforcement(self) -> None:
+        if self._enforcement is not None:
+            self._enforcement.cancel()
+            self._enforcement = None
+
+    async def _async_keep_enforcing(self, policy: EntrancePolicy, failures: int) -> None:
+        """Apply the policy until the module takes it, waiting longer after each refusal."""
+        try:
+            while True:
+                if failures:
+                    await asyncio.sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1])
+                if not self.available:
+                    return  # an outage: the module's return applies the mode again
                 try:
-                    await self.module.module.async_pulse(relay, self.pulse_seconds)
+                    await self._async_enforce(policy)
                 except ModuleError as err:
-                    raise HomeAssistantError(
-                        translation_domain=DOMAIN,
-                        translation_key="gate_command_failed",
-                        translation_placeholders={"entrance": self.entrance_name},
-                    ) from err
+                    failures += 1
+                    if failures == QUIET_ATTEMPTS:
+                        LOGGER.warning(
+                            "Could not apply the %s mode to %s: %s; still trying",
+                            self.compound.mode,
+                            self.entrance_name,
+                            err,
+                        )
+                    continue
+                if failures >= QUIET_ATTEMPTS:
+                    LOGGER.info(
+                        "Applied the %s mode to %s at last", self.compound.mode, self.entrance_name
+                    )
+                return
+        finally:
+            if self._enforcement is asyncio.current_task():
+                self._enforcement = None
+
+    async def _async_enforce(self, policy: EntrancePolicy) -> None:
+        """Pulse what the policy needs now; raise ModuleError if the module does not take it."""
+        async with self._enforce_lock:
+            await self._async_enforce_now(policy)
+
+    async def _async_enforce_now(self, policy: EntrancePolicy) -> None:
+        if policy is EntrancePolicy.SHUT and not self.override_active:
+            # A held open contact keeps the arm up whatever is pulsed: release it first. It is
+            # read now, as relays are otherwise only read back every few polls.
+            relays = await self.module.module.async_read_relays()
+            if self._open_relay_held(relays):
+                await self._async_release_open_relay()
+                await self._async_pulse(
+                    self.machine.command(BarrierCommand.CLOSE, time.monotonic())
+                )
+                return
+        await self._async_pulse(self._policy_pulses(policy, retry_fault=True))
+
+    async def _async_release_open_relay(self) -> None:
+        async with self._pulse_lock:
+            await self.module.module.async_set_relay(self.relays[BarrierCommand.OPEN], on=False)
+        if self._held_open_reported:
+            LOGGER.debug("Released the open relay of %s again", self.entrance_name)
+        else:
+            self._held_open_reported = True
+            LOGGER.warning(
+                "The open relay of %s was held on by another controller; released it to keep"
+                " the gate shut in %s mode",
+                self.entrance_name,
+                self.compound.mode,
+            )
+
+    async def _async_pulse(self, pulses: list[BarrierCommand]) -> None:
+        """Pulse the relays, then read the module at once, so every entity shows the command."""
+        if not pulses:
+            return
+        try:
+            async with self._pulse_lock:
+                for pulse in pulses:
+                    # The machine only asks for a stop when the stop relay is wired.
+                    relay = self.relays[pulse]
+                    self._energised = relay
+                    try:
+                        await self.module.module.async_pulse(relay, self.pulse_seconds)
+                    finally:
+                        self._energised = None
+        except ModuleError:
+            self.machine.command_failed()
+            raise
+        finally:
+            await self.module.coordinator.async_refresh()
 
     async def _async_pulse_logged(self, pulses: list[BarrierCommand]) -> None:
         try:
             await self._async_pulse(pulses)
-        except HomeAssistantError:
+        except ModuleError:
             # The module is failing; its poller logs that once and the policy is re-applied
             # when it answers again.
             LOGGER.debug("Could not pulse %s for %s", pulses, self.entrance_name)
 
 
 def barrier_gate_factory(compound: Compound, subentry: ConfigSubentry) -> CompoundDevice:
-    """Build the gate of a subentry, wired to its running module."""
+    """Build the gate of a subentry, wired to its running module.
+
+    Raises InvalidSettingError, before anything is started, if a stored setting is not valid.
+    """
     module = module_device(compound, subentry)
     if module is None:
         return UnwiredDevice()
-    return BarrierGate(compound, subentry, module)
-
-
-class GateEntity(ModuleEntity):
-    """An entity of a barrier gate."""
-
-    def __init__(self, gate: BarrierGate, key: str) -> None:
-        """Attach the entity to the gate's device and its module's poller."""
-        super().__init__(
-            gate.compound, gate.subentry, key, gate.device_info, gate.module.coordinator
-        )
-        self.gate = gate
-
-
-class GateCover(GateEntity, CoverEntity):
-    """The gate's arm; every command goes through the compound, which checks the mode."""
-
-    _attr_name = None
-    _attr_device_class = CoverDeviceClass.GATE
-
-    def __init__(self, gate: BarrierGate) -> None:
-        """Describe the gate's arm."""
-        super().__init__(gate, "gate")
-        self._attr_supported_features = CoverEntityFeature.OPEN | CoverEntityFeature.CLOSE
-        if gate.machine.has_stop:
-            self._attr_supported_features |= CoverEntityFeature.STOP
-
-    @property
-    def is_closed(self) -> bool | None:
-        """Whether the arm is down; unknown in fault."""
-        state = self.gate.machine.state
-        if state is None or state is BarrierState.FAULT:
-            return None
-        return state is BarrierState.CLOSED
-
-    @property
-    def is_opening(self) -> bool:
-        """Whether the arm is rising."""
-        return self.gate.machine.state is BarrierState.OPENING
-
-    @property
-    def is_closing(self) -> bool:
-        """Whether the arm is lowering."""
-        return self.gate.machine.state is BarrierState.CLOSING
-
-    async def _async_command(self, action: EntranceAction) -> None:
-        await self.compound.async_command_entrance(self.gate, action, context=self._context)
-
-    async def async_open_cover(self, **kwargs: Any) -> None:
-        """Open the gate, if the compound's mode allows it."""
-        await self._async_command(EntranceAction.OPEN)
-
-    async def async_close_cover(self, **kwargs: Any) -> None:
-        """Close the gate once the loop is clear, if the compound's mode allows it."""
-        await self._async_command(EntranceAction.CLOSE)
-
-    async def async_stop_cover(self, **kwargs: Any) -> None:
-        """Stop the arm, if the compound's mode allows it."""
-        await self._async_command(EntranceAction.STOP)
-
-
-class GateFaultSensor(GateEntity, BinarySensorEntity):
-    """On while the arm is jammed (travel timeout) or its limit switches contradict each other."""
-
-    _attr_translation_key = "gate_fault"
-    _attr_device_class = BinarySensorDeviceClass.PROBLEM
-
-    def __init__(self, gate: BarrierGate) -> None:
-        """Describe the gate's fault."""
-        super().__init__(gate, "fault")
-
-    @property
-    def is_on(self) -> bool:
-        """Whether the gate is in fault."""
-        return self.gate.machine.state is BarrierState.FAULT
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """Why the gate is in fault."""
-        fault = self.gate.machine.fault
-        return {"cause": str(fault) if fault else None}
-
-
-class VehiclePresentSensor(GateEntity, BinarySensorEntity):
-    """On while a vehicle stands on the gate's loop."""
-
-    _attr_translation_key = "vehicle_present"
-    _attr_device_class = BinarySensorDeviceClass.OCCUPANCY
-
-    def __init__(self, gate: BarrierGate) -> None:
-        """Describe the gate's vehicle loop."""
-        super().__init__(gate, "vehicle_present")
-
-    @property
-    def is_on(self) -> bool:
-        """Whether a vehicle is on the loop."""
-        return self.gate.machine.vehicle_present
-
-
-class PassesTodaySensor(GateEntity, SensorEntity, RestoreEntity):
-    """Vehicles that passed the gate today (left its loop), restored across restarts."""
-
-    _attr_translation_key = "vehicle_passes_today"
-    _attr_state_class = SensorStateClass.TOTAL
-
-    def __init__(self, gate: BarrierGate) -> None:
-        """Describe the gate's daily count."""
-        super().__init__(gate, "passes_today")
-        self._count = 0
-        self._counted_passes = gate.machine.passes
-        self._day_start = dt_util.start_of_local_day()
-
-    async def async_added_to_hass(self) -> None:
-        """Continue today's count after a restart."""
-        await super().async_added_to_hass()
-        last = await self.async_get_last_state()
-        if last is not None and last.state.isdigit() and last.last_updated >= self._day_start:
-            self._count = int(last.state)
-
-    @property
-    def last_reset(self) -> datetime:
-        """Local midnight: the count starts afresh every day."""
-        return self._day_start
-
-    @property
-    def native_value(self) -> int:
-        """Passes today."""
-        return self._count
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        if (day_start := dt_util.start_of_local_day()) != self._day_start:
-            self._day_start, self._count = day_start, 0
-        self._count += self.gate.machine.passes - self._counted_passes
-        self._counted_passes = self.gate.machine.passes
-        super()._handle_coordinator_update()
+    return BarrierGate(
+        compound, subentry, module, GateSettings.from_data(subentry.data, module.profile)
+    )

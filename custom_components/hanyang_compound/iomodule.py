@@ -1,8 +1,8 @@
-"""I/O modules in Home Assistant: the subentry flow, the polled module device and its link diagnostics."""
+"""I/O modules in Home Assistant: the polled module device, its link diagnostics, the devices wired to it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -16,23 +16,12 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigSubentry,
 )
-from homeassistant.const import (
-    CONF_HOST,
-    CONF_PORT,
-    EntityCategory,
-    Platform,
-    UnitOfTime,
-)
+from homeassistant.const import EntityCategory, Platform, UnitOfTime
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectOptionDict,
-)
+from homeassistant.helpers.selector import SelectOptionDict
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
 
 from .const import DOMAIN, LOGGER, MANUFACTURER
@@ -41,28 +30,38 @@ from .devices.iomodule.module import (
     ModuleError,
     ModuleSnapshot,
 )
-from .devices.iomodule.profiles import MAX_CHANNELS, PROFILES, ModuleProfile
+from .devices.iomodule.profiles import PROFILES, ModuleProfile
 from .entity import CompoundDeviceEntity
-from .modbus_link import async_get_unit, link_params
+from .iomodule_settings import (
+    CHANNEL,
+    CONF_CLOSE_RELAY,
+    CONF_CLOSED_LIMIT,
+    CONF_MODULE,
+    CONF_OPEN_LIMIT,
+    CONF_OPEN_RELAY,
+    CONF_PROFILE,
+    CONF_RELAY,
+    CONF_STOP_RELAY,
+    CONF_VEHICLE_LOOP,
+    ModuleSettings,
+    stored_text,
+)
+from .modbus_link import MAX_REQUEST_TIMEOUT, async_get_unit, link_params
 
 if TYPE_CHECKING:
     from .compound import Compound
 
 SUBENTRY_IO_MODULE: Final = "io_module"
-CONF_UNIT_ID: Final = "unit_id"
-CONF_TRANSPORT: Final = "transport"
-CONF_PROFILE: Final = "profile"
-CONF_POLL_INTERVAL: Final = "poll_interval"
-CONF_MODULE: Final = "module"
 
 TRANSPORT_OF_PROFILE: Final = "profile"
 """The transport choice that takes the usual transport of the module's profile."""
-DEFAULT_PORT: Final = 502
-DEFAULT_POLL_INTERVAL: Final = 1
+REQUEST_SHARE_OF_POLL: Final = 0.75
+"""How much of its polling interval a module's request may take: a poll that started before
+a module fell silent fails before the next one is due, so it is unavailable within two polls."""
 
-RELAY_KEYS: Final = ("open_relay", "close_relay", "stop_relay", "relay")
+RELAY_KEYS: Final = (CONF_OPEN_RELAY, CONF_CLOSE_RELAY, CONF_STOP_RELAY, CONF_RELAY)
 """Subentry data keys, of any kind of device, that claim a relay of their module."""
-INPUT_KEYS: Final = ("open_limit", "closed_limit", "vehicle_loop")
+INPUT_KEYS: Final = (CONF_OPEN_LIMIT, CONF_CLOSED_LIMIT, CONF_VEHICLE_LOOP)
 """Subentry data keys, of any kind of device, that claim an input of their module."""
 
 
@@ -83,8 +82,11 @@ def module_claims(entry: ConfigEntry, module_id: str, *, excluding: str | None) 
             continue
         for keys, claimed in ((RELAY_KEYS, claims.relays), (INPUT_KEYS, claims.inputs)):
             for key in keys:
-                if (channel := subentry.data.get(key)) is not None:
-                    claimed[int(channel)] = subentry.title
+                # A channel changed by hand into no channel claims nothing (its device does
+                # not start either).
+                with suppress(ValueError):
+                    if (channel := CHANNEL.stored_optional(subentry.data, key)) is not None:
+                        claimed[int(channel)] = subentry.title
     return claims
 
 
@@ -98,63 +100,58 @@ def module_options(entry: ConfigEntry) -> list[SelectOptionDict]:
     ]
 
 
-def module_profile(entry: ConfigEntry, module_id: str) -> ModuleProfile:
-    """Return the profile of one of the compound's modules."""
-    return PROFILES[entry.subentries[module_id].data[CONF_PROFILE]]
+def module_profile(entry: ConfigEntry, module_id: str) -> ModuleProfile | None:
+    """Return the profile of one of the compound's modules; None if it is gone or not valid."""
+    subentry = entry.subentries.get(module_id)
+    profile = None if subentry is None else subentry.data.get(CONF_PROFILE)
+    return PROFILES.get(profile) if isinstance(profile, str) else None
 
 
-def channel_selector() -> NumberSelector:
-    """Return a selector of a channel number; the module's profile bounds it in validation.
+def request_timeout(poll_interval: float) -> float:
+    """Return how long a module polled at this interval may take to answer."""
+    return min(REQUEST_SHARE_OF_POLL * poll_interval, MAX_REQUEST_TIMEOUT)
 
-    The module is chosen in the same form, so the bound cannot be known when the form is drawn.
+
+def default_module_title(entry: ConfigEntry, unit_id: int, *, excluding: str | None) -> str:
+    """Return the title of an unnamed module: by unit id, unique in the compound, without its host.
+
+    Titles show in device names, logs and diagnostics, where a host must not.
     """
-    return NumberSelector(
-        NumberSelectorConfig(min=0, max=MAX_CHANNELS - 1, step=1, mode=NumberSelectorMode.BOX)
-    )
-
-
-def seconds_selector(minimum: float, maximum: float, step: float) -> NumberSelector:
-    """Return a selector of a duration in seconds."""
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=minimum,
-            max=maximum,
-            step=step,
-            unit_of_measurement=UnitOfTime.SECONDS,
-            mode=NumberSelectorMode.BOX,
-        )
-    )
+    taken = {
+        subentry.title
+        for subentry in entry.subentries.values()
+        if subentry.subentry_id != excluding
+    }
+    title, copy = f"I/O module #{unit_id}", 1
+    while title in taken:
+        copy += 1
+        title = f"I/O module #{unit_id} ({copy})"
+    return title
 
 
 class ModuleCoordinator(DataUpdateCoordinator[ModuleSnapshot | None]):
     """Polls one module; None while it cannot be read, logged once when lost and once when back."""
 
-    def __init__(self, compound: Compound, subentry: ConfigSubentry, module: IoModule) -> None:
+    def __init__(
+        self, compound: Compound, subentry: ConfigSubentry, module: IoModule, poll_interval: int
+    ) -> None:
         """Poll module at the subentry's interval."""
         super().__init__(
             compound.hass,
             LOGGER,
             config_entry=compound.entry,
             name=subentry.title,
-            update_interval=timedelta(
-                seconds=float(subentry.data.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL))
-            ),
+            update_interval=timedelta(seconds=poll_interval),
             always_update=True,
         )
         self.module = module
         self.failures = 0
         self.lost = False
-        self._back_listeners: list[Callable[[], None]] = []
-
-    @callback
-    def async_add_back_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call listener when the module answers again after it was lost."""
-        self._back_listeners.append(listener)
-        return lambda: self._back_listeners.remove(listener)
 
     async def _async_update_data(self) -> ModuleSnapshot | None:
         # Failures are data here, not exceptions: the coordinator would log an error line per
-        # outage itself, and the entities would flap with every slow poll.
+        # outage itself, and the entities would flap with every slow poll. What a return means
+        # to a device wired to the module, its listener decides: it sees data again.
         try:
             snapshot = await self.module.async_read()
         except ModuleError as err:
@@ -166,14 +163,11 @@ class ModuleCoordinator(DataUpdateCoordinator[ModuleSnapshot | None]):
         if self.lost:
             self.lost = False
             LOGGER.info("I/O module %s answers again", self.name)
-            for listener in list(self._back_listeners):
-                listener()
         return snapshot
 
 
-def module_device_info(subentry: ConfigSubentry) -> DeviceInfo:
+def module_device_info(subentry: ConfigSubentry, profile: ModuleProfile) -> DeviceInfo:
     """Describe an I/O module as a device."""
-    profile = PROFILES[subentry.data[CONF_PROFILE]]
     return DeviceInfo(
         identifiers={(DOMAIN, subentry.subentry_id)},
         name=subentry.title,
@@ -186,17 +180,23 @@ class IoModuleDevice:
     """An I/O module of the compound: its unit on the gateway's shared link and its poller."""
 
     def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
-        """Take a unit on the gateway's link; nothing is read until async_start."""
+        """Check the stored settings, then take a unit on the gateway's link; nothing is read yet.
+
+        Raises InvalidSettingError, before anything is held, if a stored setting is not valid.
+        """
+        settings = ModuleSettings.from_data(subentry.data)
         self.compound = compound
         self.subentry = subentry
-        self.profile = PROFILES[subentry.data[CONF_PROFILE]]
-        params = link_params(
-            subentry.data[CONF_HOST], subentry.data[CONF_PORT], subentry.data[CONF_TRANSPORT]
+        self.profile = settings.profile
+        params = link_params(settings.host, settings.port, settings.transport)
+        unit = async_get_unit(compound.hass, compound.entry, params, settings.unit_id)
+        self.module = IoModule(
+            unit, self.profile, request_timeout=request_timeout(settings.poll_interval)
         )
-        unit = async_get_unit(compound.hass, compound.entry, params, subentry.data[CONF_UNIT_ID])
-        self.module = IoModule(unit, self.profile)
-        self.coordinator = ModuleCoordinator(compound, subentry, self.module)
-        self.device_info = module_device_info(subentry)
+        self.coordinator = ModuleCoordinator(
+            compound, subentry, self.module, settings.poll_interval
+        )
+        self.device_info = module_device_info(subentry, self.profile)
 
     async def async_start(self) -> None:
         """Register the module as a device and read it once; an unreachable one is retried every poll."""
@@ -305,23 +305,30 @@ class LinkFailuresSensor(ModuleEntity, SensorEntity):
         return self.coordinator.failures
 
 
-def optional_channel(user_input: dict[str, Any], key: str) -> int | None:
-    """Return an optional channel of the form as a number, None when left empty."""
-    value = user_input.get(key)
-    return None if value in (None, "") else int(value)
-
-
 @callback
 def module_device(compound: Compound, subentry: ConfigSubentry) -> IoModuleDevice | None:
-    """Return the running module a device is wired to; None (logged) if the module was removed."""
-    device = compound.devices.get(subentry.data[CONF_MODULE])
+    """Return the running module a device is wired to; None (logged) if it is not running.
+
+    Raises InvalidSettingError if the device names no module.
+    """
+    module_id = stored_text(subentry.data, CONF_MODULE)
+    device = compound.devices.get(module_id)
     if isinstance(device, IoModuleDevice):
         return device
-    LOGGER.warning(
-        "%s is wired to an I/O module that is no longer part of %s; reconfigure it",
-        subentry.title,
-        compound.name,
-    )
+    wired_to = compound.entry.subentries.get(module_id)
+    if wired_to is not None and wired_to.subentry_type == SUBENTRY_IO_MODULE:
+        # The module's own settings failed their checks; the compound reports the module.
+        LOGGER.warning(
+            "%s cannot run until its I/O module %s does",
+            subentry.title,
+            wired_to.title,
+        )
+    else:
+        LOGGER.warning(
+            "%s is wired to an I/O module that is no longer part of %s; reconfigure it",
+            subentry.title,
+            compound.name,
+        )
     return None
 
 

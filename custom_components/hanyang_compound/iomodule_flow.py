@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SubentryFlowResult
@@ -9,9 +10,6 @@ from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.selector import (
     BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
@@ -19,19 +17,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .barrier import (
-    CONF_CLOSE_RELAY,
-    CONF_CLOSED_LIMIT,
-    CONF_KEPT_OPEN_IN_LOCKDOWN,
-    CONF_OPEN_LIMIT,
-    CONF_OPEN_RELAY,
-    CONF_PULSE_SECONDS,
-    CONF_STOP_RELAY,
-    CONF_TRAVEL_TIMEOUT,
-    CONF_VEHICLE_LOOP,
-    DEFAULT_TRAVEL_TIMEOUT,
-    SUBENTRY_BARRIER_GATE,
-)
+from .barrier import SUBENTRY_BARRIER_GATE
 from .config_flow import DeviceSubentryFlow, clean_text
 from .devices.iomodule.module import (
     IoModule,
@@ -41,27 +27,59 @@ from .devices.iomodule.module import (
 )
 from .devices.iomodule.profiles import DEFAULT_PROFILE, PROFILES, TRANSPORTS, ModuleProfile
 from .iomodule import (
-    CONF_MODULE,
-    CONF_POLL_INTERVAL,
-    CONF_PROFILE,
-    CONF_TRANSPORT,
-    CONF_UNIT_ID,
-    DEFAULT_POLL_INTERVAL,
-    DEFAULT_PORT,
     SUBENTRY_IO_MODULE,
     TRANSPORT_OF_PROFILE,
-    channel_selector,
+    default_module_title,
     module_claims,
     module_options,
     module_profile,
-    optional_channel,
-    seconds_selector,
+)
+from .iomodule_settings import (
+    CHANNEL,
+    CONF_CLOSE_RELAY,
+    CONF_CLOSED_LIMIT,
+    CONF_KEPT_OPEN_IN_LOCKDOWN,
+    CONF_MODULE,
+    CONF_OPEN_LIMIT,
+    CONF_OPEN_RELAY,
+    CONF_POLL_INTERVAL,
+    CONF_PROFILE,
+    CONF_PULSE_SECONDS,
+    CONF_RELAY,
+    CONF_STOP_RELAY,
+    CONF_TRANSPORT,
+    CONF_TRAVEL_TIMEOUT,
+    CONF_UNIT_ID,
+    CONF_VEHICLE_LOOP,
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_PORT,
+    DEFAULT_TRAVEL_TIMEOUT,
+    POLL_INTERVAL,
+    PORT,
+    PULSE_SECONDS,
+    TRAVEL_TIMEOUT,
+    UNIT_ID,
 )
 from .modbus_link import async_temporary_unit, link_params
-from .shed import CONF_RELAY, SUBENTRY_SHED_LIGHT, SUBENTRY_SHED_SOCKET
+from .shed import SUBENTRY_SHED_LIGHT, SUBENTRY_SHED_SOCKET
+from .validation import ERROR_NOT_A_NUMBER
 
 
-class IoModuleSubentryFlow(DeviceSubentryFlow):
+def _channel(user_input: dict[str, Any], key: str) -> int | None:
+    """Return a channel of the form, None when an optional one was left empty."""
+    value = user_input.get(key)
+    return None if value in (None, "") else int(value)
+
+
+class ModbusDeviceFlow(DeviceSubentryFlow):
+    """Base of the flows of the devices on Modbus I/O modules."""
+
+    def editing_subentry_id(self) -> str | None:
+        """Return the id of the subentry being reconfigured; None while adding one."""
+        return self._reconfigure_subentry_id if self.source == SOURCE_RECONFIGURE else None
+
+
+class IoModuleSubentryFlow(ModbusDeviceFlow):
     """Adds or changes an I/O module: where it is reached, its unit id and type; checks that it answers."""
 
     subentry_type = SUBENTRY_IO_MODULE
@@ -74,12 +92,10 @@ class IoModuleSubentryFlow(DeviceSubentryFlow):
                 vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, "")): TextSelector(),
                 vol.Required(
                     CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)
-                ): NumberSelector(
-                    NumberSelectorConfig(min=1, max=65535, step=1, mode=NumberSelectorMode.BOX)
-                ),
-                vol.Required(CONF_UNIT_ID, default=defaults.get(CONF_UNIT_ID, 1)): NumberSelector(
-                    NumberSelectorConfig(min=0, max=247, step=1, mode=NumberSelectorMode.BOX)
-                ),
+                ): PORT.selector(),
+                vol.Required(
+                    CONF_UNIT_ID, default=defaults.get(CONF_UNIT_ID, 1)
+                ): UNIT_ID.selector(),
                 vol.Required(
                     CONF_PROFILE, default=defaults.get(CONF_PROFILE, DEFAULT_PROFILE)
                 ): SelectSelector(
@@ -101,21 +117,23 @@ class IoModuleSubentryFlow(DeviceSubentryFlow):
                 vol.Required(
                     CONF_POLL_INTERVAL,
                     default=defaults.get(CONF_POLL_INTERVAL, DEFAULT_POLL_INTERVAL),
-                    # Whole seconds: Home Assistant's poll scheduler aligns polls to whole seconds.
-                ): seconds_selector(1, 60, 1),
+                ): POLL_INTERVAL.selector(),
             }
         )
 
     async def async_validate_device(
         self, user_input: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, str]]:
-        """Clean the input and read the module once, so a wrong address or unit id shows here."""
+        """Clean the input and read the module once, so a wrong address or unit id shows here.
+
+        Its numbers were checked and parsed by the shared step.
+        """
         profile = PROFILES[user_input[CONF_PROFILE]]
         data = {
             CONF_NAME: clean_text(user_input.get(CONF_NAME, "")),
             CONF_HOST: str(user_input[CONF_HOST]).strip(),
-            CONF_PORT: int(user_input[CONF_PORT]),
-            CONF_UNIT_ID: int(user_input[CONF_UNIT_ID]),
+            CONF_PORT: user_input[CONF_PORT],
+            CONF_UNIT_ID: user_input[CONF_UNIT_ID],
             CONF_PROFILE: profile.key,
             # The profile knows how its modules are usually reached; the technician may differ.
             CONF_TRANSPORT: (
@@ -123,7 +141,7 @@ class IoModuleSubentryFlow(DeviceSubentryFlow):
                 if user_input[CONF_TRANSPORT] == TRANSPORT_OF_PROFILE
                 else user_input[CONF_TRANSPORT]
             ),
-            CONF_POLL_INTERVAL: int(user_input[CONF_POLL_INTERVAL]),
+            CONF_POLL_INTERVAL: user_input[CONF_POLL_INTERVAL],
         }
         if not data[CONF_HOST]:
             return data, {CONF_HOST: "host_empty"}
@@ -132,7 +150,7 @@ class IoModuleSubentryFlow(DeviceSubentryFlow):
         return data, await self._async_probe(data, profile)
 
     def _is_added_already(self, data: dict[str, Any]) -> bool:
-        excluding = self._reconfigure_subentry_id if self.source == SOURCE_RECONFIGURE else None
+        excluding = self.editing_subentry_id()
         address = (data[CONF_HOST], data[CONF_PORT], data[CONF_UNIT_ID])
         return any(
             subentry.subentry_type == SUBENTRY_IO_MODULE
@@ -159,12 +177,14 @@ class IoModuleSubentryFlow(DeviceSubentryFlow):
         return {}
 
     def device_title(self, data: dict[str, Any]) -> str:
-        """Return the module's name, or where it is reached when it has none."""
+        """Return the module's name, or one by its unit id (never its host) when it has none."""
         name: str = data[CONF_NAME]
-        return name or f"I/O module {data[CONF_HOST]}:{data[CONF_PORT]} #{data[CONF_UNIT_ID]}"
+        return name or default_module_title(
+            self._get_entry(), data[CONF_UNIT_ID], excluding=self.editing_subentry_id()
+        )
 
 
-class ModuleChannelFlow(DeviceSubentryFlow):
+class ModuleChannelFlow(ModbusDeviceFlow):
     """Base of the flows of devices wired to channels of an I/O module (gates, shed outputs)."""
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
@@ -185,7 +205,9 @@ class ModuleChannelFlow(DeviceSubentryFlow):
                 SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
             ),
         }
-        return fields, module_profile(self._get_entry(), module_id)
+        # A module whose stored type was changed by hand offers the default type's defaults.
+        profile = module_profile(self._get_entry(), module_id) or PROFILES[DEFAULT_PROFILE]
+        return fields, profile
 
     def device_title(self, data: dict[str, Any]) -> str:
         """Return the device's name (a gate's is also its entrance's name)."""
@@ -197,23 +219,31 @@ class ModuleChannelFlow(DeviceSubentryFlow):
         data: dict[str, Any],
         relays: dict[str, int | None],
         inputs: dict[str, int | None],
+        optional: Collection[str] = (),
     ) -> dict[str, str]:
         """Return the form errors of the device's name and chosen channels, by field."""
-        errors = self.channel_errors(data[CONF_MODULE], relays, inputs)
+        errors = self.channel_errors(data[CONF_MODULE], relays, inputs, optional)
         if not data[CONF_NAME]:
             errors[CONF_NAME] = "name_empty"
         return errors
 
     def channel_errors(
-        self, module_id: str, relays: dict[str, int | None], inputs: dict[str, int | None]
+        self,
+        module_id: str,
+        relays: dict[str, int | None],
+        inputs: dict[str, int | None],
+        optional: Collection[str],
     ) -> dict[str, str]:
-        """Return the form errors of the channels chosen for this device, by field."""
+        """Return the form errors of the channels chosen for this device, by field.
+
+        Only the optional channels may be left empty.
+        """
         entry = self._get_entry()
         if module_id not in entry.subentries:
             return {CONF_MODULE: "module_missing"}
-        profile = module_profile(entry, module_id)
-        excluding = self._reconfigure_subentry_id if self.source == SOURCE_RECONFIGURE else None
-        claims = module_claims(entry, module_id, excluding=excluding)
+        if (profile := module_profile(entry, module_id)) is None:
+            return {CONF_MODULE: "module_invalid"}
+        claims = module_claims(entry, module_id, excluding=self.editing_subentry_id())
         errors: dict[str, str] = {}
         for chosen, count, claimed, taken in (
             (relays, profile.relays, claims.relays, "relay_taken"),
@@ -222,6 +252,8 @@ class ModuleChannelFlow(DeviceSubentryFlow):
             seen: set[int] = set()
             for key, channel in chosen.items():
                 if channel is None:
+                    if key not in optional:
+                        errors[key] = ERROR_NOT_A_NUMBER
                     continue
                 if not 0 <= channel < count:
                     errors[key] = "channel_out_of_range"
@@ -241,7 +273,7 @@ class BarrierGateSubentryFlow(ModuleChannelFlow):
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Return the gate's form; channel ranges and pulse length follow the module's profile."""
         fields, profile = self.module_schema(defaults)
-        relay = channel = channel_selector()
+        relay = channel = CHANNEL.selector()
 
         def optional(key: str) -> vol.Optional:
             value = defaults.get(key)
@@ -253,14 +285,14 @@ class BarrierGateSubentryFlow(ModuleChannelFlow):
             optional(CONF_STOP_RELAY): relay,
             vol.Required(
                 CONF_PULSE_SECONDS, default=defaults.get(CONF_PULSE_SECONDS, profile.pulse_seconds)
-            ): seconds_selector(0.1, 5, 0.1),
+            ): PULSE_SECONDS.selector(),
             vol.Required(CONF_OPEN_LIMIT, default=defaults.get(CONF_OPEN_LIMIT, 0)): channel,
             vol.Required(CONF_CLOSED_LIMIT, default=defaults.get(CONF_CLOSED_LIMIT, 1)): channel,
             optional(CONF_VEHICLE_LOOP): channel,
             vol.Required(
                 CONF_TRAVEL_TIMEOUT,
                 default=defaults.get(CONF_TRAVEL_TIMEOUT, DEFAULT_TRAVEL_TIMEOUT),
-            ): seconds_selector(1, 120, 1),
+            ): TRAVEL_TIMEOUT.selector(),
             vol.Required(
                 CONF_KEPT_OPEN_IN_LOCKDOWN, default=defaults.get(CONF_KEPT_OPEN_IN_LOCKDOWN, False)
             ): BooleanSelector(),
@@ -270,26 +302,30 @@ class BarrierGateSubentryFlow(ModuleChannelFlow):
     async def async_validate_device(
         self, user_input: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, str]]:
-        """Clean the wiring and refuse channels out of range, repeated or used by another device."""
-        module_id = user_input[CONF_MODULE]
+        """Clean the wiring and refuse channels out of range, repeated or used by another device.
+
+        Its numbers were checked and parsed by the shared step; optional channels may be empty.
+        """
         relays = {
-            key: optional_channel(user_input, key)
+            key: _channel(user_input, key)
             for key in (CONF_OPEN_RELAY, CONF_CLOSE_RELAY, CONF_STOP_RELAY)
         }
         inputs = {
-            key: optional_channel(user_input, key)
+            key: _channel(user_input, key)
             for key in (CONF_OPEN_LIMIT, CONF_CLOSED_LIMIT, CONF_VEHICLE_LOOP)
         }
         data = {
             CONF_NAME: clean_text(user_input[CONF_NAME]),
-            CONF_MODULE: module_id,
+            CONF_MODULE: user_input[CONF_MODULE],
             **relays,
             **inputs,
-            CONF_PULSE_SECONDS: float(user_input[CONF_PULSE_SECONDS]),
-            CONF_TRAVEL_TIMEOUT: float(user_input[CONF_TRAVEL_TIMEOUT]),
+            CONF_PULSE_SECONDS: user_input[CONF_PULSE_SECONDS],
+            CONF_TRAVEL_TIMEOUT: user_input[CONF_TRAVEL_TIMEOUT],
             CONF_KEPT_OPEN_IN_LOCKDOWN: bool(user_input[CONF_KEPT_OPEN_IN_LOCKDOWN]),
         }
-        return data, self.wiring_errors(data, relays, inputs)
+        return data, self.wiring_errors(
+            data, relays, inputs, optional=(CONF_STOP_RELAY, CONF_VEHICLE_LOOP)
+        )
 
 
 class ShedOutputSubentryFlow(ModuleChannelFlow):
@@ -298,7 +334,7 @@ class ShedOutputSubentryFlow(ModuleChannelFlow):
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Return the output's form."""
         fields, _ = self.module_schema(defaults)
-        fields[vol.Required(CONF_RELAY, default=defaults.get(CONF_RELAY, 0))] = channel_selector()
+        fields[vol.Required(CONF_RELAY, default=defaults.get(CONF_RELAY, 0))] = CHANNEL.selector()
         return vol.Schema(fields)
 
     async def async_validate_device(
@@ -308,7 +344,7 @@ class ShedOutputSubentryFlow(ModuleChannelFlow):
         data = {
             CONF_NAME: clean_text(user_input[CONF_NAME]),
             CONF_MODULE: user_input[CONF_MODULE],
-            CONF_RELAY: int(user_input[CONF_RELAY]),
+            CONF_RELAY: _channel(user_input, CONF_RELAY),
         }
         return data, self.wiring_errors(data, {CONF_RELAY: data[CONF_RELAY]}, {})
 

@@ -19,9 +19,12 @@ from .devices.iomodule.profiles import TRANSPORT_RTU_OVER_TCP
 
 type LinkParams = ModbusTcpParams | ModbusSerialParams
 
-# How long a request may wait for an answer on a link opened here: long enough for a loaded
-# serial bridge, short enough that a silent module is unavailable within two polls.
-REQUEST_TIMEOUT = 2.0
+MAX_REQUEST_TIMEOUT = 5.0
+"""The longest any request waits for its answer: no Modbus module answers later than that.
+
+Links opened here give up then; each module bounds its own requests further by its polling
+interval, on a borrowed link too (core modbus's wait much longer).
+"""
 # The line speed core modbus gives an RTU link carried over TCP; equal params share one link.
 SOCKET_BAUDRATE = 115200
 
@@ -67,7 +70,7 @@ def _acquire(
     links = hass.data.setdefault(DATA_LINKS, _Links()).by_endpoint
     endpoint = params.endpoint
     if (link := links.get(endpoint)) is None:
-        link = links[endpoint] = _Link(ModbusConnection(params, timeout=REQUEST_TIMEOUT))
+        link = links[endpoint] = _Link(ModbusConnection(params, timeout=MAX_REQUEST_TIMEOUT))
     link.holds += 1
 
     async def release() -> None:

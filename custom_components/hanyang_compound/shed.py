@@ -21,6 +21,7 @@ from .iomodule import (
     WiredDevice,
     module_device,
 )
+from .iomodule_settings import CONF_RELAY, stored_channel
 
 if TYPE_CHECKING:
     from .compound import Compound
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 SUBENTRY_SHED_LIGHT: Final = "shed_light"
 SUBENTRY_SHED_SOCKET: Final = "shed_socket"
-CONF_RELAY: Final = "relay"
 
 
 class ShedOutput(WiredDevice):
@@ -37,12 +37,15 @@ class ShedOutput(WiredDevice):
     def __init__(
         self, compound: Compound, subentry: ConfigSubentry, module: IoModuleDevice
     ) -> None:
-        """Wire the output to its module's relay."""
+        """Wire the output to its module's relay.
+
+        Raises InvalidSettingError if the stored relay is not one of the module's.
+        """
+        self.relay = stored_channel(subentry.data, CONF_RELAY, module.profile.relays)
         self.is_socket = subentry.subentry_type == SUBENTRY_SHED_SOCKET
         super().__init__(
             compound, subentry, module, "Shed socket" if self.is_socket else "Shed light"
         )
-        self.relay: int = subentry.data[CONF_RELAY]
 
     async def async_start(self) -> None:
         """Nothing to start: the module polls the relay."""
@@ -79,7 +82,10 @@ class ShedOutput(WiredDevice):
 
 
 def shed_output_factory(compound: Compound, subentry: ConfigSubentry) -> CompoundDevice:
-    """Build the shed output of a subentry, wired to its running module."""
+    """Build the shed output of a subentry, wired to its running module.
+
+    Raises InvalidSettingError if a stored setting is not valid.
+    """
     module = module_device(compound, subentry)
     return UnwiredDevice() if module is None else ShedOutput(compound, subentry, module)
 

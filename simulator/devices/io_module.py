@@ -67,6 +67,8 @@ class Fault(StrEnum):
     NO_ANSWER = "no_answer"
     SLOW = "slow"
     EXCEPTION = "exception"
+    READ_ONLY = "read_only"
+    """Reads are answered, writes refused with the exception code: outputs locked (local mode)."""
     GARBAGE = "garbage"
 
 
@@ -98,6 +100,8 @@ class Barrier:
     jammed: bool = False
     vehicle_present: bool = False
     passes: int = 0
+    open_held: bool = False
+    """The open contact is held closed (a relay left on): the controller keeps the arm up."""
 
     def settle(self, now: float) -> None:
         """Advance the arm to now."""
@@ -114,8 +118,9 @@ class Barrier:
         if relay == self.open_relay:
             self.direction = 1 if self.position < 1.0 else 0
         elif relay == self.close_relay:
-            # Controllers never lower the arm onto a vehicle standing on the loop.
-            if not self.vehicle_present:
+            # Controllers never lower the arm onto a vehicle standing on the loop, nor while
+            # their open contact is held: a held open command wins over a close.
+            if not (self.vehicle_present or self.open_held):
                 self.direction = -1 if self.position > 0.0 else 0
         elif relay == self.stop_relay:
             self.direction = 0
@@ -158,6 +163,9 @@ class Module:
             relay = address + offset
             rising = value and not self.coils[relay]
             self.coils[relay] = value
+            for barrier in self.barriers:
+                if relay == barrier.open_relay:
+                    barrier.open_held = value
             if rising:
                 self.presses[relay] += 1
                 for barrier in self.barriers:
@@ -226,6 +234,9 @@ _FUNCTIONS = {
     WRITE_SINGLE_COIL: _write_coil,
     WRITE_MULTIPLE_COILS: _write_coils,
 }
+
+
+_WRITES = (WRITE_SINGLE_COIL, WRITE_MULTIPLE_COILS)
 
 
 def execute(module: Module, pdu: bytes, now: float) -> bytes:
@@ -317,7 +328,7 @@ class Gateway:
         }
 
     async def async_command(self, command: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
-        """Run a control command: faults, vehicles, jams, inputs, power."""
+        """Run a control command: faults, vehicles, jams, inputs, relays of another master, power."""
         if command == "fault":
             self._set_fault(arguments)
         elif command == "drop":
@@ -329,7 +340,7 @@ class Gateway:
                 await self.async_start()
         elif command == "reset_counters":
             self.requests = 0
-        elif command in ("vehicle", "jam", "set_input"):
+        elif command in ("vehicle", "jam", "set_input", "set_relay"):
             self._set_field_state(command, arguments)
         else:
             raise CommandError(f"an io_module cannot {command}")
@@ -360,6 +371,10 @@ class Gateway:
         now = time.monotonic()
         if command == "set_input":
             module.free_inputs[int(arguments["input"]) % INPUTS] = bool(arguments["value"])
+            return
+        if command == "set_relay":
+            # Another master (a technician's test tool, a second controller) switches a relay.
+            module.write(int(arguments["relay"]) % RELAYS, [bool(arguments["value"])], now)
             return
         barrier = module.barrier(str(arguments.get("barrier", "barrier0")))
         barrier.settle(now)
@@ -417,7 +432,7 @@ class Gateway:
             await asyncio.sleep(self.delay)
         if module is None:
             reply = bytes([pdu[0] | 0x80, GATEWAY_TARGET_FAILED])
-        elif fault == Fault.EXCEPTION:
+        elif fault == Fault.EXCEPTION or (fault == Fault.READ_ONLY and pdu[0] in _WRITES):
             reply = bytes([pdu[0] | 0x80, self.exception_code])
         elif fault == Fault.GARBAGE:
             # Well framed, so the client reads it whole, but nonsense inside: a byte count that

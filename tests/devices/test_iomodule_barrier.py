@@ -130,11 +130,27 @@ def test_opening_or_cancelling_forgets_a_waiting_close() -> None:
     assert gate.observe(OPEN, 2.0) == []
 
 
+def test_a_command_whose_pulse_failed_starts_no_travel() -> None:
+    gate = machine()
+    gate.observe(CLOSED, 0.0)
+    gate.command(BarrierCommand.OPEN, 0.0)
+    gate.command_failed()  # the module did not take the pulse
+    assert (gate.state, gate.moving) == (None, False)
+    gate.observe(CLOSED, 9.0)  # long after the travel timeout: no jam, the arm never moved
+    assert (gate.state, gate.fault) == (BarrierState.CLOSED, None)
+    gate.observe(BOTH, 10.0)
+    gate.command(BarrierCommand.STOP, 10.0)
+    gate.command_failed()
+    assert gate.state is BarrierState.FAULT  # a fault stays reported
+
+
+FAILED = "command failed"
+"""A step of the property test: the pulses of the last command did not reach the controller."""
 inputs = st.builds(BarrierInputs, st.booleans(), st.booleans(), st.booleans())
 steps = st.lists(
     st.tuples(
         st.floats(min_value=0.0, max_value=3.0),
-        st.one_of(inputs, st.sampled_from(BarrierCommand)),
+        st.one_of(inputs, st.sampled_from(BarrierCommand), st.just(FAILED)),
     ),
     max_size=60,
 )
@@ -143,13 +159,16 @@ steps = st.lists(
 @settings(max_examples=300)
 @given(steps=steps, has_stop=st.booleans())
 def test_properties_hold_for_any_sequence_of_polls_and_commands(
-    steps: list[tuple[float, BarrierInputs | BarrierCommand]], has_stop: bool
+    steps: list[tuple[float, BarrierInputs | BarrierCommand | str]], has_stop: bool
 ) -> None:
     gate = BarrierMachine(travel_timeout=2.0, has_stop=has_stop)
     now, passes = 0.0, 0
     for delay, step in steps:
         now += delay
-        if isinstance(step, BarrierInputs):
+        if step == FAILED:
+            gate.command_failed()
+            pulses = []
+        elif isinstance(step, BarrierInputs):
             pulses = gate.observe(step, now)
             if step.open_limit and step.closed_limit:
                 assert gate.state is BarrierState.FAULT
@@ -160,7 +179,7 @@ def test_properties_hold_for_any_sequence_of_polls_and_commands(
                 gate.command(step, now)
             continue
         else:
-            pulses = gate.command(step, now)
+            pulses = gate.command(BarrierCommand(step), now)
         # Never onto a vehicle; a waiting close is never also pulsed.
         if BarrierCommand.CLOSE in pulses:
             assert not gate.vehicle_present

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 import json
 from pathlib import Path
+import time
 
 from modbus_connection import ModbusSerialParams, ModbusTcpParams
 from modbus_connection.tmodbus import ModbusConnection
@@ -12,6 +14,7 @@ import pytest
 
 from custom_components.hanyang_compound.devices.iomodule.module import (
     IoModule,
+    ModuleError,
     ModuleGarbledError,
     ModuleRefusedError,
     ModuleUnreachableError,
@@ -21,7 +24,7 @@ from custom_components.hanyang_compound.devices.iomodule.profiles import (
     ProfileError,
     load_profiles,
 )
-from simulator.devices.io_module import Gateway
+from simulator.devices.io_module import Fault, Gateway
 
 TCP = PROFILES["tcp_relay_8"]
 RTU = PROFILES["rtu_relay_8"]
@@ -148,3 +151,74 @@ def test_profiles_are_checked_when_loaded(tmp_path: Path) -> None:
             load_profiles(tmp_path)
     (tmp_path / "broken.json").write_text(json.dumps(base))
     assert load_profiles(tmp_path)["broken"].relays == 8
+
+
+async def test_a_frozen_module_fails_within_its_request_timeout_whatever_the_link_waits(
+    gateway: Gateway,
+) -> None:
+    gateway.fault = Fault.NO_ANSWER  # accepts the connection, reads requests, never answers
+    # A link borrowed from core modbus waits ten seconds for an answer; the module does not.
+    connection = ModbusConnection(ModbusTcpParams(host="127.0.0.1", port=gateway.port), timeout=10)
+    module = IoModule(connection.for_unit(1), TCP, request_timeout=0.3)
+    try:
+        for request in (module.async_read, lambda: module.async_set_relay(0, on=True)):
+            started = time.monotonic()
+            with pytest.raises(ModuleUnreachableError, match="no answer in time"):
+                await request()
+            assert 0.3 <= time.monotonic() - started < 0.8
+    finally:
+        await connection.close()
+    with pytest.raises(ValueError, match="positive"):
+        IoModule(connection.for_unit(1), TCP, request_timeout=0)
+
+
+async def test_errors_say_what_went_wrong_but_never_where(gateway: Gateway) -> None:
+    errors: list[Exception] = []
+    for port, fault in (
+        (gateway.port, Fault.EXCEPTION),
+        (gateway.port, Fault.NO_ANSWER),
+        (1, Fault.NONE),  # nothing listens there
+    ):
+        gateway.fault = fault
+        connection = ModbusConnection(ModbusTcpParams(host="127.0.0.1", port=port), timeout=0.3)
+        try:
+            with pytest.raises(ModuleError) as failed:
+                await IoModule(connection.for_unit(1), TCP).async_read()
+            errors.append(failed.value)
+        finally:
+            await connection.close()
+    assert [str(error) for error in errors] == [
+        "Modbus exception 11",  # gateway target failed to respond
+        "no answer in time",
+        "the link is down",
+    ]
+    # Neither the address nor the port reaches a log through the error or its cause's text.
+    for error in errors:
+        assert "127.0.0.1" not in str(error)
+        assert str(gateway.port) not in str(error)
+
+
+async def test_relays_are_read_at_once_when_asked(
+    gateway: Gateway, connection: ModbusConnection
+) -> None:
+    module = IoModule(connection.for_unit(1), TCP)
+    gateway.modules[1].coils[3] = True  # switched by another master
+    gateway.requests = 0
+    assert await module.async_read_relays() == (False,) * 3 + (True,) + (False,) * 4
+    assert gateway.requests == 1
+
+
+async def test_a_pulse_never_leaves_its_relay_energised(
+    gateway: Gateway, connection: ModbusConnection
+) -> None:
+    module = IoModule(connection.for_unit(1), TCP)
+    pulse = asyncio.create_task(module.async_pulse(4, 5.0))
+    await asyncio.sleep(0.2)
+    assert gateway.modules[1].coils[4]
+    pulse.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await pulse
+    assert not gateway.modules[1].coils[4]
+    gateway.fault = Fault.EXCEPTION
+    with pytest.raises(ModuleRefusedError):
+        await module.async_pulse(4, 0.01)  # the refusal to switch on, not the one to switch off

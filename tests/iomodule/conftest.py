@@ -49,11 +49,11 @@ def gate_data(**changes: Any) -> dict[str, Any]:
         "open_relay": 0,
         "close_relay": 1,
         "stop_relay": 2,
-        "pulse_seconds": 0.05,
+        "pulse_seconds": 0.1,
         "open_limit": 0,
         "closed_limit": 1,
         "vehicle_loop": 2,
-        "travel_timeout": 2.0,
+        "travel_timeout": 2,
         "kept_open_in_lockdown": False,
         **changes,
     }
@@ -72,11 +72,14 @@ def subentry(
     )
 
 
-def wired_compound(port: int, *, gate: dict[str, Any] | None = None) -> MockConfigEntry:
+def wired_compound(
+    port: int, *, gate: dict[str, Any] | None = None, poll_interval: int = 1
+) -> MockConfigEntry:
     """Return a compound with a module, the north gate, a shed light and a shed socket."""
+    module = module_data(port, poll_interval=poll_interval)
     return make_compound_entry(
         subentries_data=(
-            subentry("module1", "io_module", "North gate I/O module", module_data(port)),
+            subentry("module1", "io_module", "North gate I/O module", module),
             subentry("gate1", "barrier_gate", "North gate", gate or gate_data()),
             subentry(
                 "light1",

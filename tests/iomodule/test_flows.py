@@ -46,7 +46,7 @@ async def test_adding_a_module_reads_it_once_and_titles_it(
     result = await _submit(hass, result, {**MODULE_INPUT, "port": gateway.port})
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"I/O module 127.0.0.1:{gateway.port} #1"
+    assert result["title"] == "I/O module #1"
     assert result["data"] == {
         "name": "",
         "host": "127.0.0.1",

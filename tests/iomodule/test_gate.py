@@ -92,7 +92,7 @@ async def test_the_gate_opens_and_closes_passing_through_opening_and_closing(
 async def test_a_jammed_arm_is_reported_as_a_fault(
     hass: HomeAssistant, gateway: Gateway, socket_enabled: None
 ) -> None:
-    entry = wired_compound(gateway.port, gate=gate_data(travel_timeout=1.5))
+    entry = wired_compound(gateway.port, gate=gate_data(travel_timeout=2))
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await wait_for_state(hass, NORTH_GATE, "closed")

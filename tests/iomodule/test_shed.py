@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity_platform import async_get_platforms
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.hanyang_compound.const import DOMAIN
 from simulator.devices.io_module import Gateway
 from tests.conftest import make_compound_entry
 
@@ -125,3 +129,28 @@ async def test_modules_behind_one_gateway_share_one_connection(
     assert gateway.status()["connections"] == 1
     await hass.config_entries.async_unload(entry.entry_id)
     await wait_until(lambda: not gateway.status()["connections"])  # closed with the compound
+
+
+async def test_only_the_modules_poll_and_only_for_what_is_wired_to_them(
+    hass: HomeAssistant, compound: MockConfigEntry, gateway: Gateway
+) -> None:
+    entities = [
+        entity
+        for platform in async_get_platforms(hass, DOMAIN)
+        for entity in platform.entities.values()
+    ]
+    assert {entity.entity_id for entity in entities} >= {NORTH_GATE, LIGHT, SOCKETS}
+    assert [entity.entity_id for entity in entities if entity.should_poll] == []
+
+    # A module with nothing wired to it (its link diagnostics disabled) is read once at start.
+    spare = make_compound_entry(
+        "Spare compound",
+        subentries_data=(subentry("module2", "io_module", "Spare", module_data(gateway.port, 2)),),
+    )
+    spare.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(spare.entry_id)
+    await hass.config_entries.async_unload(compound.entry_id)
+    requests = gateway.requests
+    await asyncio.sleep(2.5)
+    assert gateway.requests == requests
+    await hass.config_entries.async_unload(spare.entry_id)

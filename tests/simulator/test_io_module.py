@@ -38,6 +38,18 @@ def test_barrier_physics_follow_the_pulses() -> None:
     assert barrier.inputs(11.0)[1] is True
 
 
+def test_a_held_open_contact_keeps_the_arm_up() -> None:
+    module = Module(unit_id=1, barriers=[Barrier(**NORTH_BARRIER, moved_at=0.0)])
+    (barrier,) = module.barriers
+    module.write(0, [True], 0.0)  # another controller holds the open button
+    module.write(1, [True], 2.0)
+    module.write(1, [False], 2.1)
+    assert barrier.inputs(4.0)[0] is True  # the close was ignored
+    module.write(0, [False], 4.0)
+    module.write(1, [True], 4.0)
+    assert barrier.inputs(6.0)[1] is True
+
+
 def test_requests_are_answered_like_a_module_does() -> None:
     module = Module(unit_id=1, barriers=[Barrier(**NORTH_BARRIER)])
     assert execute(module, bytes([0x02, 0, 0, 0, 8]), 0.0) == bytes([0x02, 1, 0b010])
@@ -112,6 +124,8 @@ async def test_control_commands_drive_vehicles_jams_inputs_and_faults(
     assert state["modules"]["1"]["barriers"]["north"]["jammed"] is True
     _, state = await _send(simulator, "north", "set_input", unit_id=2, input=5, value=True)
     assert state["modules"]["2"]["inputs"][5] is True
+    _, state = await _send(simulator, "north", "set_relay", unit_id=2, relay=6, value=True)
+    assert (state["modules"]["2"]["coils"][6], state["modules"]["2"]["presses"][6]) == (True, 1)
     _, state = await _send(simulator, "north", "fault", fault="slow", delay=0.01, unit_id=2)
     assert (state["fault"], state["modules"]["2"]["fault"]) == ("none", "slow")
     _, state = await _send(simulator, "north", "fault", fault="exception", code=4)
@@ -142,6 +156,11 @@ async def test_faults_on_the_wire(simulator: Simulator) -> None:
     assert await _exchange(gateway.port, read, 10)
     gateway.modules[2].fault = gateway.fault.EXCEPTION
     assert (await _exchange(gateway.port, read, 9))[-2:] == bytes([0x81, 0x0B])
+    gateway.modules[2].fault = gateway.fault.READ_ONLY
+    assert await _exchange(gateway.port, read, 10) == bytes([0, 1, 0, 0, 0, 4, 2, 1, 1, 0])
+    write = bytes([0, 3, 0, 0, 0, 6, 2, 0x05, 0, 1, 0xFF, 0])
+    assert (await _exchange(gateway.port, write, 9))[-2:] == bytes([0x85, 0x0B])
+    assert gateway.modules[2].coils[1] is False
     gateway.modules[2].fault = gateway.fault.NO_ANSWER
     assert await _exchange(gateway.port, read, 10) == b""
     _, state = await _send(simulator, "north", "power_off")

@@ -101,6 +101,16 @@ class BarrierMachine:
         """Forget a close that waits for the loop to clear."""
         self.close_pending = False
 
+    def command_failed(self) -> None:
+        """Forget the travel a command started: its pulse may never have reached the controller.
+
+        Until the next inputs tell where the arm is, its state is unknown; a travel that was
+        never started must not time out into a jam.
+        """
+        self._motion = None
+        if self.state is not BarrierState.FAULT:
+            self.state = None
+
     def observe(self, inputs: BarrierInputs, now: float) -> list[BarrierCommand]:
         """Take a poll's inputs; return relays to pulse now (a close that waited for the loop)."""
         if self.vehicle_present and not inputs.vehicle_present:

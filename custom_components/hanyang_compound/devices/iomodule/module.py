@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 import contextlib
 from dataclasses import dataclass
 import time
@@ -12,12 +13,14 @@ from modbus_connection import (
     ModbusConnectionError,
     ModbusError,
     ModbusExceptionError,
-    ModbusTimeoutError,
     ModbusUnit,
 )
 from modbus_connection.model import Component, ComponentGroup, coil, discrete_input
 
 from .profiles import ModuleProfile
+
+DEFAULT_REQUEST_TIMEOUT = 2.0
+"""Seconds a read or write may take, queueing on a shared link included, unless told otherwise."""
 
 
 class ModuleError(Exception):
@@ -60,12 +63,16 @@ def channel_components(profile: ModuleProfile) -> tuple[type[Component], type[Co
     )
 
 
-def _translate(err: ModbusError) -> ModuleError:
-    if isinstance(err, ModbusConnectionError | ModbusTimeoutError):
-        return ModuleUnreachableError(str(err))
+def _translate(err: ModbusError | TimeoutError) -> ModuleError:
+    # The library's messages name the link's host and port, which must never reach a log:
+    # the error says what went wrong, not where.
     if isinstance(err, ModbusExceptionError):
-        return ModuleRefusedError(str(err))
-    return ModuleGarbledError(str(err))
+        return ModuleRefusedError(f"Modbus exception {err.exception_code}")
+    if isinstance(err, ModbusConnectionError):
+        return ModuleUnreachableError("the link is down")
+    if isinstance(err, TimeoutError):
+        return ModuleUnreachableError("no answer in time")
+    return ModuleGarbledError("the answer is no valid Modbus response")
 
 
 class IoModule:
@@ -74,14 +81,24 @@ class IoModule:
     Inputs are read at every poll: they are what a gate's state comes from. Relays change only
     when written, so they are read back right after every write and otherwise every
     relay_readback_every polls, which still shows a relay switched by another master.
+    Every read and write is bounded by request_timeout, whatever the link's own timeout (a
+    borrowed link may wait far longer), so a silent module is told apart in time.
     """
 
     def __init__(
-        self, unit: ModbusUnit, profile: ModuleProfile, *, relay_readback_every: int = 5
+        self,
+        unit: ModbusUnit,
+        profile: ModuleProfile,
+        *,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        relay_readback_every: int = 5,
     ) -> None:
         """Wrap a unit; requests on a serial bridge are spaced as the profile asks."""
+        if not request_timeout > 0:
+            raise ValueError("request_timeout must be positive")
         self.unit = unit
         self.profile = profile
+        self.request_timeout = request_timeout
         relays, inputs = channel_components(profile)
         self._relays, self._inputs = relays(unit), inputs(unit)
         self._both = ComponentGroup(unit, [self._relays, self._inputs])
@@ -98,40 +115,58 @@ class IoModule:
             self._polls_since_relays is None
             or self._polls_since_relays + 1 >= self.relay_readback_every
         )
-        try:
-            await (self._both if due else self._inputs).async_update()
-        except ModbusError as err:
-            if isinstance(err, ModbusTimeoutError):
-                # A timed-out link may carry the late answer into the next request: start afresh.
-                await self._async_recycle()
-            raise _translate(err) from err
+        await self._async_request((self._both if due else self._inputs).async_update())
         self._polls_since_relays = 0 if due else (self._polls_since_relays or 0) + 1
-        relays: Any = self._relays
         inputs: Any = self._inputs
         return ModuleSnapshot(
-            relays=tuple(bool(getattr(relays, f"relay_{n}")) for n in range(self.profile.relays)),
+            relays=self._last_relays(),
             inputs=tuple(bool(getattr(inputs, f"input_{n}")) for n in range(self.profile.inputs)),
             latency=time.monotonic() - started,
         )
 
+    async def async_read_relays(self) -> tuple[bool, ...]:
+        """Read the relays now (a decision about them cannot wait for the next read-back)."""
+        await self._async_request(self._relays.async_update())
+        return self._last_relays()
+
     async def async_set_relay(self, relay: int, *, on: bool) -> None:
         """Switch one relay; raise a ModuleError subclass if the module does not take it."""
-        if not 0 <= relay < self.profile.relays:
-            raise ValueError(f"relay {relay} does not exist on a {self.profile.name}")
+        self._check_relay(relay)
         self._polls_since_relays = None  # read back at the next poll, whatever happens here
-        try:
-            await self._relays.write(f"relay_{relay}", on)
-        except ModbusError as err:
-            raise _translate(err) from err
+        await self._async_request(self._relays.write(f"relay_{relay}", on))
 
     async def async_pulse(self, relay: int, seconds: float) -> None:
         """Energise a relay for seconds, as a push button on a barrier controller would."""
-        await self.async_set_relay(relay, on=True)
+        self._check_relay(relay)
         try:
+            await self.async_set_relay(relay, on=True)
             await asyncio.sleep(seconds)
-        finally:
-            # Never leave a pulse relay energised, even when the caller is cancelled.
-            await asyncio.shield(self.async_set_relay(relay, on=False))
+        except BaseException:
+            # A write whose answer was lost may still have switched the relay on: never leave a
+            # pulse relay energised, even when the caller is cancelled. The first error counts.
+            with contextlib.suppress(ModuleError):
+                await asyncio.shield(self.async_set_relay(relay, on=False))
+            raise
+        await asyncio.shield(self.async_set_relay(relay, on=False))
+
+    def _check_relay(self, relay: int) -> None:
+        if not 0 <= relay < self.profile.relays:
+            raise ValueError(f"relay {relay} does not exist on a {self.profile.name}")
+
+    def _last_relays(self) -> tuple[bool, ...]:
+        relays: Any = self._relays
+        return tuple(bool(getattr(relays, f"relay_{n}")) for n in range(self.profile.relays))
+
+    async def _async_request(self, request: Awaitable[object]) -> None:
+        """Run one read or write within the request timeout; raise a ModuleError subclass."""
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                await request
+        except (ModbusError, TimeoutError) as err:
+            if isinstance(err, TimeoutError):
+                # A timed-out link may carry the late answer into the next request: start afresh.
+                await self._async_recycle()
+            raise _translate(err) from err
 
     async def _async_recycle(self) -> None:
         with contextlib.suppress(ModbusError):
