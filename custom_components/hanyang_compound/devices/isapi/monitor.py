@@ -129,6 +129,11 @@ class TerminalMonitor:
             except TerminalError as err:
                 self.stats.last_error = str(err)
                 failures += 1
+            except Exception as err:  # noqa: BLE001 - a link recovers by itself, whatever broke it
+                # Named by type only: the texts of unexpected errors may hold residents' data.
+                # The terminal logs the loss of its link once, with this.
+                self.stats.last_error = f"unexpected {type(err).__name__}"
+                failures += 1
             delay = min(
                 self._timing.backoff_max, self._timing.backoff_min * 2 ** max(failures - 1, 0)
             )
