@@ -1,0 +1,260 @@
+"""Tests that every access event reaches the event entity once, as its own state change.
+
+Across Home Assistant restarts, entry reloads and the start-up order (devices start before
+their platforms), with real state-trigger automations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from homeassistant import loader
+from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.const import STATE_UNAVAILABLE, Platform
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_test_home_assistant,
+)
+
+from custom_components.hanyang_compound import terminal as terminal_module
+from custom_components.hanyang_compound.const import DOMAIN
+from custom_components.hanyang_compound.terminal import AccessTerminal
+from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal
+from tests.terminal_sim import FAST, start_terminal, terminal_input, wait_until
+
+from .conftest import COMPOUND_NAME, make_compound_entry
+
+pytestmark = pytest.mark.usefixtures("socket_enabled")
+SUBENTRY_ID = "east-terminal"
+HISTORY = 20
+"""Records the simulated terminal holds before the test: its past, never shown."""
+
+
+@pytest.fixture(autouse=True)
+def fast_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(terminal_module, "TIMING", FAST)
+
+
+@pytest.fixture
+async def east() -> AsyncGenerator[SimulatedTerminal]:
+    terminal = await start_terminal(device_id="east", serial="DS-EAST-0001", history=HISTORY)
+    yield terminal
+    await terminal.async_stop()
+
+
+def terminal_subentry(sim: SimulatedTerminal, **changes: Any) -> ConfigSubentryData:
+    """The terminal's subentry as the flow stores it, with a fixed id (kept across restarts)."""
+    return ConfigSubentryData(
+        data={
+            **terminal_input(sim, **changes),
+            "serial_number": sim.serial,
+            "model": sim.model,
+            "firmware": "V3.2.30",
+        },
+        subentry_type="access_terminal",
+        title="East pedestrian gate",
+        unique_id=sim.serial,
+        subentry_id=SUBENTRY_ID,
+    )
+
+
+def compound_with(sim: SimulatedTerminal, entry_id: str | None = None) -> MockConfigEntry:
+    """The Longdengli compound with the simulated terminal, as stored (same ids after a restart)."""
+    entry = make_compound_entry(subentries_data=(terminal_subentry(sim),))
+    if entry_id is None:
+        return entry
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=COMPOUND_NAME,
+        unique_id=entry.unique_id,
+        data=dict(entry.data),
+        entry_id=entry_id,
+        subentries_data=(terminal_subentry(sim),),
+    )
+
+
+async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> AccessTerminal:
+    """Set the compound up and return its terminal (its link may still be connecting)."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    device = entry.runtime_data.devices[SUBENTRY_ID]
+    assert isinstance(device, AccessTerminal)
+    return device
+
+
+async def streaming(device: AccessTerminal) -> None:
+    """Wait until the terminal's stream is read (the backfill after connecting is done)."""
+    await wait_until(
+        lambda: device.monitor is not None and device.monitor.stats.last_heartbeat is not None
+    )
+
+
+def entity_id_of(hass: HomeAssistant, entry: MockConfigEntry, platform: Platform, key: str) -> str:
+    unique_id = f"{entry.entry_id}_{SUBENTRY_ID}_{key}"
+    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
+    assert found, unique_id
+    return found
+
+
+def follow_shown(hass: HomeAssistant, entity_id: str, shown: list[int]) -> None:
+    """Append the serial number of every event the entity shows as a state change of its own.
+
+    Only state changes count, as for a state trigger with not_to; becoming available again
+    shows the last event once more, which is not a new one.
+    """
+
+    @callback
+    def record(changed: Event[EventStateChangedData]) -> None:
+        old, new = changed.data["old_state"], changed.data["new_state"]
+        if new is None or new.state == STATE_UNAVAILABLE or "serial_no" not in new.attributes:
+            return
+        if old is not None and old.state in (new.state, STATE_UNAVAILABLE):
+            return
+        shown.append(new.attributes["serial_no"])
+
+    async_track_state_change_event(hass, entity_id, record)
+
+
+@asynccontextmanager
+async def residents_passing(sim: SimulatedTerminal) -> AsyncIterator[Callable[[], None]]:
+    """Keep residents passing the terminal, one every 20 ms, until stopped or the block ends."""
+
+    async def keep_passing() -> None:
+        while True:
+            await sim.async_command("pass", {})
+            await asyncio.sleep(0.02)
+
+    task = asyncio.get_running_loop().create_task(keep_passing())
+    try:
+        yield task.cancel
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def last_recorded(sim: SimulatedTerminal) -> int:
+    return int(sim.journal[-1]["serialNo"])
+
+
+# ----- item: every event reaches the entity once, whatever the order of start-up -------------
+
+
+async def test_events_recorded_while_home_assistant_restarts_are_shown_once(
+    hass: HomeAssistant, east: SimulatedTerminal
+) -> None:
+    entry = compound_with(east)
+    await streaming(await set_up(hass, entry))
+    access = entity_id_of(hass, entry, Platform.EVENT, "access")
+    shown: list[int] = []
+    follow_shown(hass, access, shown)
+    await east.async_command("pass", {"count": 3})
+    await wait_until(lambda: len(shown) == 3)
+
+    async with residents_passing(east) as stop_residents:
+        await asyncio.sleep(0.2)
+        await hass.async_stop()  # a real stop: no unload, then the stores' final write
+        stopped_at = last_recorded(east)
+        await asyncio.sleep(0.3)  # the terminal keeps recording while Home Assistant is down
+        async with async_test_home_assistant(config_dir=hass.config.config_dir) as restarted:
+            restarted.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # allow custom integrations
+            again = compound_with(east, entry_id=entry.entry_id)
+            try:
+                device = await set_up(restarted, again)
+                follow_shown(restarted, access, shown)
+                await asyncio.sleep(0.3)
+                stop_residents()
+                await wait_until(lambda: shown[-1] == last_recorded(east))
+            finally:
+                await restarted.config_entries.async_unload(again.entry_id)
+                await restarted.async_stop(force=True)
+
+    assert last_recorded(east) - stopped_at >= 5  # the restart really was mid-stream
+    assert device.monitor is not None
+    assert device.monitor.stats.backfilled_events >= 5
+    assert shown == list(range(HISTORY + 1, last_recorded(east) + 1))
+
+
+async def test_a_reload_in_the_middle_of_a_stream_loses_and_repeats_nothing(
+    hass: HomeAssistant, east: SimulatedTerminal
+) -> None:
+    entry = compound_with(east)
+    await streaming(await set_up(hass, entry))
+    shown: list[int] = []
+    follow_shown(hass, entity_id_of(hass, entry, Platform.EVENT, "access"), shown)
+
+    async with residents_passing(east):
+        await asyncio.sleep(0.2)
+        for _ in range(2):
+            assert await hass.config_entries.async_reload(entry.entry_id)
+            await asyncio.sleep(0.2)
+    await wait_until(lambda: bool(shown) and shown[-1] == last_recorded(east))
+
+    assert shown == list(range(HISTORY + 1, last_recorded(east) + 1))
+
+
+async def test_setup_does_not_wait_for_an_unreachable_terminal(
+    hass: HomeAssistant, east: SimulatedTerminal, unused_tcp_port: int
+) -> None:
+    entry = make_compound_entry(subentries_data=(terminal_subentry(east, port=unused_tcp_port),))
+    entry.add_to_hass(hass)
+
+    async with asyncio.timeout(5):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+
+    access = hass.states.get(entity_id_of(hass, entry, Platform.EVENT, "access"))
+    assert access is not None
+    assert access.state == STATE_UNAVAILABLE
+
+
+# ----- item: each event is its own state change -------------------------------------------
+
+
+async def test_every_screening_fires_a_state_trigger_also_after_a_backfill(
+    hass: HomeAssistant, east: SimulatedTerminal
+) -> None:
+    entry = compound_with(east)
+    await streaming(await set_up(hass, entry))
+    access = entity_id_of(hass, entry, Platform.EVENT, "access")
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "alias": "every screening",
+                "triggers": [
+                    {"trigger": "state", "entity_id": access, "not_to": ["unavailable", "unknown"]}
+                ],
+                "actions": [
+                    {
+                        "event": "screened",
+                        "event_data": {"serial_no": "{{ trigger.to_state.attributes.serial_no }}"},
+                    }
+                ],
+            }
+        },
+    )
+    screened = async_capture_events(hass, "screened")
+
+    # Recorded but not pushed (a firmware glitch): the next live event brings them along from
+    # the history search, a page of events delivered at once.
+    for _ in range(29):
+        east._record(east._resident_record(temperature=36.4, mask=True))
+    await east.async_command("pass", {"temperature": 36.5, "mask": True})
+    await wait_until(lambda: hass.states.get(access).attributes.get("serial_no") == HISTORY + 30)
+    await hass.async_block_till_done()
+
+    assert [int(event.data["serial_no"]) for event in screened] == list(
+        range(HISTORY + 1, HISTORY + 31)
+    )
+    assert hass.states.get(access).attributes["backfilled"] is False
