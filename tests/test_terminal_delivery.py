@@ -1,7 +1,7 @@
 """Tests that every access event reaches the event entity once, as its own state change.
 
 Across Home Assistant restarts, entry reloads and the start-up order (devices start before
-their platforms), with real state-trigger automations.
+their platforms), with real state-trigger automations, and without polling or needless writes.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from homeassistant import loader
@@ -18,10 +20,12 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
+    async_fire_time_changed,
     async_test_home_assistant,
 )
 
@@ -217,6 +221,27 @@ async def test_setup_does_not_wait_for_an_unreachable_terminal(
     assert access.state == STATE_UNAVAILABLE
 
 
+async def test_with_the_event_entity_disabled_screenings_are_still_counted(
+    hass: HomeAssistant, east: SimulatedTerminal
+) -> None:
+    entry = compound_with(east)
+    await streaming(await set_up(hass, entry))
+    access = entity_id_of(hass, entry, Platform.EVENT, "access")
+    er.async_get(hass).async_update_entity(access, disabled_by=er.RegistryEntryDisabler.USER)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    device = entry.runtime_data.devices[SUBENTRY_ID]
+    assert isinstance(device, AccessTerminal)
+    await streaming(device)
+
+    await east.async_command("pass", {"count": 2, "temperature": 36.5, "mask": True})
+    await wait_until(lambda: device.counts.passes == 2)
+
+    assert hass.states.get(access) is None
+    assert device.monitor is not None
+    assert device.monitor.stats.last_serial == HISTORY + 2
+
+
 # ----- item: each event is its own state change -------------------------------------------
 
 
@@ -258,3 +283,43 @@ async def test_every_screening_fires_a_state_trigger_also_after_a_backfill(
         range(HISTORY + 1, HISTORY + 31)
     )
     assert hass.states.get(access).attributes["backfilled"] is False
+
+
+# ----- item: push entities are not polled and write only when they change --------------------
+
+
+async def test_terminal_entities_are_not_polled_and_only_changed_ones_are_written(
+    hass: HomeAssistant, east: SimulatedTerminal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Moving Home Assistant's clock past the polling interval also fires the loop's timers due
+    # by then: the stream's heartbeat watchdog must not be one of them.
+    monkeypatch.setattr(terminal_module, "TIMING", replace(FAST, heartbeat_timeout=300))
+    entry = compound_with(east)
+    await streaming(await set_up(hass, entry))
+    entities = {
+        key: entity_id_of(hass, entry, platform, key)
+        for platform, key in (
+            (Platform.EVENT, "access"),
+            (Platform.BUTTON, "open_door"),
+            (Platform.BINARY_SENSOR, "fever_alert"),
+            (Platform.BINARY_SENSOR, "no_mask_alert"),
+            (Platform.SENSOR, "passes_today"),
+            (Platform.SENSOR, "fever_today"),
+            (Platform.SENSOR, "no_mask_today"),
+        )
+    }
+
+    def reported() -> dict[str, Any]:
+        return {key: hass.states.get(entity).last_reported for key, entity in entities.items()}
+
+    before = reported()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=31))
+    await hass.async_block_till_done()
+    assert reported() == before  # nothing polled them
+
+    await east.async_command("pass", {"temperature": 36.5, "mask": True})
+    await wait_until(lambda: hass.states.get(entities["passes_today"]).state == "1")
+    await hass.async_block_till_done()
+    after = reported()
+
+    assert {key for key in entities if after[key] != before[key]} == {"access", "passes_today"}

@@ -60,8 +60,10 @@ class TerminalEntity(CompoundDeviceEntity):
         self.entity_description = description
         self.terminal = terminal
 
+    _attr_should_poll = False  # the terminal pushes every change
     follows_link: ClassVar[bool] = False
     """Whether the entity is unavailable while the terminal is not heard from; counts and alerts stay."""
+    _written: tuple[Any, ...] | None = None
 
     @property
     def available(self) -> bool:
@@ -70,7 +72,23 @@ class TerminalEntity(CompoundDeviceEntity):
 
     async def async_added_to_hass(self) -> None:
         """Follow the terminal's changes."""
-        self.async_on_remove(self.terminal.async_subscribe(self.async_write_ha_state))
+        self.async_on_remove(self.terminal.async_subscribe(self._terminal_changed))
+
+    def _shown(self) -> tuple[Any, ...]:
+        return (self.available, self.state, self.state_attributes, self.extra_state_attributes)
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state, remembering what it showed."""
+        self._written = self._shown()
+        super().async_write_ha_state()
+
+    @callback
+    def _terminal_changed(self) -> None:
+        # The terminal reports every change of its link, counts and alerts to all its
+        # entities; each writes only when what it shows has changed.
+        if self._shown() != self._written:
+            self.async_write_ha_state()
 
 
 ACCESS_EVENT: Final = EventEntityDescription(
