@@ -1,13 +1,14 @@
-"""Tests of a terminal's settings: the numbers and host of its form, and reauth."""
+"""Tests of a terminal's settings: the numbers and host of its form, reauth, and stored settings."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
 import math
+from types import MappingProxyType
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from hypothesis import given, settings, strategies as st
@@ -16,7 +17,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
 
 from custom_components.hanyang_compound import terminal as terminal_module
+from custom_components.hanyang_compound.terminal import AccessTerminal
 from custom_components.hanyang_compound.terminal_auth import normalized_host
+from custom_components.hanyang_compound.validation import InvalidSettingError
 from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal
 from tests.terminal_sim import FAST, PASSWORD, start_terminal, terminal_input
 
@@ -251,3 +254,68 @@ async def test_reauth_maps_every_failure_to_a_translated_error(
         result = await hass.config_entries.flow.async_configure(flow_id, credentials)
         assert result["type"] is FlowResultType.ABORT
         assert result["reason"] == "reauth_device_gone"
+
+
+# ----- stored settings -----------------------------------------------------------------------
+
+CORRUPTIONS: tuple[tuple[str, Any], ...] = (
+    ("port", math.nan),
+    ("port", "eighty"),
+    ("port", 70000),
+    ("port", True),
+    ("port", None),
+    ("door", 0),
+    ("door", 1.5),
+    ("door", "one"),
+    ("alert_duration", math.inf),
+    ("alert_duration", "nan"),
+    ("alert_duration", -60),
+    ("host", "user:pw@127.0.0.1"),
+    ("host", "a" * 300),
+    ("host", 127001),
+    ("host", None),
+    ("username", None),
+    ("password", 123456),
+    ("serial_number", None),
+    ("serial_number", 1),
+    ("name", ["East gate"]),
+    ("kept_open_in_lockdown", "yes"),
+    ("ssl", "no"),
+    ("model", 7),
+)
+
+
+@pytest.mark.parametrize(("key", "value"), CORRUPTIONS)
+async def test_a_terminal_with_a_corrupted_setting_is_not_built(
+    hass: HomeAssistant,
+    loaded_compound: MockConfigEntry,
+    east: SimulatedTerminal,
+    key: str,
+    value: Any,
+) -> None:
+    data: dict[str, Any] = {
+        **terminal_input(east),
+        "serial_number": east.serial,
+        "model": east.model,
+        "firmware": "V3.2.30",
+    }
+    compound = loaded_compound.runtime_data
+    AccessTerminal(compound, stored_subentry(data))  # the intact settings build a terminal
+
+    for corrupted in ({**data, key: value}, {k: v for k, v in data.items() if k != key}):
+        if key in ("ssl", "model", "kept_open_in_lockdown") and key not in corrupted:
+            continue  # optional: absent means the default
+        with pytest.raises(InvalidSettingError) as raised:
+            AccessTerminal(compound, stored_subentry(corrupted))
+        assert raised.value.key == key
+
+    assert compound.summary.policy_targets == 0  # nothing was registered
+
+
+def stored_subentry(data: dict[str, Any]) -> ConfigSubentry:
+    return ConfigSubentry(
+        data=MappingProxyType(data),
+        subentry_type=SUBENTRY_TYPE,
+        title="East pedestrian gate",
+        unique_id=str(data.get("serial_number")),
+    )

@@ -27,14 +27,23 @@ from .devices.isapi.errors import TerminalAuthError, TerminalError, TerminalUnre
 from .devices.isapi.events import AccessEvent, Screening, is_fever, screening
 from .devices.isapi.monitor import LinkState, MonitorTiming, TerminalMonitor
 from .modes import CompoundMode, EntranceAction, EntrancePolicy, screening_alerts_active
-from .terminal_auth import ATTR_SUBENTRY_ID, CONF_SERIAL_NUMBER, terminal_client
+from .terminal_auth import (
+    ATTR_SUBENTRY_ID,
+    CONF_SERIAL_NUMBER,
+    stored_flag,
+    stored_text,
+    terminal_client,
+)
 from .terminal_flow import (
+    ALERT_DURATION,
     CONF_ALERT_DURATION,
     CONF_DOOR,
     CONF_FIRMWARE,
     CONF_KEPT_OPEN_IN_LOCKDOWN,
     CONF_MODEL,
+    DOOR,
 )
+from .validation import InvalidSettingError
 
 EVENT_SCREENING_ALERT: Final = f"{DOMAIN}_screening_alert"
 """Fired in controlled and lockdown modes when an entrance in use screens fever or a missing mask."""
@@ -85,13 +94,26 @@ class AccessTerminal:
     """One terminal: a compound device, an entrance under the mode's policy, and a policy target."""
 
     def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
-        """Prepare the terminal of a subentry; nothing is sent before async_start."""
+        """Prepare the terminal of a subentry; nothing is sent before async_start.
+
+        Raises InvalidSettingError, before anything is registered, if a stored setting is
+        missing or invalid (a subentry changed by hand).
+        """
         self.compound = compound
         self.hass = compound.hass
         self.subentry = subentry
         data = subentry.data
-        self.door: int = int(data[CONF_DOOR])
-        self.alert_duration: float = float(data[CONF_ALERT_DURATION])
+        self.entrance_name = stored_text(data, CONF_NAME)
+        """The entrance the terminal guards."""
+        self.kept_open_in_lockdown = stored_flag(data, CONF_KEPT_OPEN_IN_LOCKDOWN, default=False)
+        """Whether the entrance stays in use during a lockdown."""
+        self.door = int(DOOR.stored(data, CONF_DOOR))
+        self.alert_duration = ALERT_DURATION.stored(data, CONF_ALERT_DURATION)
+        serial_number = stored_text(data, CONF_SERIAL_NUMBER)
+        model, firmware = data.get(CONF_MODEL), data.get(CONF_FIRMWARE)
+        for key, value in ((CONF_MODEL, model), (CONF_FIRMWARE, firmware)):
+            if value is not None and not isinstance(value, str):
+                raise InvalidSettingError(key)
         self.client = terminal_client(self.hass, data)
         self._store: Store[dict[str, Any]] = Store(
             self.hass, STORAGE_VERSION, f"{DOMAIN}.terminal.{subentry.subentry_id}", private=True
@@ -112,25 +134,15 @@ class AccessTerminal:
         self._lost_logged = False
         self._auth_failure_logged = False
         self.device_info = DeviceInfo(
-            identifiers={(DOMAIN, data[CONF_SERIAL_NUMBER])},
+            identifiers={(DOMAIN, serial_number)},
             name=subentry.title,
-            model=data.get(CONF_MODEL) or None,
-            sw_version=data.get(CONF_FIRMWARE) or None,
-            serial_number=data[CONF_SERIAL_NUMBER],
+            model=model or None,
+            sw_version=firmware or None,
+            serial_number=serial_number,
             via_device=(DOMAIN, compound.entry.entry_id),
         )
 
     # ----- compound.Entrance and compound.PolicyTarget -----------------------------------
-
-    @property
-    def entrance_name(self) -> str:
-        """The entrance the terminal guards."""
-        return str(self.subentry.data[CONF_NAME])
-
-    @property
-    def kept_open_in_lockdown(self) -> bool:
-        """Whether the entrance stays in use during a lockdown."""
-        return bool(self.subentry.data[CONF_KEPT_OPEN_IN_LOCKDOWN])
 
     @property
     def policy_target_name(self) -> str:
