@@ -37,7 +37,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 from custom_components.hanyang_compound.const import DOMAIN  # noqa: E402
 from custom_components.hanyang_compound.terminal import AccessTerminal  # noqa: E402
 from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal  # noqa: E402
-from tests.terminal_sim import terminal_input  # noqa: E402
+from tests.terminal_sim import stored_terminal_data  # noqa: E402
 
 
 class Arrivals:
@@ -86,12 +86,7 @@ async def _setup(hass: HomeAssistant, sim: SimulatedTerminal) -> str:
         data={"zone": "Qingchuan", "service_tier": "standard"},
         subentries_data=(
             ConfigSubentryData(
-                data={
-                    **terminal_input(sim),
-                    "serial_number": sim.serial,
-                    "model": sim.model,
-                    "firmware": "V3.2.30",
-                },
+                data=stored_terminal_data(sim),
                 subentry_type="access_terminal",
                 title="East pedestrian gate",
                 unique_id=sim.serial,

@@ -7,7 +7,7 @@ their platforms), with real state-trigger automations, and without polling or ne
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
@@ -33,38 +33,27 @@ from custom_components.hanyang_compound import terminal as terminal_module
 from custom_components.hanyang_compound.const import DOMAIN
 from custom_components.hanyang_compound.terminal import AccessTerminal
 from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal
-from tests.terminal_sim import FAST, start_terminal, terminal_input, wait_until
+from tests.terminal_sim import FAST, stored_terminal_data, wait_until
 
 from .conftest import COMPOUND_NAME, make_compound_entry
+from .terminal_fixtures import (  # noqa: F401 - fixtures
+    HISTORY,
+    SUBENTRY_TYPE,
+    east_terminal,
+    entity_id,
+    fast_links,
+    streaming,
+)
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 SUBENTRY_ID = "east-terminal"
-HISTORY = 20
-"""Records the simulated terminal holds before the test: its past, never shown."""
-
-
-@pytest.fixture(autouse=True)
-def fast_links(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(terminal_module, "TIMING", FAST)
-
-
-@pytest.fixture
-async def east() -> AsyncGenerator[SimulatedTerminal]:
-    terminal = await start_terminal(device_id="east", serial="DS-EAST-0001", history=HISTORY)
-    yield terminal
-    await terminal.async_stop()
 
 
 def terminal_subentry(sim: SimulatedTerminal, **changes: Any) -> ConfigSubentryData:
     """The terminal's subentry as the flow stores it, with a fixed id (kept across restarts)."""
     return ConfigSubentryData(
-        data={
-            **terminal_input(sim, **changes),
-            "serial_number": sim.serial,
-            "model": sim.model,
-            "firmware": "V3.2.30",
-        },
-        subentry_type="access_terminal",
+        data=stored_terminal_data(sim, **changes),
+        subentry_type=SUBENTRY_TYPE,
         title="East pedestrian gate",
         unique_id=sim.serial,
         subentry_id=SUBENTRY_ID,
@@ -96,18 +85,11 @@ async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> AccessTerminal:
     return device
 
 
-async def streaming(device: AccessTerminal) -> None:
-    """Wait until the terminal's stream is read (the backfill after connecting is done)."""
-    await wait_until(
-        lambda: device.monitor is not None and device.monitor.stats.last_heartbeat is not None
-    )
-
-
-def entity_id_of(hass: HomeAssistant, entry: MockConfigEntry, platform: Platform, key: str) -> str:
-    unique_id = f"{entry.entry_id}_{SUBENTRY_ID}_{key}"
-    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
-    assert found, unique_id
-    return found
+async def streaming_compound(hass: HomeAssistant, sim: SimulatedTerminal) -> AccessTerminal:
+    """Set up the compound with the simulated terminal; return the terminal once it streams."""
+    device = await set_up(hass, compound_with(sim))
+    await streaming(device)
+    return device
 
 
 def follow_shown(hass: HomeAssistant, entity_id: str, shown: list[int]) -> None:
@@ -156,9 +138,9 @@ def last_recorded(sim: SimulatedTerminal) -> int:
 async def test_events_recorded_while_home_assistant_restarts_are_shown_once(
     hass: HomeAssistant, east: SimulatedTerminal
 ) -> None:
-    entry = compound_with(east)
-    await streaming(await set_up(hass, entry))
-    access = entity_id_of(hass, entry, Platform.EVENT, "access")
+    device = await streaming_compound(hass, east)
+    entry = device.compound.entry
+    access = entity_id(hass, device, Platform.EVENT, "access")
     shown: list[int] = []
     follow_shown(hass, access, shown)
     await east.async_command("pass", {"count": 3})
@@ -191,10 +173,10 @@ async def test_events_recorded_while_home_assistant_restarts_are_shown_once(
 async def test_a_reload_in_the_middle_of_a_stream_loses_and_repeats_nothing(
     hass: HomeAssistant, east: SimulatedTerminal
 ) -> None:
-    entry = compound_with(east)
-    await streaming(await set_up(hass, entry))
+    device = await streaming_compound(hass, east)
+    entry = device.compound.entry
     shown: list[int] = []
-    follow_shown(hass, entity_id_of(hass, entry, Platform.EVENT, "access"), shown)
+    follow_shown(hass, entity_id(hass, device, Platform.EVENT, "access"), shown)
 
     async with residents_passing(east):
         await asyncio.sleep(0.2)
@@ -216,7 +198,9 @@ async def test_setup_does_not_wait_for_an_unreachable_terminal(
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
 
-    access = hass.states.get(entity_id_of(hass, entry, Platform.EVENT, "access"))
+    device = entry.runtime_data.devices[SUBENTRY_ID]
+    assert isinstance(device, AccessTerminal)
+    access = hass.states.get(entity_id(hass, device, Platform.EVENT, "access"))
     assert access is not None
     assert access.state == STATE_UNAVAILABLE
 
@@ -224,9 +208,9 @@ async def test_setup_does_not_wait_for_an_unreachable_terminal(
 async def test_with_the_event_entity_disabled_screenings_are_still_counted(
     hass: HomeAssistant, east: SimulatedTerminal
 ) -> None:
-    entry = compound_with(east)
-    await streaming(await set_up(hass, entry))
-    access = entity_id_of(hass, entry, Platform.EVENT, "access")
+    device = await streaming_compound(hass, east)
+    entry = device.compound.entry
+    access = entity_id(hass, device, Platform.EVENT, "access")
     er.async_get(hass).async_update_entity(access, disabled_by=er.RegistryEntryDisabler.USER)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
@@ -248,9 +232,7 @@ async def test_with_the_event_entity_disabled_screenings_are_still_counted(
 async def test_every_screening_fires_a_state_trigger_also_after_a_backfill(
     hass: HomeAssistant, east: SimulatedTerminal
 ) -> None:
-    entry = compound_with(east)
-    await streaming(await set_up(hass, entry))
-    access = entity_id_of(hass, entry, Platform.EVENT, "access")
+    access = entity_id(hass, await streaming_compound(hass, east), Platform.EVENT, "access")
     assert await async_setup_component(
         hass,
         "automation",
@@ -294,10 +276,9 @@ async def test_terminal_entities_are_not_polled_and_only_changed_ones_are_writte
     # Moving Home Assistant's clock past the polling interval also fires the loop's timers due
     # by then: the stream's heartbeat watchdog must not be one of them.
     monkeypatch.setattr(terminal_module, "TIMING", replace(FAST, heartbeat_timeout=300))
-    entry = compound_with(east)
-    await streaming(await set_up(hass, entry))
+    device = await streaming_compound(hass, east)
     entities = {
-        key: entity_id_of(hass, entry, platform, key)
+        key: entity_id(hass, device, platform, key)
         for platform, key in (
             (Platform.EVENT, "access"),
             (Platform.BUTTON, "open_door"),

@@ -2,56 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 import logging
 import re
 
-from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.hanyang_compound import terminal as terminal_module
 from custom_components.hanyang_compound.devices.isapi.monitor import LinkState
 from custom_components.hanyang_compound.diagnostics import async_get_config_entry_diagnostics
-from custom_components.hanyang_compound.terminal import AccessTerminal
 from simulator.devices.access_terminal import RESIDENTS, AccessTerminal as SimulatedTerminal
-from tests.terminal_sim import FAST, start_terminal, terminal_input, wait_until
+from tests.terminal_sim import wait_until
+
+from .terminal_fixtures import add_terminal, east_terminal, fast_links  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 EMPLOYEE_NUMBERS = re.compile(r"(?<![\d.])10(?:0[1-9]|10)(?![\d.])")
 """The simulated residents' employee numbers, 1001 to 1010, as whole numbers."""
-
-
-@pytest.fixture(autouse=True)
-def fast_links(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(terminal_module, "TIMING", FAST)
-
-
-@pytest.fixture
-async def east() -> AsyncGenerator[SimulatedTerminal]:
-    terminal = await start_terminal(device_id="east", serial="DS-EAST-0001")
-    yield terminal
-    await terminal.async_stop()
-
-
-async def add_terminal(
-    hass: HomeAssistant, entry: MockConfigEntry, sim: SimulatedTerminal
-) -> AccessTerminal:
-    flows = hass.config_entries.subentries
-    result = await flows.async_init(
-        (entry.entry_id, "access_terminal"), context={"source": SOURCE_USER}
-    )
-    result = await flows.async_configure(result["flow_id"], terminal_input(sim))
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
-    (device,) = entry.runtime_data.devices.values()
-    assert isinstance(device, AccessTerminal)
-    await wait_until(
-        lambda: device.monitor is not None and device.monitor.stats.last_heartbeat is not None
-    )
-    return device
 
 
 def integration_log(caplog: pytest.LogCaptureFixture) -> str:

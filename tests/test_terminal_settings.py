@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
 import math
 from types import MappingProxyType
 from typing import Any
@@ -16,27 +15,20 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
 
-from custom_components.hanyang_compound import terminal as terminal_module
 from custom_components.hanyang_compound.terminal import AccessTerminal
 from custom_components.hanyang_compound.terminal_auth import normalized_host
 from custom_components.hanyang_compound.validation import InvalidSettingError
 from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal
-from tests.terminal_sim import FAST, PASSWORD, start_terminal, terminal_input
+from tests.terminal_sim import PASSWORD, stored_terminal_data, terminal_input
+
+from .terminal_fixtures import (  # noqa: F401 - fixtures
+    SUBENTRY_TYPE,
+    add_terminal,
+    east_terminal,
+    fast_links,
+)
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
-SUBENTRY_TYPE = "access_terminal"
-
-
-@pytest.fixture(autouse=True)
-def fast_links(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(terminal_module, "TIMING", FAST)
-
-
-@pytest.fixture
-async def east() -> AsyncGenerator[SimulatedTerminal]:
-    terminal = await start_terminal(device_id="east", serial="DS-EAST-0001")
-    yield terminal
-    await terminal.async_stop()
 
 
 async def start_adding(hass: HomeAssistant, entry: MockConfigEntry) -> str:
@@ -81,11 +73,7 @@ async def test_each_number_field_refuses_what_is_no_whole_number_in_range(
 async def test_reconfiguring_refuses_bad_numbers_too(
     hass: HomeAssistant, loaded_compound: MockConfigEntry, east: SimulatedTerminal
 ) -> None:
-    flow_id = await start_adding(hass, loaded_compound)
-    assert (await submit(hass, flow_id, terminal_input(east)))[
-        "type"
-    ] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
+    await add_terminal(hass, loaded_compound, east)
     (subentry,) = loaded_compound.subentries.values()
     result = await hass.config_entries.subentries.async_init(
         (loaded_compound.entry_id, SUBENTRY_TYPE),
@@ -218,11 +206,7 @@ async def test_whatever_the_device_answers_the_flow_shows_a_translated_error(
 async def test_reauth_maps_every_failure_to_a_translated_error(
     hass: HomeAssistant, loaded_compound: MockConfigEntry, east: SimulatedTerminal
 ) -> None:
-    flow_id = await start_adding(hass, loaded_compound)
-    assert (await submit(hass, flow_id, terminal_input(east)))[
-        "type"
-    ] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
+    await add_terminal(hass, loaded_compound, east)
     (subentry,) = loaded_compound.subentries.values()
     credentials = {"username": "admin", "password": PASSWORD}
 
@@ -293,12 +277,7 @@ async def test_a_terminal_with_a_corrupted_setting_is_not_built(
     key: str,
     value: Any,
 ) -> None:
-    data: dict[str, Any] = {
-        **terminal_input(east),
-        "serial_number": east.serial,
-        "model": east.model,
-        "firmware": "V3.2.30",
-    }
+    data = stored_terminal_data(east)
     compound = loaded_compound.runtime_data
     AccessTerminal(compound, stored_subentry(data))  # the intact settings build a terminal
 
