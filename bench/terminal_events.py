@@ -51,12 +51,16 @@ class Arrivals:
 
     @callback
     def record(self, changed: Event[EventStateChangedData]) -> None:
-        """Note an event reaching the entity (becoming available again re-shows an old one)."""
+        """Note an event reaching the entity as a state change of its own.
+
+        Becoming available again re-shows an old event; an attribute-only change is no
+        arrival either: state triggers with to/not_to and the logbook never see it.
+        """
         old, new = changed.data["old_state"], changed.data["new_state"]
         if (
             new is None
             or old is None
-            or old.state == "unavailable"
+            or old.state in ("unavailable", new.state)
             or "serial_no" not in new.attributes
         ):
             return
