@@ -37,7 +37,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 from custom_components.hanyang_compound.const import DOMAIN  # noqa: E402
 from custom_components.hanyang_compound.terminal import AccessTerminal  # noqa: E402
 from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal  # noqa: E402
-from tests.terminal_sim import terminal_input  # noqa: E402
+from tests.terminal_sim import stored_terminal_data  # noqa: E402
 
 
 class Arrivals:
@@ -51,12 +51,16 @@ class Arrivals:
 
     @callback
     def record(self, changed: Event[EventStateChangedData]) -> None:
-        """Note an event reaching the entity (becoming available again re-shows an old one)."""
+        """Note an event reaching the entity as a state change of its own.
+
+        Becoming available again re-shows an old event; an attribute-only change is no
+        arrival either: state triggers with to/not_to and the logbook never see it.
+        """
         old, new = changed.data["old_state"], changed.data["new_state"]
         if (
             new is None
             or old is None
-            or old.state == "unavailable"
+            or old.state in ("unavailable", new.state)
             or "serial_no" not in new.attributes
         ):
             return
@@ -86,12 +90,7 @@ async def _setup(hass: HomeAssistant, sim: SimulatedTerminal) -> str:
         data={"zone": "Qingchuan", "service_tier": "standard"},
         subentries_data=(
             ConfigSubentryData(
-                data={
-                    **terminal_input(sim),
-                    "serial_number": sim.serial,
-                    "model": sim.model,
-                    "firmware": "V3.2.30",
-                },
+                data=stored_terminal_data(sim),
                 subentry_type="access_terminal",
                 title="East pedestrian gate",
                 unique_id=sim.serial,

@@ -55,3 +55,13 @@ def terminal_input(sim: AccessTerminal, **changes: Any) -> dict[str, Any]:
         "alert_duration": 60,
         **changes,
     }
+
+
+def stored_terminal_data(sim: AccessTerminal, **changes: Any) -> dict[str, Any]:
+    """Return a terminal's subentry data as the flow stores it, for a simulated terminal."""
+    return {
+        **terminal_input(sim, **changes),
+        "serial_number": sim.serial,
+        "model": sim.model,
+        "firmware": "V3.2.30",
+    }

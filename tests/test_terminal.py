@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import Callable
 from datetime import timedelta
 import logging
 from typing import Any
@@ -27,7 +27,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.hanyang_compound import terminal as terminal_module
 from custom_components.hanyang_compound.const import (
     CONF_FEVER_THRESHOLD,
     CONF_SHARE_RESIDENT_IDENTITY,
@@ -37,71 +36,23 @@ from custom_components.hanyang_compound.devices.isapi.monitor import LinkState
 from custom_components.hanyang_compound.diagnostics import async_get_config_entry_diagnostics
 from custom_components.hanyang_compound.logbook import async_describe_events
 from custom_components.hanyang_compound.modes import CompoundMode, EntranceAction
-from custom_components.hanyang_compound.terminal import EVENT_SCREENING_ALERT, AccessTerminal
+from custom_components.hanyang_compound.terminal import EVENT_SCREENING_ALERT
 from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal
-from tests.terminal_sim import FAST, PASSWORD, start_terminal, terminal_input, wait_until
+from tests.terminal_sim import PASSWORD, start_terminal, terminal_input, wait_until
 
 from .conftest import make_compound_entry
+from .terminal_fixtures import (  # noqa: F401 - fixtures
+    SUBENTRY_TYPE,
+    add_terminal,
+    east_terminal,
+    entity_id,
+    fast_links,
+    north_terminal,
+    running_terminal,
+)
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
-SUBENTRY_TYPE = "access_terminal"
 NEW_PASSWORD = "n3w-pass"  # noqa: S105 - a test password
-
-
-@pytest.fixture(autouse=True)
-def fast_links(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(terminal_module, "TIMING", FAST)
-
-
-@pytest.fixture
-async def east() -> AsyncGenerator[SimulatedTerminal]:
-    terminal = await start_terminal(device_id="east", serial="DS-EAST-0001", history=20)
-    yield terminal
-    await terminal.async_stop()
-
-
-@pytest.fixture
-async def north() -> AsyncGenerator[SimulatedTerminal]:
-    terminal = await start_terminal(device_id="north", serial="DS-NORTH-0002")
-    yield terminal
-    await terminal.async_stop()
-
-
-async def add_terminal(
-    hass: HomeAssistant, entry: MockConfigEntry, sim: SimulatedTerminal, **changes: Any
-) -> AccessTerminal:
-    """Add a terminal through the subentry flow and wait until its stream is read."""
-    flows = hass.config_entries.subentries
-    result = await flows.async_init(
-        (entry.entry_id, SUBENTRY_TYPE), context={"source": SOURCE_USER}
-    )
-    result = await flows.async_configure(result["flow_id"], terminal_input(sim, **changes))
-    assert result["type"] is FlowResultType.CREATE_ENTRY, result
-    await hass.async_block_till_done()
-    return await running_terminal(hass, entry, sim)
-
-
-async def running_terminal(
-    hass: HomeAssistant, entry: MockConfigEntry, sim: SimulatedTerminal
-) -> AccessTerminal:
-    """Return the integration's terminal for a simulated one, once its stream is being read."""
-    subentry_id = next(
-        s.subentry_id for s in entry.subentries.values() if s.data["serial_number"] == sim.serial
-    )
-    await wait_until(lambda: subentry_id in getattr(entry, "runtime_data").devices)  # noqa: B009
-    device = entry.runtime_data.devices[subentry_id]
-    assert isinstance(device, AccessTerminal)
-    await wait_until(
-        lambda: device.monitor is not None and device.monitor.stats.last_heartbeat is not None
-    )
-    return device
-
-
-def entity_id(hass: HomeAssistant, device: AccessTerminal, platform: Platform, key: str) -> str:
-    unique_id = f"{device.compound.entry.entry_id}_{device.subentry.subentry_id}_{key}"
-    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
-    assert found, unique_id
-    return found
 
 
 # ----- the subentry flow -------------------------------------------------------------------

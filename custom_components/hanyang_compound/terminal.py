@@ -1,32 +1,21 @@
-"""An access terminal at a pedestrian entrance: its link, its door under the mode's policy, its entities."""
+"""An access terminal at a pedestrian entrance: its settings, link, door under the mode's policy, events."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, ClassVar, Final
+from typing import Any, Final, Protocol
 
-from homeassistant.components.binary_sensor import (
-    BinarySensorDeviceClass,
-    BinarySensorEntity,
-    BinarySensorEntityDescription,
-)
-from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
-from homeassistant.components.event import EventEntity, EventEntityDescription
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.const import CONF_NAME, EntityCategory, Platform
+from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.event import async_call_later, async_track_time_change
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -37,16 +26,24 @@ from .devices.isapi.client import DoorCommand
 from .devices.isapi.errors import TerminalAuthError, TerminalError, TerminalUnreachableError
 from .devices.isapi.events import AccessEvent, Screening, is_fever, screening
 from .devices.isapi.monitor import LinkState, MonitorTiming, TerminalMonitor
-from .entity import CompoundDeviceEntity
 from .modes import CompoundMode, EntranceAction, EntrancePolicy, screening_alerts_active
-from .terminal_auth import ATTR_SUBENTRY_ID, CONF_SERIAL_NUMBER, terminal_client
+from .terminal_auth import (
+    ATTR_SUBENTRY_ID,
+    CONF_SERIAL_NUMBER,
+    stored_flag,
+    stored_text,
+    terminal_client,
+)
 from .terminal_flow import (
+    ALERT_DURATION,
     CONF_ALERT_DURATION,
     CONF_DOOR,
     CONF_FIRMWARE,
     CONF_KEPT_OPEN_IN_LOCKDOWN,
     CONF_MODEL,
+    DOOR,
 )
+from .validation import InvalidSettingError
 
 EVENT_SCREENING_ALERT: Final = f"{DOMAIN}_screening_alert"
 """Fired in controlled and lockdown modes when an entrance in use screens fever or a missing mask."""
@@ -77,22 +74,53 @@ class DailyCounts:
     no_mask: int = 0
 
 
+def _stored_count(stored: dict[str, Any], key: str) -> int | None:
+    """Return a count or serial number the terminal saved, None if it is none (changed by hand)."""
+    value = stored.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+class AccessEventSink(Protocol):
+    """Where a terminal shows its access events: its event entity."""
+
+    async def async_ready_for_next(self) -> None:
+        """Return once an event shown now is a state change of its own."""
+
+    def show(self, event_type: str, attributes: dict[str, Any]) -> None:
+        """Show one access event."""
+
+
 class AccessTerminal:
     """One terminal: a compound device, an entrance under the mode's policy, and a policy target."""
 
     def __init__(self, compound: Compound, subentry: ConfigSubentry) -> None:
-        """Prepare the terminal of a subentry; nothing is sent before async_start."""
+        """Prepare the terminal of a subentry; nothing is sent before async_start.
+
+        Raises InvalidSettingError, before anything is registered, if a stored setting is
+        missing or invalid (a subentry changed by hand).
+        """
         self.compound = compound
         self.hass = compound.hass
         self.subentry = subentry
         data = subentry.data
-        self.door: int = int(data[CONF_DOOR])
-        self.alert_duration: float = float(data[CONF_ALERT_DURATION])
+        self.entrance_name = stored_text(data, CONF_NAME)
+        """The entrance the terminal guards."""
+        self.kept_open_in_lockdown = stored_flag(data, CONF_KEPT_OPEN_IN_LOCKDOWN, default=False)
+        """Whether the entrance stays in use during a lockdown."""
+        self.door = int(DOOR.stored(data, CONF_DOOR))
+        self.alert_duration = ALERT_DURATION.stored(data, CONF_ALERT_DURATION)
+        serial_number = stored_text(data, CONF_SERIAL_NUMBER)
+        model, firmware = data.get(CONF_MODEL), data.get(CONF_FIRMWARE)
+        for key, value in ((CONF_MODEL, model), (CONF_FIRMWARE, firmware)):
+            if value is not None and not isinstance(value, str):
+                raise InvalidSettingError(key)
         self.client = terminal_client(self.hass, data)
         self._store: Store[dict[str, Any]] = Store(
             self.hass, STORAGE_VERSION, f"{DOMAIN}.terminal.{subentry.subentry_id}", private=True
         )
         self.monitor: TerminalMonitor | None = None
+        self._link_task: asyncio.Task[None] | None = None
+        self._restored_serial: int | None = None
         self.counts = DailyCounts(day=dt_util.now().date().isoformat())
         self.alerts: dict[Screening, datetime | None] = {
             Screening.FEVER_DETECTED: None,
@@ -100,30 +128,21 @@ class AccessTerminal:
         }
         self._alert_timers: dict[Screening, CALLBACK_TYPE] = {}
         self._listeners: list[Callable[[], None]] = []
-        self._event_listeners: list[Callable[[str, dict[str, Any]], None]] = []
+        self._sink: AccessEventSink | None = None
+        self._sink_changed = asyncio.Event()
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._lost_logged = False
         self._auth_failure_logged = False
         self.device_info = DeviceInfo(
-            identifiers={(DOMAIN, data[CONF_SERIAL_NUMBER])},
+            identifiers={(DOMAIN, serial_number)},
             name=subentry.title,
-            model=data.get(CONF_MODEL) or None,
-            sw_version=data.get(CONF_FIRMWARE) or None,
-            serial_number=data[CONF_SERIAL_NUMBER],
+            model=model or None,
+            sw_version=firmware or None,
+            serial_number=serial_number,
             via_device=(DOMAIN, compound.entry.entry_id),
         )
 
     # ----- compound.Entrance and compound.PolicyTarget -----------------------------------
-
-    @property
-    def entrance_name(self) -> str:
-        """The entrance the terminal guards."""
-        return str(self.subentry.data[CONF_NAME])
-
-    @property
-    def kept_open_in_lockdown(self) -> bool:
-        """Whether the entrance stays in use during a lockdown."""
-        return bool(self.subentry.data[CONF_KEPT_OPEN_IN_LOCKDOWN])
 
     @property
     def policy_target_name(self) -> str:
@@ -168,52 +187,53 @@ class AccessTerminal:
     # ----- compound.CompoundDevice ------------------------------------------------------------
 
     async def async_start(self) -> None:
-        """Restore today's counts and the last event seen, then connect in the background."""
-        stored = await self._store.async_load() or {}
-        if stored.get("day") == self.counts.day:
-            self.counts = DailyCounts(
-                day=self.counts.day,
-                passes=int(stored.get("passes", 0)),
-                fever=int(stored.get("fever", 0)),
-                no_mask=int(stored.get("no_mask", 0)),
-            )
-        last_serial = stored.get("last_serial")
+        """Restore today's counts and the last event shown, then connect in the background.
+
+        The link starts at once, so the mode is enforced on the door as soon as the terminal
+        answers; events wait for the event entity (see _async_deliver), never setup for them.
+        """
+        stored = await self._store.async_load()
+        if isinstance(stored, dict):
+            self._restored_serial = _stored_count(stored, "last_serial")
+            if stored.get("day") == self.counts.day:
+                self.counts = DailyCounts(
+                    day=self.counts.day,
+                    passes=_stored_count(stored, "passes") or 0,
+                    fever=_stored_count(stored, "fever") or 0,
+                    no_mask=_stored_count(stored, "no_mask") or 0,
+                )
         self.monitor = TerminalMonitor(
             self.client,
-            on_event=self._handle_event,
+            on_event=self._async_deliver,
             on_state=self._handle_state,
             on_connected=self._async_connected,
-            last_serial=last_serial if isinstance(last_serial, int) else None,
+            last_serial=self._restored_serial,
             timing=TIMING,
         )
         self._unsubscribers += [
             self.compound.async_register_policy_target(self),
             async_track_time_change(self.hass, self._reset_counts, hour=0, minute=0, second=0),
         ]
-        self.compound.entry.async_create_background_task(
+        self._link_task = self.compound.entry.async_create_background_task(
             self.hass, self.monitor.run(), f"{DOMAIN} terminal {self.entrance_name}"
         )
 
     async def async_stop(self) -> None:
-        """Stop listening (the entry cancels the link's task) and save where the terminal was."""
+        """Stop the link and listening, and save where the terminal was."""
+        if self._link_task is not None:
+            self._link_task.cancel()
         for unsubscribe in [*self._unsubscribers, *self._alert_timers.values()]:
             unsubscribe()
         self._unsubscribers.clear()
         self._alert_timers.clear()
-        await self._store.async_save(self._stored())
+        if self.monitor is not None:  # a terminal that never started has nothing newer to save
+            await self._store.async_save(self._stored())
 
     def create_entities(self, platform: Platform) -> list[Entity]:
         """Return the terminal's entities of one platform."""
-        match platform:
-            case Platform.EVENT:
-                return [TerminalAccessEvent(self, ACCESS_EVENT)]
-            case Platform.BUTTON:
-                return [TerminalOpenDoorButton(self, OPEN_DOOR)]
-            case Platform.BINARY_SENSOR:
-                return [TerminalAlert(self, description) for description in ALERTS]
-            case Platform.SENSOR:
-                return [TerminalSensor(self, description) for description in SENSORS]
-        return []
+        from .terminal_entity import terminal_entities  # noqa: PLC0415 - entities import this module
+
+        return terminal_entities(self, platform)
 
     # ----- what the link reports --------------------------------------------------------------
 
@@ -224,7 +244,11 @@ class AccessTerminal:
 
     @property
     def available(self) -> bool:
-        """Whether the terminal is heard from, by stream or by polling its history."""
+        """Whether the terminal is heard from, by stream or by polling its history.
+
+        The source of truth of the device's availability; listeners of async_subscribe
+        are called whenever it changes.
+        """
         return self.link_state in LINK_UP
 
     def diagnostics(self) -> dict[str, Any]:
@@ -246,12 +270,17 @@ class AccessTerminal:
         return lambda: self._listeners.remove(listener)
 
     @callback
-    def async_subscribe_events(
-        self, listener: Callable[[str, dict[str, Any]], None]
-    ) -> CALLBACK_TYPE:
-        """Call listener with each access event's type and attributes."""
-        self._event_listeners.append(listener)
-        return lambda: self._event_listeners.remove(listener)
+    def async_subscribe_events(self, sink: AccessEventSink) -> CALLBACK_TYPE:
+        """Show every access event on sink from now on, the ones waiting for it first."""
+        self._sink = sink
+        self._sink_changed.set()
+
+        @callback
+        def unsubscribe() -> None:
+            if self._sink is sink:
+                self._sink = None
+
+        return unsubscribe
 
     def _notify(self) -> None:
         for listener in list(self._listeners):
@@ -260,6 +289,9 @@ class AccessTerminal:
     async def _async_connected(self) -> None:
         # A terminal that rebooted or was reset forgets held doors: enforce the mode again.
         await self.compound.async_reapply_policy(self)
+        # The link starts from the newest record the first time: remember where, so events
+        # recorded while Home Assistant is down are not taken for the terminal's past.
+        self._store.async_delay_save(self._stored, SAVE_DELAY)
 
     @callback
     def _handle_state(self, state: LinkState) -> None:
@@ -289,24 +321,51 @@ class AccessTerminal:
             self.hass, data={ATTR_SUBENTRY_ID: self.subentry.subentry_id}
         )
 
-    @callback
-    def _handle_event(self, event: AccessEvent, backfilled: bool) -> None:  # noqa: FBT001 - the monitor's callback
-        threshold = self.compound.fever_threshold
-        outcome = screening(event, threshold)
+    async def _async_deliver(self, event: AccessEvent, backfilled: bool) -> None:  # noqa: FBT001 - the monitor's callback
+        """Show an event on the event entity, then count it.
+
+        The monitor moves past an event only when this returns, and saving follows the
+        monitor: an event that never reached the entity (it was not set up yet, or it went
+        away) is fetched again by the next link, after a reload or restart too. Nothing
+        after the show waits, so an event is shown and counted, or neither.
+        """
+        outcome = screening(event, self.compound.fever_threshold)
+        attributes = self._event_attributes(event, backfilled=backfilled)
+        while (sink := await self._async_event_sink()) is not None:
+            await sink.async_ready_for_next()
+            if sink is self._sink:  # still subscribed after waiting
+                sink.show(str(outcome), attributes)
+                break
+        self._count(event)
+        self._store.async_delay_save(self._stored, SAVE_DELAY)
+        self._notify()
+
+    async def _async_event_sink(self) -> AccessEventSink | None:
+        """Return the event entity once it has subscribed; None if it is disabled."""
+        while self._sink is None and not self._access_event_disabled():
+            self._sink_changed.clear()
+            await self._sink_changed.wait()
+        return self._sink
+
+    def _access_event_disabled(self) -> bool:
+        return any(
+            entity.disabled
+            for entity in er.async_entries_for_config_entry(
+                er.async_get(self.hass), self.compound.entry.entry_id
+            )
+            if entity.config_subentry_id == self.subentry.subentry_id
+            and entity.domain == Platform.EVENT
+        )
+
+    def _count(self, event: AccessEvent) -> None:
         if event.granted:
             self.counts.passes += 1
-        fever = is_fever(event, threshold)
-        if fever:
+        if is_fever(event, self.compound.fever_threshold):
             self.counts.fever += 1
             self._raise_alert(Screening.FEVER_DETECTED, event)
         if event.mask is False:
             self.counts.no_mask += 1
             self._raise_alert(Screening.NO_MASK, event)
-        attributes = self._event_attributes(event, backfilled=backfilled)
-        for listener in list(self._event_listeners):
-            listener(str(outcome), attributes)
-        self._store.async_delay_save(self._stored, SAVE_DELAY)
-        self._notify()
 
     def _event_attributes(self, event: AccessEvent, *, backfilled: bool) -> dict[str, Any]:
         attributes: dict[str, Any] = {
@@ -357,176 +416,11 @@ class AccessTerminal:
 
     def _stored(self) -> dict[str, Any]:
         return {
-            "last_serial": self.monitor.stats.last_serial if self.monitor else None,
+            "last_serial": self.monitor.stats.last_serial
+            if self.monitor
+            else self._restored_serial,
             "day": self.counts.day,
             "passes": self.counts.passes,
             "fever": self.counts.fever,
             "no_mask": self.counts.no_mask,
         }
-
-
-class TerminalEntity(CompoundDeviceEntity):
-    """An entity of an access terminal, described by its description, updated when the terminal reports."""
-
-    def __init__(self, terminal: AccessTerminal, description: EntityDescription) -> None:
-        """Initialise the entity keyed by its description's key under the terminal's device."""
-        super().__init__(
-            terminal.compound, terminal.subentry, description.key, terminal.device_info
-        )
-        self.entity_description = description
-        self.terminal = terminal
-
-    follows_link: ClassVar[bool] = False
-    """Whether the entity is unavailable while the terminal is not heard from; counts and alerts stay."""
-
-    @property
-    def available(self) -> bool:
-        """Whether the entity has something current to show."""
-        return self.terminal.available or not self.follows_link
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the terminal's changes."""
-        self.async_on_remove(self.terminal.async_subscribe(self.async_write_ha_state))
-
-
-ACCESS_EVENT: Final = EventEntityDescription(
-    key="access", translation_key="access", event_types=[str(outcome) for outcome in Screening]
-)
-OPEN_DOOR: Final = ButtonEntityDescription(key="open_door", translation_key="open_door")
-
-
-class TerminalAccessEvent(TerminalEntity, EventEntity):
-    """Every screening at the terminal, as it happens (and, flagged, what was missed while offline)."""
-
-    entity_description: EventEntityDescription
-
-    follows_link = True
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the terminal's events and link."""
-        await super().async_added_to_hass()
-        self.async_on_remove(self.terminal.async_subscribe_events(self._handle_event))
-
-    @callback
-    def _handle_event(self, event_type: str, attributes: dict[str, Any]) -> None:
-        self._trigger_event(event_type, attributes)
-        self.async_write_ha_state()
-
-
-class TerminalOpenDoorButton(TerminalEntity, ButtonEntity):
-    """Opens the door once, through the compound's policy (refused in lockdown unless kept open)."""
-
-    entity_description: ButtonEntityDescription
-
-    follows_link = True
-
-    async def async_press(self) -> None:
-        """Ask the compound to open the door."""
-        await self.compound.async_command_entrance(
-            self.terminal, EntranceAction.OPEN, context=self._context
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class TerminalAlertDescription(BinarySensorEntityDescription):
-    """An alert raised by a kind of screening."""
-
-    alert: Screening
-
-
-ALERTS: Final = (
-    TerminalAlertDescription(
-        key="fever_alert",
-        translation_key="fever_alert",
-        device_class=BinarySensorDeviceClass.PROBLEM,
-        alert=Screening.FEVER_DETECTED,
-    ),
-    TerminalAlertDescription(
-        key="no_mask_alert",
-        translation_key="no_mask_alert",
-        device_class=BinarySensorDeviceClass.PROBLEM,
-        alert=Screening.NO_MASK,
-    ),
-)
-
-
-class TerminalAlert(TerminalEntity, BinarySensorEntity):
-    """On from a fever or no-mask screening until the terminal's alert duration has passed."""
-
-    entity_description: TerminalAlertDescription
-
-    @property
-    def is_on(self) -> bool:
-        """Whether such a screening happened within the alert duration."""
-        return self.terminal.alerts[self.entity_description.alert] is not None
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """When the alert was last raised."""
-        raised = self.terminal.alerts[self.entity_description.alert]
-        return {"raised_at": raised.isoformat() if raised else None}
-
-
-@dataclass(frozen=True, kw_only=True)
-class TerminalSensorDescription(SensorEntityDescription):
-    """A value of the terminal, read from the terminal object."""
-
-    value_fn: Callable[[AccessTerminal], Any]
-
-
-SENSORS: Final = (
-    TerminalSensorDescription(
-        key="passes_today",
-        translation_key="passes_today",
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda terminal: terminal.counts.passes,
-    ),
-    TerminalSensorDescription(
-        key="fever_today",
-        translation_key="fever_today",
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda terminal: terminal.counts.fever,
-    ),
-    TerminalSensorDescription(
-        key="no_mask_today",
-        translation_key="no_mask_today",
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda terminal: terminal.counts.no_mask,
-    ),
-    TerminalSensorDescription(
-        key="link",
-        translation_key="link",
-        device_class=SensorDeviceClass.ENUM,
-        options=[str(state) for state in LinkState],
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=lambda terminal: str(terminal.link_state),
-    ),
-    TerminalSensorDescription(
-        key="reconnects",
-        translation_key="reconnects",
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=lambda terminal: terminal.monitor.stats.reconnects if terminal.monitor else 0,
-    ),
-    TerminalSensorDescription(
-        key="malformed_parts",
-        translation_key="malformed_parts",
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=lambda terminal: terminal.monitor.stats.malformed_parts if terminal.monitor else 0,
-    ),
-)
-
-
-class TerminalSensor(TerminalEntity, SensorEntity):
-    """Today's counts and the link's diagnostics."""
-
-    entity_description: TerminalSensorDescription
-
-    @property
-    def native_value(self) -> Any:
-        """The value read from the terminal."""
-        return self.entity_description.value_fn(self.terminal)

@@ -1,4 +1,4 @@
-"""Reaching an access terminal from a flow, and the compound's reauth step for a terminal's password.
+"""Reaching an access terminal from its settings, and the compound's reauth step for a terminal's password.
 
 Home Assistant has no reauth flow for a subentry: a terminal that refuses its credentials
 starts the compound entry's reauth flow naming the terminal's subentry, and this step asks
@@ -8,6 +8,8 @@ for that terminal's new user name and password.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import ipaddress
+import re
 from typing import Any, Final
 
 from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
@@ -24,38 +26,111 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 import voluptuous as vol
 
+from .const import LOGGER
 from .devices.isapi.client import DeviceInfo, IsapiClient
 from .devices.isapi.errors import NotSupportedError, TerminalAuthError, TerminalError
+from .validation import InvalidSettingError, NumberRange
 
 SUBENTRY_TYPE_ACCESS_TERMINAL: Final = "access_terminal"
 CONF_SERIAL_NUMBER: Final = "serial_number"
 ATTR_SUBENTRY_ID: Final = "subentry_id"
+ERROR_HOST_INVALID: Final = "host_invalid"
+PORT: Final = NumberRange(1, 65535)
+HOST_MAX_LENGTH: Final = 253
+"""The longest host name DNS can carry, dots included."""
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.IGNORECASE)
+"""A label of a host name; underscores are not standard but common in names DHCP hands out."""
+
+
+def normalized_host(value: Any) -> str:
+    """Return a terminal's host name or IP address; raise ValueError if value is neither.
+
+    Only the host: no scheme, credentials, path, port or spaces. An IPv6 address may be
+    written in brackets, as in URLs; it is returned without them.
+    """
+    host = value.strip() if isinstance(value, str) else ""
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    try:
+        ascii_name = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError("not a host name") from None
+    labels = ascii_name.removesuffix(".").split(".")
+    if (
+        len(ascii_name) > HOST_MAX_LENGTH
+        or not all(_HOST_LABEL.fullmatch(label) for label in labels)
+        or labels[-1].isdigit()  # a mistyped IPv4 address, not a name
+    ):
+        raise ValueError("not a host name")
+    return host
+
+
+def stored_text(data: Mapping[str, Any], key: str) -> str:
+    """Return a stored text setting; raise InvalidSettingError if it is missing or not text."""
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise InvalidSettingError(key)
+    return value
+
+
+def stored_flag(data: Mapping[str, Any], key: str, *, default: bool) -> bool:
+    """Return a stored on/off setting (default when absent); raise InvalidSettingError if not one."""
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise InvalidSettingError(key)
+    return value
 
 
 def terminal_client(hass: HomeAssistant, data: Mapping[str, Any]) -> IsapiClient:
-    """Return a client for the terminal described by a subentry's data, on Home Assistant's session."""
+    """Return a client for the terminal described by settings, on Home Assistant's session.
+
+    Raises InvalidSettingError, before anything is created, if a setting cannot be used.
+    """
+    try:
+        host = normalized_host(data.get(CONF_HOST))
+    except ValueError:
+        raise InvalidSettingError(CONF_HOST) from None
+    port = int(PORT.stored(data, CONF_PORT))
+    username, password = stored_text(data, CONF_USERNAME), stored_text(data, CONF_PASSWORD)
+    https = stored_flag(data, CONF_SSL, default=False)
+    verify_ssl = stored_flag(data, CONF_VERIFY_SSL, default=True)
     return IsapiClient(
         async_get_clientsession(hass),
-        data[CONF_HOST],
-        int(data[CONF_PORT]),
-        username=data[CONF_USERNAME],
-        password=data[CONF_PASSWORD],
-        https=bool(data.get(CONF_SSL, False)),
-        verify_ssl=bool(data.get(CONF_VERIFY_SSL, True)),
+        host,
+        port,
+        username=username,
+        password=password,
+        https=https,
+        verify_ssl=verify_ssl,
     )
 
 
 async def async_check_terminal(
     hass: HomeAssistant, data: Mapping[str, Any]
 ) -> tuple[DeviceInfo | None, str | None]:
-    """Ask the terminal who it is; return its identity, or the flow error key saying why not."""
+    """Ask the terminal who it is; return its identity, or the flow error key saying why not.
+
+    Every failure is a key, never an exception: a flow shows it as a translated message.
+    """
     try:
-        return await terminal_client(hass, data).async_get_device_info(), None
+        client = terminal_client(hass, data)
+    except InvalidSettingError as err:
+        return None, ERROR_HOST_INVALID if err.key == CONF_HOST else "cannot_connect"
+    try:
+        return await client.async_get_device_info(), None
     except TerminalAuthError:
         return None, "invalid_auth"
     except NotSupportedError:
         return None, "not_supported"
     except TerminalError:
+        return None, "cannot_connect"
+    except Exception as err:  # noqa: BLE001 - a flow answers with a message, never a traceback
+        # The type only: the texts of such errors may name the host.
+        LOGGER.debug("Reaching an access terminal failed unexpectedly: %s", type(err).__name__)
         return None, "cannot_connect"
 
 
@@ -80,14 +155,15 @@ class TerminalReauthMixin(ConfigFlow):
     ) -> ConfigFlowResult:
         """Ask for the terminal's user name and password, and check them before saving."""
         entry = self._get_reauth_entry()
-        subentry = entry.subentries[self._reauth_subentry_id]
+        if (subentry := entry.subentries.get(self._reauth_subentry_id)) is None:
+            return self.async_abort(reason="reauth_device_gone")  # removed while the form was open
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**subentry.data, **user_input}
             info, error = await async_check_terminal(self.hass, data)
             if error:
                 errors["base"] = error
-            elif info is not None and info.serial_number != subentry.data[CONF_SERIAL_NUMBER]:
+            elif info is not None and info.serial_number != subentry.data.get(CONF_SERIAL_NUMBER):
                 errors["base"] = "another_terminal"
             else:
                 # The entry's update listener reloads the compound with the new credentials.
@@ -95,7 +171,9 @@ class TerminalReauthMixin(ConfigFlow):
                 return self.async_abort(reason="reauth_successful")
         schema = vol.Schema(
             {
-                vol.Required(CONF_USERNAME, default=subentry.data[CONF_USERNAME]): TextSelector(),
+                vol.Required(
+                    CONF_USERNAME, default=str(subentry.data.get(CONF_USERNAME, ""))
+                ): TextSelector(),
                 vol.Required(CONF_PASSWORD): TextSelector(
                     TextSelectorConfig(type=TextSelectorType.PASSWORD)
                 ),
@@ -105,5 +183,8 @@ class TerminalReauthMixin(ConfigFlow):
             step_id="reauth_confirm",
             data_schema=schema,
             errors=errors,
-            description_placeholders={"terminal": subentry.title, "host": subentry.data[CONF_HOST]},
+            description_placeholders={
+                "terminal": subentry.title,
+                "host": str(subentry.data.get(CONF_HOST, "")),
+            },
         )

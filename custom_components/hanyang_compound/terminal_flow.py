@@ -16,9 +16,6 @@ from homeassistant.const import (
 )
 from homeassistant.helpers.selector import (
     BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -27,7 +24,15 @@ import voluptuous as vol
 
 from .config_flow import DeviceSubentryFlow, clean_text
 from .const import DOMAIN
-from .terminal_auth import CONF_SERIAL_NUMBER, SUBENTRY_TYPE_ACCESS_TERMINAL, async_check_terminal
+from .terminal_auth import (
+    CONF_SERIAL_NUMBER,
+    ERROR_HOST_INVALID,
+    PORT,
+    SUBENTRY_TYPE_ACCESS_TERMINAL,
+    async_check_terminal,
+    normalized_host,
+)
+from .validation import ERROR_NOT_A_NUMBER, NumberRange
 
 CONF_DOOR: Final = "door"
 CONF_KEPT_OPEN_IN_LOCKDOWN: Final = "kept_open_in_lockdown"
@@ -38,13 +43,10 @@ DEFAULT_PORT: Final = 80
 DEFAULT_USERNAME: Final = "admin"
 DEFAULT_ALERT_DURATION: Final = 300
 """Seconds a fever or no-mask alert stays on after the last such screening."""
-
-
-def _number(minimum: int, maximum: int, unit: str | None = None) -> NumberSelector:
-    config = NumberSelectorConfig(min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX)
-    if unit:
-        config["unit_of_measurement"] = unit
-    return NumberSelector(config)
+DOOR: Final = NumberRange(1, 8)
+"""Door numbers of a terminal (most control one door; controllers up to eight)."""
+ALERT_DURATION: Final = NumberRange(10, 86400, unit="s")
+NUMBER_FIELDS: Final = {CONF_PORT: PORT, CONF_DOOR: DOOR, CONF_ALERT_DURATION: ALERT_DURATION}
 
 
 class AccessTerminalSubentryFlow(DeviceSubentryFlow):
@@ -58,9 +60,9 @@ class AccessTerminalSubentryFlow(DeviceSubentryFlow):
             {
                 vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, "")): TextSelector(),
                 vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, "")): TextSelector(),
-                vol.Required(CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)): _number(
-                    1, 65535
-                ),
+                vol.Required(
+                    CONF_PORT, default=defaults.get(CONF_PORT, DEFAULT_PORT)
+                ): PORT.selector(),
                 vol.Required(CONF_SSL, default=defaults.get(CONF_SSL, False)): BooleanSelector(),
                 vol.Required(
                     CONF_VERIFY_SSL, default=defaults.get(CONF_VERIFY_SSL, True)
@@ -71,7 +73,7 @@ class AccessTerminalSubentryFlow(DeviceSubentryFlow):
                 vol.Required(CONF_PASSWORD, default=defaults.get(CONF_PASSWORD, "")): TextSelector(
                     TextSelectorConfig(type=TextSelectorType.PASSWORD)
                 ),
-                vol.Required(CONF_DOOR, default=defaults.get(CONF_DOOR, 1)): _number(1, 8),
+                vol.Required(CONF_DOOR, default=defaults.get(CONF_DOOR, 1)): DOOR.selector(),
                 vol.Required(
                     CONF_KEPT_OPEN_IN_LOCKDOWN,
                     default=defaults.get(CONF_KEPT_OPEN_IN_LOCKDOWN, False),
@@ -79,24 +81,27 @@ class AccessTerminalSubentryFlow(DeviceSubentryFlow):
                 vol.Required(
                     CONF_ALERT_DURATION,
                     default=defaults.get(CONF_ALERT_DURATION, DEFAULT_ALERT_DURATION),
-                ): _number(10, 86400, "s"),
+                ): ALERT_DURATION.selector(),
             }
         )
 
     async def async_validate_device(
         self, user_input: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, str]]:
-        """Reach the terminal, read its serial number and make sure no compound has it already."""
-        data = {
-            **user_input,
-            CONF_NAME: clean_text(user_input[CONF_NAME]),
-            CONF_HOST: str(user_input[CONF_HOST]).strip(),
-            CONF_PORT: int(user_input[CONF_PORT]),
-            CONF_DOOR: int(user_input[CONF_DOOR]),
-            CONF_ALERT_DURATION: int(user_input[CONF_ALERT_DURATION]),
-        }
+        """Reach the terminal, read its serial number and make sure no compound has it already.
+
+        The numbers arrive parsed and in range (whole numbers as int), unless left empty.
+        """
+        data = {**user_input, CONF_NAME: clean_text(user_input[CONF_NAME])}
+        errors = {key: ERROR_NOT_A_NUMBER for key in NUMBER_FIELDS if data.get(key) in (None, "")}
         if not data[CONF_NAME]:
-            return data, {CONF_NAME: "entrance_name_empty"}
+            errors[CONF_NAME] = "entrance_name_empty"
+        try:
+            data[CONF_HOST] = normalized_host(data[CONF_HOST])
+        except ValueError:
+            errors[CONF_HOST] = ERROR_HOST_INVALID
+        if errors:
+            return data, errors
         info, error = await async_check_terminal(self.hass, data)
         if info is None:
             return data, {"base": error or "cannot_connect"}

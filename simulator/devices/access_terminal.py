@@ -52,7 +52,16 @@ MALFORMED_KINDS = (
     "wrong_length",
     "garbage",
     "not_an_object",
+    "name_not_text",
+    "employee_no_not_text",
+    "temperature_not_number",
 )
+ODD_FIELDS = {
+    "name_not_text": "name",
+    "employee_no_not_text": "employeeNoString",
+    "temperature_not_number": "currTemperature",
+}
+"""Kinds of malformed part that are an access event with one field of the wrong type."""
 
 
 def _self_signed_context() -> ssl.SSLContext:
@@ -258,7 +267,14 @@ class AccessTerminal:
             case "malformed":
                 kinds = arguments.get("kinds") or list(MALFORMED_KINDS)
                 good = json.dumps(self._heartbeat()).encode()
-                self._send(b"".join(_malformed(str(kind), good) for kind in kinds))
+                self._send(
+                    b"".join(
+                        _part(self._odd_event(ODD_FIELDS[kind]))
+                        if kind in ODD_FIELDS
+                        else _malformed(str(kind), good)
+                        for kind in kinds
+                    )
+                )
             case "deploy_exceed_max":
                 self.slot_taken_by_other = bool(arguments.get("taken", True))
                 if self.slot_taken_by_other:
@@ -360,6 +376,16 @@ class AccessTerminal:
                 **event,
             },
         }
+
+    def _odd_event(self, field: str) -> bytes:
+        """Return an access event (never recorded) whose field holds its value in an object."""
+        record = {
+            **self._resident_record(),
+            "serialNo": (self.journal[-1]["serialNo"] if self.journal else 0) + 1,
+            "time": self._now().isoformat(timespec="seconds"),
+        }
+        record[field] = {"value": record[field]}
+        return json.dumps(self._envelope(record, current=True)).encode()
 
     def _heartbeat(self) -> dict[str, Any]:
         return {

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
+import errno
 import json
+import socket
 
 import aiohttp
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
 import pytest
 
 from custom_components.hanyang_compound.devices.isapi.client import IsapiClient
@@ -131,3 +135,94 @@ async def test_alert_streams_refused_or_ended_by_the_terminal(
         assert await anext(stream) == Heartbeat()
         with pytest.raises(TerminalUnreachableError, match="closed the alert stream"):
             await anext(stream)
+
+
+class FailingResolver(AbstractResolver):
+    """A resolver that fails as the given error: DNS failures of every kind."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    async def resolve(self, host: str, port: int = 0, family: int = 0) -> list[ResolveResult]:
+        raise self.error
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+
+@pytest.mark.parametrize(
+    ("error", "description"),
+    [
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), "does not resolve"),
+        (OSError(errno.EHOSTUNREACH, "No route to host terminal-east.lan"), "does not resolve"),
+        # A resolver library at odds with its wrapper (seen with aiodns 3.2 on pycares 5).
+        (TypeError("Channel.getaddrinfo() takes 3 positional arguments"), "(TypeError)"),
+    ],
+)
+async def test_dns_failures_are_unreachable_terminals_described_without_the_host(
+    error: Exception, description: str
+) -> None:
+    connector = aiohttp.TCPConnector(resolver=FailingResolver(error))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        client = IsapiClient(session, "terminal-east.lan", 8080, username="a", password=PASSWORD)
+        with pytest.raises(TerminalUnreachableError) as raised:
+            await client.async_get_device_info()
+    assert description in str(raised.value)
+    assert "terminal-east" not in str(raised.value)
+    assert "8080" not in str(raised.value)
+
+
+async def test_connection_failures_are_described_without_the_address(
+    unused_tcp_port: int,
+) -> None:
+    async def close_at_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+
+    async def never_answer(reader: asyncio.StreamReader, _writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+
+    servers = [
+        await asyncio.start_server(handle, "127.0.0.1", 0)
+        for handle in (close_at_once, never_answer)
+    ]
+    ports = [unused_tcp_port, *(server.sockets[0].getsockname()[1] for server in servers)]
+    descriptions = []
+    async with aiohttp.ClientSession() as session:
+        for port in ports:
+            client = IsapiClient(
+                session, "127.0.0.1", port, username="a", password=PASSWORD, request_timeout=0.3
+            )
+            with pytest.raises(TerminalUnreachableError) as raised:
+                await client.async_get_device_info()
+            descriptions.append(str(raised.value))
+    for server in servers:
+        server.close()
+        await server.wait_closed()
+
+    assert descriptions == [
+        "the connection failed (ECONNREFUSED)",
+        "the terminal closed the connection",
+        "no answer in time",
+    ]
+
+
+async def test_ipv6_addresses_are_bracketed_and_bad_hosts_refused() -> None:
+    requested: list[str] = []
+
+    async def on_request_start(
+        _session: aiohttp.ClientSession, _context: object, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        requested.append(str(params.url))
+
+    tracing = aiohttp.TraceConfig()
+    tracing.on_request_start.append(on_request_start)
+    async with aiohttp.ClientSession(trace_configs=[tracing]) as session:
+        for host in ("user:pw@127.0.0.1", "127.0.0.1:80", "east gate", "a/b"):
+            with pytest.raises(ValueError):  # noqa: PT011 - the one error it raises
+                IsapiClient(session, host, 80, username="a", password=PASSWORD)
+        client = IsapiClient(session, "::1", 8080, username="a", password=PASSWORD)
+        with pytest.raises(TerminalUnreachableError):  # nothing listens (tests may not connect)
+            await client.async_get_device_info()
+
+    assert requested == ["http://[::1]:8080/ISAPI/System/deviceInfo"]

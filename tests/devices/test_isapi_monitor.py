@@ -55,7 +55,7 @@ async def run_monitor(client: IsapiClient, last_serial: int | None = None) -> Ru
     run: Run
     run_states: list[LinkState] = []
 
-    def on_event(event: AccessEvent, backfilled: bool) -> None:
+    async def on_event(event: AccessEvent, backfilled: bool) -> None:
         run.delivered.append((event.serial_no, backfilled))
 
     async def on_connected() -> None:

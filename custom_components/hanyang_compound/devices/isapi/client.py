@@ -8,12 +8,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+import errno
 import json
+import socket
+import ssl
 from typing import Any, Final
 import uuid
 from xml.etree import ElementTree as ET
 
 import aiohttp
+from yarl import URL
 
 from .digest import DigestAuth
 from .errors import (
@@ -139,7 +143,28 @@ async def _read_chunk(response: aiohttp.ClientResponse, wait: float) -> bytes:
         async with asyncio.timeout(wait):
             return await response.content.readany()
     except aiohttp.ClientError as err:
-        raise TerminalUnreachableError(f"the alert stream broke: {err}") from None
+        raise TerminalUnreachableError(f"the alert stream broke: {describe_failure(err)}") from None
+
+
+def describe_failure(err: BaseException) -> str:  # noqa: PLR0911 - one description per kind of failure
+    """Say why a request failed without the error's own text, which names the host and port."""
+    if isinstance(err, aiohttp.ClientConnectorDNSError | socket.gaierror):
+        return "the host name does not resolve"
+    if isinstance(err, aiohttp.ClientConnectorCertificateError | ssl.SSLCertVerificationError):
+        return "the HTTPS certificate was not accepted"
+    if isinstance(err, aiohttp.ClientSSLError | ssl.SSLError):
+        return "the HTTPS handshake failed"
+    if isinstance(err, TimeoutError):
+        return "no answer in time"
+    if isinstance(err, aiohttp.ServerDisconnectedError):
+        return "the terminal closed the connection"
+    if isinstance(err, aiohttp.ClientConnectorError):
+        err = err.os_error
+    if isinstance(err, OSError) and (code := errno.errorcode.get(err.errno or 0)):
+        return f"the connection failed ({code})"
+    if isinstance(err, ValueError):
+        return "the address cannot be used"
+    return f"the connection failed ({type(err).__name__})"
 
 
 class IsapiClient:
@@ -161,10 +186,13 @@ class IsapiClient:
         verify_ssl: bool = True,
         request_timeout: float = 10.0,
     ) -> None:
-        """Prepare the client; nothing is sent until a request is made."""
+        """Prepare the client; nothing is sent until a request is made.
+
+        Raises ValueError if host is no host name or IP address.
+        """
         self._session = session
-        scheme = "https" if https else "http"
-        self.base_url = f"{scheme}://{host}:{port}"
+        # Built, not formatted: an IPv6 address needs brackets, and a bad host fails here.
+        self._base_url = str(URL.build(scheme="https" if https else "http", host=host, port=port))
         self._ssl: bool = verify_ssl if https else True
         self._auth = DigestAuth(username, password)
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
@@ -194,16 +222,17 @@ class IsapiClient:
             try:
                 response = await self._session.request(
                     method,
-                    self.base_url + path,
+                    self._base_url + path,
                     data=data,
                     headers=headers,
                     timeout=limits or self._timeout,
                     ssl=self._ssl,
                 )
-            except (aiohttp.ClientError, TimeoutError, OSError) as err:
-                raise TerminalUnreachableError(
-                    f"{self.base_url}: {err or type(err).__name__}"
-                ) from None
+            except Exception as err:  # noqa: BLE001 - see below
+                # Any failure of the session is the terminal out of reach, never a crash of the
+                # link: besides aiohttp's errors, a resolver library at odds with its wrapper
+                # raises TypeError, a bad address ValueError.
+                raise TerminalUnreachableError(describe_failure(err)) from None
             if response.status != 401:  # noqa: PLR2004 - HTTP status
                 return response
             challenge = response.headers.get("WWW-Authenticate", "")
@@ -222,9 +251,7 @@ class IsapiClient:
             async with response:
                 text = await response.text(errors="replace")
         except (aiohttp.ClientError, TimeoutError) as err:
-            raise TerminalUnreachableError(
-                f"{self.base_url}: {err or type(err).__name__}"
-            ) from None
+            raise TerminalUnreachableError(describe_failure(err)) from None
         if response.status == 404:  # noqa: PLR2004 - HTTP status
             raise NotSupportedError(f"{response.url.path} does not exist on this device")
         if response.status >= 400:  # noqa: PLR2004 - HTTP status

@@ -1,4 +1,8 @@
-"""Typed events of an access terminal, decoded from alert-stream parts and history-search records."""
+"""Typed events of an access terminal, decoded from alert-stream parts and history-search records.
+
+Errors name the field that could not be read, never its value: values are residents' names,
+numbers and temperatures, and error texts reach logs and diagnostics.
+"""
 
 from __future__ import annotations
 
@@ -79,8 +83,8 @@ def celsius(value: float, unit: str | None) -> float:
             result = value - 273.15
         case "celsius" | "c":
             result = value
-        case other:
-            raise MalformedPartError(f"unknown temperature unit {other!r}")
+        case _:
+            raise MalformedPartError("thermometryUnit is no known unit")
     return round(result, 2)
 
 
@@ -89,7 +93,7 @@ def _int(record: dict[str, Any], key: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise MalformedPartError(f"{key} must be a non-negative integer, not {value!r}")
+        raise MalformedPartError(f"{key} must be a non-negative integer")
     return value
 
 
@@ -105,7 +109,7 @@ def _text(record: dict[str, Any], key: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str | int) or isinstance(value, bool):
-        raise MalformedPartError(f"{key} must be text, not {value!r}")
+        raise MalformedPartError(f"{key} must be text")
     return str(value)
 
 
@@ -118,7 +122,7 @@ def _flag(record: dict[str, Any], key: str) -> bool | None:
             return True
         case False | "no" | "false":
             return False
-    raise MalformedPartError(f"{key} must be yes or no, not {value!r}")
+    raise MalformedPartError(f"{key} must be yes or no")
 
 
 def _time(value: Any) -> datetime | None:
@@ -136,7 +140,7 @@ def _temperature(record: dict[str, Any]) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # noqa: PLR0124 - NaN
-        raise MalformedPartError(f"currTemperature must be a number, not {value!r}")
+        raise MalformedPartError("currTemperature must be a number")
     return celsius(float(value), _text(record, "thermometryUnit"))
 
 
@@ -180,7 +184,7 @@ def decode_part(part: Part) -> AccessEvent | Heartbeat | None:
     try:
         envelope = json.loads(body)
     except (ValueError, UnicodeDecodeError) as err:
-        raise MalformedPartError(f"a part is neither JSON nor XML: {err}") from None
+        raise MalformedPartError(f"a part is neither JSON nor XML ({type(err).__name__})") from None
     if not isinstance(envelope, dict):
         raise MalformedPartError("a JSON part must be an object")
     event_type = envelope.get("eventType")

@@ -3,6 +3,8 @@
 Every event is delivered once, in serial-number order: the terminal's serialNo is monotonic,
 its clock is not. Retained history replayed when a stream starts is never delivered as new;
 what was missed while disconnected comes from the history search (backfill), flagged as such.
+An event counts as delivered once the consumer's callback has returned: a consumer that is
+not ready yet holds the monitor back by waiting, and nothing it has not taken is skipped.
 """
 
 from __future__ import annotations
@@ -79,8 +81,12 @@ class MonitorTiming:
     stream_retry_interval: float = 60.0
 
 
-type EventCallback = Callable[[AccessEvent, bool], None]
-"""Called with each new event and whether it was backfilled from history."""
+type EventCallback = Callable[[AccessEvent, bool], Awaitable[None]]
+"""Awaited with each new event and whether it was backfilled from history.
+
+The cursor (stats.last_serial) moves past the event only when the call returns; if the
+monitor is cancelled while it waits, the event is fetched again by the next monitor.
+"""
 
 
 class TerminalMonitor:
@@ -96,7 +102,11 @@ class TerminalMonitor:
         last_serial: int | None = None,
         timing: MonitorTiming | None = None,
     ) -> None:
-        """Prepare the monitor; last_serial is the newest event already delivered, if known."""
+        """Prepare the monitor; last_serial is the newest event already delivered, if known.
+
+        on_connected is awaited whenever the terminal is heard from again, before any event
+        is delivered, so that policies are enforced even while no consumer takes events.
+        """
         self._client = client
         self._on_event = on_event
         self._on_state = on_state
@@ -128,6 +138,11 @@ class TerminalMonitor:
                 continue
             except TerminalError as err:
                 self.stats.last_error = str(err)
+                failures += 1
+            except Exception as err:  # noqa: BLE001 - a link recovers by itself, whatever broke it
+                # Named by type only: the texts of unexpected errors may hold residents' data.
+                # The terminal logs the loss of its link once, with this.
+                self.stats.last_error = f"unexpected {type(err).__name__}"
                 failures += 1
             delay = min(
                 self._timing.backoff_max, self._timing.backoff_min * 2 ** max(failures - 1, 0)
@@ -207,7 +222,7 @@ class TerminalMonitor:
             return
         if event.serial_no > self._last + 1:
             await self._backfill(end_serial=event.serial_no - 1)
-        self._deliver(event, backfilled=False)
+        await self._deliver(event, backfilled=False)
 
     async def _backfill(self, end_serial: int | None = None) -> None:
         """Deliver the records after the last delivered one (up to end_serial), in order."""
@@ -217,9 +232,9 @@ class TerminalMonitor:
             if isinstance(record, MalformedPartError):
                 self.stats.malformed_parts += 1
             elif record.serial_no > self._last:
+                await self._deliver(record, backfilled=True)
                 self.stats.backfilled_events += 1
-                self._deliver(record, backfilled=True)
 
-    def _deliver(self, event: AccessEvent, *, backfilled: bool) -> None:
+    async def _deliver(self, event: AccessEvent, *, backfilled: bool) -> None:
+        await self._on_event(event, backfilled)
         self.stats.last_serial = event.serial_no
-        self._on_event(event, backfilled)
