@@ -85,11 +85,6 @@ class BarrierGate(WiredDevice):
         """The gate's name in messages about the mode's policy."""
         return self.subentry.title
 
-    @property
-    def available(self) -> bool:
-        """Whether the gate's module answered its last poll."""
-        return self.module.coordinator.data is not None
-
     async def async_start(self) -> None:
         """Follow the module's polls and enforce the compound's mode, now and after every outage."""
         self._unsubscribers = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +18,7 @@ from homeassistant.config_entries import (
     ConfigSubentry,
 )
 from homeassistant.const import EntityCategory, Platform, UnitOfTime
-from homeassistant.core import callback
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
@@ -198,6 +199,16 @@ class IoModuleDevice:
         )
         self.device_info = module_device_info(subentry, self.profile)
 
+    @property
+    def available(self) -> bool:
+        """Whether the module answered its last poll."""
+        return self.coordinator.data is not None
+
+    @callback
+    def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener after every poll of the module."""
+        return self.coordinator.async_add_listener(listener)
+
     async def async_start(self) -> None:
         """Register the module as a device and read it once; an unreachable one is retried every poll."""
         # Registered here, not by its entities (diagnostics, disabled by default), so the gates
@@ -349,6 +360,16 @@ class WiredDevice:
             model=model,
             via_device=(DOMAIN, module.subentry.subentry_id),
         )
+
+    @property
+    def available(self) -> bool:
+        """Whether the device can be reached: its module answers."""
+        return self.module.available
+
+    @callback
+    def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener after every poll of the device's module."""
+        return self.module.async_add_availability_listener(listener)
 
 
 class UnwiredDevice:

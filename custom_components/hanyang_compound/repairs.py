@@ -166,12 +166,10 @@ class DeviceAvailabilityWatcher:
         if device.available:
             if cancel := self._timers.pop(subentry_id, None):
                 cancel()
-                return
-            # Deleting an issue that does not exist is cheap, but only needed once it was raised.
             if ir.async_get(self.hass).async_get_issue(DOMAIN, issue_id):
                 ir.async_delete_issue(self.hass, DOMAIN, issue_id)
             return
-        if subentry_id in self._timers:
+        if subentry_id in self._timers or ir.async_get(self.hass).async_get_issue(DOMAIN, issue_id):
             return
 
         @callback

@@ -269,6 +269,9 @@ class AccessTerminal:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
+    # The link's changes are among those async_subscribe reports.
+    async_add_availability_listener = async_subscribe
+
     @callback
     def async_subscribe_events(self, sink: AccessEventSink) -> CALLBACK_TYPE:
         """Show every access event on sink from now on, the ones waiting for it first."""
