@@ -148,6 +148,26 @@ class ModuleCoordinator(DataUpdateCoordinator[ModuleSnapshot | None]):
         self.module = module
         self.failures = 0
         self.lost = False
+        self._availability_listeners: list[Callable[[], None]] = []
+        self._answered: bool | None = None
+
+    @callback
+    def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener when the module stops or starts answering.
+
+        Unlike a poll listener, it does not make a module with nothing wired to it poll.
+        """
+        self._availability_listeners.append(listener)
+        return lambda: self._availability_listeners.remove(listener)
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Tell the poll listeners, then, if it changed, the availability listeners."""
+        super().async_update_listeners()
+        if (answered := self.data is not None) != self._answered:
+            self._answered = answered
+            for listener in list(self._availability_listeners):
+                listener()
 
     async def _async_update_data(self) -> ModuleSnapshot | None:
         # Failures are data here, not exceptions: the coordinator would log an error line per
@@ -206,8 +226,8 @@ class IoModuleDevice:
 
     @callback
     def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call listener after every poll of the module."""
-        return self.coordinator.async_add_listener(listener)
+        """Call listener when the module stops or starts answering."""
+        return self.coordinator.async_add_availability_listener(listener)
 
     async def async_start(self) -> None:
         """Register the module as a device and read it once; an unreachable one is retried every poll."""
@@ -368,7 +388,7 @@ class WiredDevice:
 
     @callback
     def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call listener after every poll of the device's module."""
+        """Call listener when the device's module stops or starts answering."""
         return self.module.async_add_availability_listener(listener)
 
 
