@@ -47,6 +47,7 @@ from .test_ble import (
     state,
     thermometer_subentry,
 )
+from .test_develop import UNMEASURED
 from .test_patrol_route import route_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,6 +224,11 @@ for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
     importlib.import_module(module.name)
 """
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=UNMEASURED,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr

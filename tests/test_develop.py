@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 import contextlib
+import os
 from pathlib import Path
 import socket
 import subprocess
@@ -37,6 +38,9 @@ INTEGRATIONS = ("api", "automation", "blueprint", "config", "mobile_app", "scrip
 OFFERED_ADDRESS = "A4:C1:38:15:06:05"
 """The one Bluetooth sensor of the demo that provisioning does not add."""
 STOP_SECONDS = 60.0
+UNMEASURED = {key: value for key, value in os.environ.items() if not key.startswith("COV_CORE_")}
+"""The environment of a child process, without pytest-cov's measuring: under xdist it would
+measure the child without the project's coverage settings, and its data would not combine."""
 
 
 def _free_port() -> int:
@@ -112,6 +116,7 @@ async def test_the_demo_comes_up_from_an_empty_configuration(
         process = subprocess.Popen(  # noqa: ASYNC220 - polled without blocking, as the supervisor does
             [sys.executable, "-m", "homeassistant", "--config", str(config), "--skip-pip"],
             cwd=config,
+            env=UNMEASURED,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -112,11 +112,6 @@ class BleDevice:
         self._radio_wait: CALLBACK_TYPE | None = None
 
     @property
-    def available(self) -> bool:
-        """Whether the device's entities show what it said: only while Bluetooth runs."""
-        return self.radio_ready
-
-    @property
     def waiting_for_radio(self) -> bool:
         """Whether the device was started while Bluetooth was not running, and still waits for it."""
         return self._radio_wait is not None
