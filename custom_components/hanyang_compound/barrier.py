@@ -202,7 +202,7 @@ class BarrierGate(WiredDevice):
             # or, at a gate without a loop, when the gate has been closed again.
             self.override_active = False
         if pulses:  # a close that waited for the loop to clear
-            self._create_task(self._async_pulse_logged(pulses), "pulse")
+            self._create_task(self._async_pulse_for_poll(pulses), "pulse")
         policy = self._policy()
         if self._module_lost:
             # The module answers again (or for the first time): the mode is applied afresh,
@@ -219,7 +219,7 @@ class BarrierGate(WiredDevice):
             self._start_enforcement(policy, failures=0)
         elif pulses := self._policy_pulses(policy, retry_fault=False):
             # Someone may move the arm with its own remote: the mode's policy holds all the same.
-            self._create_task(self._async_pulse_logged(pulses), "policy")
+            self._create_task(self._async_pulse_for_poll(pulses), "policy")
 
     def _create_task(
         self, coroutine: Coroutine[Any, Any, None], purpose: str
@@ -320,13 +320,18 @@ class BarrierGate(WiredDevice):
         finally:
             await self.module.coordinator.async_refresh()
 
-    async def _async_pulse_logged(self, pulses: list[BarrierCommand]) -> None:
+    async def _async_pulse_for_poll(self, pulses: list[BarrierCommand]) -> None:
+        """Pulse what a poll called for; a refusal the mode needs overcome is tried again."""
         try:
             await self._async_pulse(pulses)
         except ModuleError:
-            # The module is failing; its poller logs that once and the policy is re-applied
-            # when it answers again.
-            LOGGER.debug("Could not pulse %s for %s", pulses, self.entrance_name)
+            policy = self._policy()
+            if policy is EntrancePolicy.FREE:
+                # A close that waited for the loop; a module that is lost says so in its poll.
+                LOGGER.debug("Could not pulse %s for %s", pulses, self.entrance_name)
+            elif self._enforcement is None:
+                # With backoff, not again at every poll.
+                self._start_enforcement(policy, failures=1)
 
 
 def barrier_gate_factory(compound: Compound, subentry: ConfigSubentry) -> CompoundDevice:

@@ -155,7 +155,8 @@ class IoModuleSubentryFlow(ModbusDeviceFlow):
         return any(
             subentry.subentry_type == SUBENTRY_IO_MODULE
             and subentry.subentry_id != excluding
-            and (subentry.data[CONF_HOST], subentry.data[CONF_PORT], subentry.data[CONF_UNIT_ID])
+            # .get: another module's settings may have been changed by hand.
+            and tuple(subentry.data.get(key) for key in (CONF_HOST, CONF_PORT, CONF_UNIT_ID))
             == address
             for subentry in self._get_entry().subentries.values()
         )

@@ -171,13 +171,15 @@ async def test_reconfiguring_checks_the_numbers_too(hass: HomeAssistant) -> None
     assert entry.subentries["gate1"].data == gate_data()
 
 
-@pytest.mark.usefixtures("no_setup")
-async def test_a_module_whose_stored_type_was_changed_by_hand_is_named_in_the_form(
+@pytest.mark.usefixtures("no_setup", "socket_enabled")
+async def test_a_module_whose_settings_were_changed_by_hand_breaks_no_form(
     hass: HomeAssistant,
 ) -> None:
+    broken = {key: value for key, value in module_data(502).items() if key != "host"}
     entry = make_compound_entry(
         subentries_data=(
             subentry("module1", "io_module", "North", module_data(502, profile="relay_9000")),
+            subentry("module2", "io_module", "South", broken),
         )
     )
     entry.add_to_hass(hass)
@@ -185,6 +187,9 @@ async def test_a_module_whose_stored_type_was_changed_by_hand_is_named_in_the_fo
     assert result["step_id"] == "user"  # the form still opens
     result = await _submit(hass, result, SHED_INPUT)
     assert result["errors"] == {"module": "module_invalid"}
+    result = await _start(hass, entry, "io_module")
+    result = await _submit(hass, result, {**MODULE_INPUT, "port": 1})  # nothing listens there
+    assert result["errors"] == {"base": "cannot_connect"}
 
 
 async def test_unnamed_modules_are_titled_by_unit_id_never_by_host(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable
 import logging
 import time
 
@@ -54,15 +55,17 @@ async def _set_mode(entry: MockConfigEntry, mode: CompoundMode) -> None:
 
 
 async def _unplug_and_plug_back(
-    hass: HomeAssistant, entry: MockConfigEntry, gateway: Gateway, *, while_unplugged: object
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    gateway: Gateway,
+    *,
+    while_unplugged: Callable[[], Awaitable[object] | None],
 ) -> float:
     """Unplug the module, do something meanwhile, plug it back; return when it answered again."""
     await gateway.async_command("power_off", {})
     await wait_for_state(hass, NORTH_GATE, STATE_UNAVAILABLE)
-    if callable(while_unplugged):
-        result = while_unplugged()
-        if hasattr(result, "__await__"):
-            await result
+    if (pending := while_unplugged()) is not None:
+        await pending
     coordinator = _gate(entry).module.coordinator
     await gateway.async_command("power_on", {})
     await wait_until(lambda: coordinator.data is not None, within=5)
@@ -158,6 +161,70 @@ async def test_a_module_refusing_the_lockdown_is_asked_again_until_it_takes_it(
         (logging.WARNING, refused),
         (logging.INFO, "Applied the lockdown mode to North gate at last"),
     ]
+
+
+async def test_a_gate_raised_against_a_refusing_module_is_lowered_once_it_takes_commands(
+    hass: HomeAssistant,
+    compound: MockConfigEntry,
+    gateway: Gateway,
+    logs: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(barrier_module, "RETRY_DELAYS", (0.2, 0.4, 0.8))
+    await _set_mode(compound, CompoundMode.LOCKDOWN)
+    await wait_for_state(hass, NORTH_GATE, "closed")
+    gateway.fault, gateway.exception_code = Fault.READ_ONLY, 4
+    logs.clear()
+    # Raised by its own remote, wired in parallel to the open relay.
+    gateway.modules[1].write(OPEN_RELAY, [True], time.monotonic())
+    gateway.modules[1].write(OPEN_RELAY, [False], time.monotonic())
+    refused = "Could not apply the lockdown mode to North gate: Modbus exception 4; still trying"
+    await wait_until(lambda: (logging.WARNING, refused) in ours(logs), within=5)
+    gateway.fault = Fault.NONE
+    await wait_for_state(hass, NORTH_GATE, "closed")
+    assert ours(logs) == [
+        (logging.WARNING, refused),
+        (logging.INFO, "Applied the lockdown mode to North gate at last"),
+    ]
+
+
+async def test_attempts_stop_for_an_outage_and_for_another_mode(
+    hass: HomeAssistant,
+    compound: MockConfigEntry,
+    gateway: Gateway,
+    logs: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(barrier_module, "RETRY_DELAYS", (2.0,))
+    await _cover(hass, "open_cover")
+    await wait_for_state(hass, NORTH_GATE, "open")
+    gateway.fault, gateway.exception_code = Fault.READ_ONLY, 4
+    logs.clear()
+    await _set_mode(compound, CompoundMode.LOCKDOWN)  # refused; asked again in 2 s
+
+    async def unlock_the_outputs() -> None:
+        gateway.fault = Fault.NONE
+        await asyncio.sleep(2.5)  # the next attempt finds the module lost, and stops
+
+    # Lost before it is asked again: the return applies the lockdown, not the next attempt.
+    await _unplug_and_plug_back(hass, compound, gateway, while_unplugged=unlock_the_outputs)
+    await wait_for_state(hass, NORTH_GATE, "closed")
+    assert ours(logs) == [
+        (logging.INFO, "Compound Longdengli switched from normal to lockdown mode"),
+        (logging.WARNING, LOST),
+        (logging.INFO, BACK),
+    ]
+
+    await _set_mode(compound, CompoundMode.EVACUATION)
+    await wait_for_state(hass, NORTH_GATE, "open")
+    gateway.fault = Fault.READ_ONLY
+    await _set_mode(compound, CompoundMode.LOCKDOWN)  # refused; asked again in 2 s
+    await _set_mode(compound, CompoundMode.NORMAL)  # the lockdown's attempts end here
+    gateway.fault = Fault.NONE
+    closes = gateway.modules[1].presses[CLOSE_RELAY]
+    await asyncio.sleep(2.5)
+    assert gateway.modules[1].presses[CLOSE_RELAY] == closes
+    assert hass.states.get(NORTH_GATE).state == "open"
 
 
 @pytest.fixture
