@@ -46,8 +46,8 @@ async def submit(hass: HomeAssistant, flow_id: str, user_input: dict[str, Any]) 
 # ----- number fields -------------------------------------------------------------------------
 
 NOT_NUMBERS = ("nan", math.nan, math.inf, -math.inf, "inf", "-inf", "twelve", None, [80])
-NOT_WHOLE = {"port": (80.5, "443.5"), "door": (1.5, "1.5"), "alert_duration": (120.5, "60.25")}
-OUT_OF_RANGE = {"port": (0, 65536, -80), "door": (0, 9), "alert_duration": (9, 86401)}
+NOT_WHOLE = {"port": (1.5, "443.5"), "door": (1.5, "1.5"), "alert_duration": (120.5, "60.25")}
+OUT_OF_RANGE = {"port": (0, 65536, -80), "door": (0, 9), "alert_duration": (1.5, 9, 86401)}
 
 
 @pytest.mark.parametrize("field", list(OUT_OF_RANGE))
