@@ -10,7 +10,7 @@ from typing import Any
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
@@ -46,8 +46,8 @@ async def submit(hass: HomeAssistant, flow_id: str, user_input: dict[str, Any]) 
 # ----- number fields -------------------------------------------------------------------------
 
 NOT_NUMBERS = ("nan", math.nan, math.inf, -math.inf, "inf", "-inf", "twelve", None, [80])
-NOT_WHOLE = {"port": (80.5, "443.5"), "door": (1.5, "1.5"), "alert_duration": (120.5, "60.25")}
-OUT_OF_RANGE = {"port": (0, 65536, -80), "door": (0, 9), "alert_duration": (9, 86401)}
+NOT_WHOLE = {"port": (1.5, "443.5"), "door": (1.5, "1.5"), "alert_duration": (120.5, "60.25")}
+OUT_OF_RANGE = {"port": (0, 65536, -80), "door": (0, 9), "alert_duration": (1.5, 9, 86401)}
 
 
 @pytest.mark.parametrize("field", list(OUT_OF_RANGE))
@@ -135,6 +135,7 @@ async def test_the_host_field_takes_a_host_name_or_address_only(
     | st.from_regex(r"\A[a-z0-9.:@/\[\]_ -]{0,80}\Z")
     | st.ip_addresses().map(str)
 )
+@example("A\xad")  # IDNA maps the soft hyphen away; newer yarl refuses it in a URL
 def test_any_host_is_one_a_url_can_carry_or_refused(typed: str) -> None:
     try:
         host = normalized_host(typed)

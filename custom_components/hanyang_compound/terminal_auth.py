@@ -25,6 +25,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 import voluptuous as vol
+from yarl import URL
 
 from .const import LOGGER
 from .devices.isapi.client import DeviceInfo, IsapiClient
@@ -66,6 +67,8 @@ def normalized_host(value: Any) -> str:
         or labels[-1].isdigit()  # a mistyped IPv4 address, not a name
     ):
         raise ValueError("not a host name")
+    # IDNA maps some characters away (a soft hyphen) that URLs refuse: the client must take it.
+    URL.build(scheme="http", host=host)
     return host
 
 

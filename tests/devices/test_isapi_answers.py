@@ -207,6 +207,7 @@ async def test_connection_failures_are_described_without_the_address(
     ]
 
 
+@pytest.mark.filterwarnings("ignore:A test tried to use socket")  # ::1 may not be connected to here
 async def test_ipv6_addresses_are_bracketed_and_bad_hosts_refused() -> None:
     requested: list[str] = []
 
