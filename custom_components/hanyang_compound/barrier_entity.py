@@ -6,7 +6,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import BinarySensorDeviceClass, BinarySensorEntity
-from homeassistant.components.cover import CoverDeviceClass, CoverEntity, CoverEntityFeature
+from homeassistant.components.cover import (
+    ATTR_POSITION,
+    CoverDeviceClass,
+    CoverEntity,
+    CoverEntityFeature,
+)
 from homeassistant.components.sensor import SensorEntity, SensorStateClass
 from homeassistant.core import callback
 from homeassistant.helpers.restore_state import RestoreEntity
@@ -40,7 +45,10 @@ class GateCover(GateEntity, CoverEntity):
     def __init__(self, gate: BarrierGate) -> None:
         """Describe the gate's arm."""
         super().__init__(gate, "gate")
-        self._attr_supported_features = CoverEntityFeature.OPEN | CoverEntityFeature.CLOSE
+        # A position is how Assist's "set the gate to 100 %" arrives: above 0 opens, 0 closes.
+        self._attr_supported_features = (
+            CoverEntityFeature.OPEN | CoverEntityFeature.CLOSE | CoverEntityFeature.SET_POSITION
+        )
         if gate.machine.has_stop:
             self._attr_supported_features |= CoverEntityFeature.STOP
 
@@ -51,6 +59,14 @@ class GateCover(GateEntity, CoverEntity):
         if state is None or state is BarrierState.FAULT:
             return None
         return state is BarrierState.CLOSED
+
+    @property
+    def current_cover_position(self) -> int | None:
+        """100 when the arm is up, 0 when it is down, unknown while it moves or is in fault."""
+        state = self.gate.machine.state
+        if state is BarrierState.OPEN:
+            return 100
+        return 0 if state is BarrierState.CLOSED else None
 
     @property
     def is_opening(self) -> bool:
@@ -76,6 +92,11 @@ class GateCover(GateEntity, CoverEntity):
     async def async_stop_cover(self, **kwargs: Any) -> None:
         """Stop the arm, if the compound's mode allows it."""
         await self._async_command(EntranceAction.STOP)
+
+    async def async_set_cover_position(self, **kwargs: Any) -> None:
+        """Open the gate for any position above 0, close it for 0, if the mode allows it."""
+        position = int(kwargs[ATTR_POSITION])
+        await self._async_command(EntranceAction.OPEN if position > 0 else EntranceAction.CLOSE)
 
 
 class GateFaultSensor(GateEntity, BinarySensorEntity):

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Final
 
-from homeassistant.const import EVENT_COMPONENT_LOADED
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.const import EVENT_COMPONENT_LOADED, EVENT_HOMEASSISTANT_STARTED
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import intent
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.translation import async_get_translations
 
 from .compound import loaded_compounds
@@ -63,20 +64,36 @@ async def async_spoken_error(
     return response
 
 
+RESCAN_DELAYS: Final = (1.0, 10.0)
+"""Seconds after an integration loads at which handlers are looked for again: its intent
+platform is processed in a task of its own, shortly after it loads."""
+
+
 @callback
 def async_speak_entrance_refusals(hass: HomeAssistant) -> None:
-    """Wrap the entrance intents' handlers now and whenever an integration registers more.
+    """Wrap the entrance intents' handlers now, at start-up's end, and whenever integrations load.
 
-    Built-in intents come with the integrations that own them (cover's with cover), which may
-    load after this; a handler is wrapped once.
+    Built-in intents come with the integrations that own them (cover's with cover), whose
+    intent platforms are processed after they load; a handler is wrapped once, and at most
+    one pending look per delay is kept.
     """
+    pending: dict[float, CALLBACK_TYPE] = {}
+
+    @callback
+    def wrap(_now: object = None) -> None:
+        _async_wrap_handlers(hass)
 
     @callback
     def component_loaded(_event: Event[EventComponentLoaded]) -> None:
-        _async_wrap_handlers(hass)
+        wrap()
+        for delay in RESCAN_DELAYS:
+            if cancel := pending.pop(delay, None):
+                cancel()
+            pending[delay] = async_call_later(hass, delay, wrap)
 
-    _async_wrap_handlers(hass)
+    wrap()
     hass.bus.async_listen(EVENT_COMPONENT_LOADED, component_loaded)
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, wrap)
 
 
 _WRAPPED: Final = "_hanyang_speaks_refusals"
