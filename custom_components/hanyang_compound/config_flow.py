@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from homeassistant.config_entries import (
@@ -13,7 +14,7 @@ from homeassistant.config_entries import (
     OptionsFlow,
     SubentryFlowResult,
 )
-from homeassistant.const import CONF_NAME
+from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -41,7 +42,7 @@ from .const import (
     ServiceTier,
 )
 from .mode_pin import hash_pin, normalize_pin
-from .terminal_auth import TerminalReauthMixin
+from .terminal_auth import ATTR_SUBENTRY_ID, CONF_SERIAL_NUMBER, async_check_terminal
 from .validation import form_number_errors
 
 if TYPE_CHECKING:
@@ -82,11 +83,13 @@ def _compound_schema(defaults: dict[str, Any]) -> vol.Schema:
     )
 
 
-class HanyangCompoundConfigFlow(TerminalReauthMixin, ConfigFlow, domain=DOMAIN):
+class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up and reconfigure a compound, and renew a terminal's credentials (reauth)."""
 
     VERSION = 1
     MINOR_VERSION = 1
+    _reauth_subentry_id: str
+    """The terminal whose credentials a reauth flow asks for (Home Assistant has no subentry reauth)."""
     _discovery: tuple[str, BluetoothServiceInfoBleak]
     """The kind and advertisement of a device found by Bluetooth discovery."""
 
@@ -139,6 +142,56 @@ class HanyangCompoundConfigFlow(TerminalReauthMixin, ConfigFlow, domain=DOMAIN):
         defaults = user_input or {CONF_NAME: entry.title, **entry.data}
         return self.async_show_form(
             step_id="reconfigure", data_schema=_compound_schema(defaults), errors=errors
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Start asking for new credentials of the terminal named in entry_data."""
+        subentry_id = entry_data.get(ATTR_SUBENTRY_ID)
+        if (
+            not isinstance(subentry_id, str)
+            or subentry_id not in self._get_reauth_entry().subentries
+        ):
+            return self.async_abort(reason="reauth_device_gone")
+        self._reauth_subentry_id = subentry_id
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the terminal's user name and password, and check them before saving."""
+        entry = self._get_reauth_entry()
+        if (subentry := entry.subentries.get(self._reauth_subentry_id)) is None:
+            return self.async_abort(reason="reauth_device_gone")  # removed while the form was open
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**subentry.data, **user_input}
+            info, error = await async_check_terminal(self.hass, data)
+            if error:
+                errors["base"] = error
+            elif info is not None and info.serial_number != subentry.data.get(CONF_SERIAL_NUMBER):
+                errors["base"] = "another_terminal"
+            else:
+                # The entry's update listener reloads the compound with the new credentials.
+                self.hass.config_entries.async_update_subentry(entry, subentry, data=data)
+                return self.async_abort(reason="reauth_successful")
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_USERNAME, default=str(subentry.data.get(CONF_USERNAME, ""))
+                ): TextSelector(),
+                vol.Required(CONF_PASSWORD): TextSelector(
+                    TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={
+                "terminal": subentry.title,
+                "host": str(subentry.data.get(CONF_HOST, "")),
+            },
         )
 
     async def async_step_bluetooth(

@@ -12,7 +12,6 @@ import ipaddress
 import re
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
 from homeassistant.const import (
     CONF_HOST,
     CONF_PASSWORD,
@@ -23,8 +22,6 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
-import voluptuous as vol
 from yarl import URL
 
 from .const import LOGGER
@@ -135,59 +132,3 @@ async def async_check_terminal(
         # The type only: the texts of such errors may name the host.
         LOGGER.debug("Reaching an access terminal failed unexpectedly: %s", type(err).__name__)
         return None, "cannot_connect"
-
-
-class TerminalReauthMixin(ConfigFlow):
-    """The compound flow's reauth steps for one of its terminals."""
-
-    _reauth_subentry_id: str
-
-    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """Start asking for new credentials of the terminal named in entry_data."""
-        subentry_id = entry_data.get(ATTR_SUBENTRY_ID)
-        if (
-            not isinstance(subentry_id, str)
-            or subentry_id not in self._get_reauth_entry().subentries
-        ):
-            return self.async_abort(reason="reauth_device_gone")
-        self._reauth_subentry_id = subentry_id
-        return await self.async_step_reauth_confirm()
-
-    async def async_step_reauth_confirm(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Ask for the terminal's user name and password, and check them before saving."""
-        entry = self._get_reauth_entry()
-        if (subentry := entry.subentries.get(self._reauth_subentry_id)) is None:
-            return self.async_abort(reason="reauth_device_gone")  # removed while the form was open
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data = {**subentry.data, **user_input}
-            info, error = await async_check_terminal(self.hass, data)
-            if error:
-                errors["base"] = error
-            elif info is not None and info.serial_number != subentry.data.get(CONF_SERIAL_NUMBER):
-                errors["base"] = "another_terminal"
-            else:
-                # The entry's update listener reloads the compound with the new credentials.
-                self.hass.config_entries.async_update_subentry(entry, subentry, data=data)
-                return self.async_abort(reason="reauth_successful")
-        schema = vol.Schema(
-            {
-                vol.Required(
-                    CONF_USERNAME, default=str(subentry.data.get(CONF_USERNAME, ""))
-                ): TextSelector(),
-                vol.Required(CONF_PASSWORD): TextSelector(
-                    TextSelectorConfig(type=TextSelectorType.PASSWORD)
-                ),
-            }
-        )
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=schema,
-            errors=errors,
-            description_placeholders={
-                "terminal": subentry.title,
-                "host": str(subentry.data.get(CONF_HOST, "")),
-            },
-        )
