@@ -13,7 +13,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Final
 
-from homeassistant.const import EVENT_COMPONENT_LOADED, EVENT_HOMEASSISTANT_STARTED
+from homeassistant.const import (
+    EVENT_COMPONENT_LOADED,
+    EVENT_HOMEASSISTANT_STARTED,
+    EVENT_HOMEASSISTANT_STOP,
+)
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import intent
 from homeassistant.helpers.event import async_call_later
@@ -91,9 +95,16 @@ def async_speak_entrance_refusals(hass: HomeAssistant) -> None:
                 cancel()
             pending[delay] = async_call_later(hass, delay, wrap)
 
+    @callback
+    def stop(_event: Event) -> None:
+        for cancel in pending.values():
+            cancel()
+        pending.clear()
+
     wrap()
     hass.bus.async_listen(EVENT_COMPONENT_LOADED, component_loaded)
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, wrap)
+    hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop)
 
 
 _WRAPPED: Final = "_hanyang_speaks_refusals"

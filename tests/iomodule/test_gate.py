@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 import pytest
@@ -55,12 +55,16 @@ async def test_the_gate_opens_and_closes_passing_through_opening_and_closing(
     hass: HomeAssistant, compound: MockConfigEntry, gateway: Gateway
 ) -> None:
     seen: list[str] = []
+    # A callback runs in the event loop as the state is written; a plain lambda would run
+    # in the executor and could record the last state after the test looked.
     hass.bus.async_listen(
         "state_changed",
-        lambda event: (
-            seen.append(event.data["new_state"].state)
-            if event.data["entity_id"] == NORTH_GATE
-            else None
+        callback(
+            lambda event: (
+                seen.append(event.data["new_state"].state)
+                if event.data["entity_id"] == NORTH_GATE
+                else None
+            )
         ),
     )
     await wait_for_state(hass, NORTH_GATE, "closed")
