@@ -463,3 +463,49 @@ async def test_bluetooth_entities_are_pushed_not_polled(hass: HomeAssistant) -> 
         "BTHomeSummarySensor",
     }
     assert [entity.entity_id for entity in entities if entity.should_poll] == []
+
+
+async def test_no_bluetooth_address_reaches_the_logs(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    # Long enough to be taken for an encrypted advertisement, so bthome-ble decodes it.
+    cover_and_water = {"opening": 0, "distance_mm": 1200}
+    with patch(
+        "custom_components.hanyang_compound.ble.establish_connection",
+        AsyncMock(side_effect=BleakError(f"{THERMOMETER} - North gate: Failed to connect")),
+    ):
+        await setup_compound(
+            hass, manhole_subentry(silence_timeout=10, bind_key=KEY.hex()), thermometer_subentry()
+        )
+        inject(hass, thermometer_advertisement())
+        for service_data in (
+            encode_service_data({"opening": 1}, address=MANHOLE),  # a downgrade
+            encode_service_data(cover_and_water, address=MANHOLE, bind_key=bytes(16), counter=2),
+            b"\x41\x00",
+            encode_service_data(cover_and_water, address=MANHOLE, bind_key=KEY, counter=3),
+            encode_service_data(cover_and_water, address=MANHOLE, bind_key=KEY, counter=3),
+        ):
+            inject(hass, advertisement(MANHOLE, service_data))
+            await hass.async_block_till_done()
+    freezer.tick(timedelta(minutes=11))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    inject(
+        hass,
+        advertisement(
+            MANHOLE, encode_service_data(cover_and_water, address=MANHOLE, bind_key=KEY, counter=4)
+        ),
+    )
+    await hass.async_block_till_done()
+
+    # bthome-ble's own lines while it decodes for us come out as ours; core bthome's are its own.
+    ours = [r for r in caplog.records if r.name.startswith("custom_components")]
+    assert any("bthome-ble:" in record.getMessage() for record in ours)
+    assert any("has not been heard" in record.getMessage() for record in ours)
+    assert any("Could not connect" in record.getMessage() for record in ours)
+    assert [
+        record.getMessage()
+        for record in ours
+        if MANHOLE in record.getMessage().upper() or THERMOMETER in record.getMessage().upper()
+    ] == []

@@ -52,6 +52,7 @@ from .const import (
     LOGGER,
     BTHomeRole,
 )
+from .devices.ble.address import redact_addresses
 from .devices.ble.bthome import BTHomeSensorDecoder
 from .devices.ble.health_thermometer import (
     TEMPERATURE_MEASUREMENT_UUID,
@@ -118,7 +119,7 @@ class BTHomeSensorDevice(BleDevice):
                 SILENCE_TIMEOUT, data, CONF_SILENCE_TIMEOUT, DEFAULT_SILENCE_TIMEOUT
             )
         )
-        self._decoder = BTHomeSensorDecoder(stored_bind_key(data))
+        self._decoder = BTHomeSensorDecoder(stored_bind_key(data), label=self.title)
         self.values: dict[str, float | bool] = {}
         """The latest value of each measurement heard since start, by bthome-ble key."""
         self.restored: dict[str, float | bool] = {}
@@ -253,7 +254,7 @@ class BTHomeSensorDevice(BleDevice):
         self.values.update(reading.values)
         if not self.heard_recently:
             self.heard_recently = True
-            LOGGER.info("%s (%s) is heard again", self.title, self.address)
+            LOGGER.info("%s is heard again", self.title)
         self.notify()
 
     def _check_bind_key(self) -> None:
@@ -308,9 +309,8 @@ class BTHomeSensorDevice(BleDevice):
             self.heard_recently = False
             # Info, as Home Assistant's rule for unavailable devices asks: the entities say it too.
             LOGGER.info(
-                "%s (%s) has not been heard for %s; unavailable until its next advertisement",
+                "%s has not been heard for %s; unavailable until its next advertisement",
                 self.title,
-                self.address,
                 self.silence_timeout,
             )
             self.notify()
@@ -422,11 +422,10 @@ class BleThermometerDevice(BleDevice):
         except (BleakError, TimeoutError) as err:
             self._not_before = self.hass.loop.time() + self._backoff
             LOGGER.debug(
-                "Could not connect to %s (%s), next try in %.0f s: %s",
+                "Could not connect to %s, next try in %.0f s: %s",
                 self.title,
-                self.address,
                 self._backoff,
-                err,
+                redact_addresses(str(err)),
             )
             self._backoff = min(self._backoff * 2, BACKOFF_MAX_SECONDS)
             await self._async_disconnect()
@@ -482,7 +481,7 @@ class BleThermometerDevice(BleDevice):
             try:
                 await client.disconnect()
             except BleakError as err:
-                LOGGER.debug("Disconnecting %s failed: %s", self.title, err)
+                LOGGER.debug("Disconnecting %s failed: %s", self.title, redact_addresses(str(err)))
 
 
 def bthome_sensors(compound: Compound) -> list[BTHomeSensorDevice]:

@@ -11,6 +11,8 @@ from typing import Final
 from bthome_ble import BTHomeBluetoothDeviceData
 from habluetooth.models import BluetoothServiceInfoBleak
 
+from .address import redact_addresses
+
 BTHOME_SERVICE_UUID: Final = "0000fcd2-0000-1000-8000-00805f9b34fb"
 BIND_KEY_LENGTH: Final = 16
 
@@ -78,7 +80,7 @@ class _DemoteToDebug(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.active:
             return True
-        _LOGGER.debug("bthome-ble: %s", record.getMessage())
+        _LOGGER.debug("bthome-ble: %s", redact_addresses(record.getMessage()))
         return False
 
 
@@ -103,9 +105,10 @@ class BTHomeSensorDecoder:
     counter restarts (a battery change) is accepted again once the decoder is rebuilt.
     """
 
-    def __init__(self, bind_key: bytes | None) -> None:
-        """Prepare decoding for a sensor with or without a bind key."""
+    def __init__(self, bind_key: bytes | None, label: str = "BTHome sensor") -> None:
+        """Prepare decoding for a sensor with or without a bind key; label names it in debug logs."""
         self._bind_key = bind_key
+        self._label = label
         self._parser = BTHomeBluetoothDeviceData(bindkey=bind_key)
         self._last_counter: int | None = None
         self.decryption_failures = 0
@@ -124,14 +127,14 @@ class BTHomeSensorDecoder:
             try:
                 update = self._parser.update(service_info)
             except (ValueError, IndexError, TypeError, OverflowError) as err:
-                _LOGGER.debug("%s: undecodable advertisement: %s", service_info.address, err)
+                _LOGGER.debug("%s: undecodable advertisement: %s", self._label, err)
                 return None
         if encrypted and self._parser.decryption_failed:
             self.decryption_failures += 1
-            _LOGGER.debug("%s: advertisement not decrypted", service_info.address)
+            _LOGGER.debug("%s: advertisement not decrypted", self._label)
             return None
         if self._parser.last_service_info is not service_info:
-            _LOGGER.debug("%s: advertisement not accepted", service_info.address)
+            _LOGGER.debug("%s: advertisement not accepted", self._label)
             return None
         self.decryption_failures = 0
         if counter is not None:
@@ -149,24 +152,24 @@ class BTHomeSensorDecoder:
 
     def _screen(self, service_info: BluetoothServiceInfoBleak) -> tuple[bool, int | None] | None:
         """Return whether the advertisement is encrypted and its counter, or None to drop it."""
-        address = service_info.address
+        label = self._label
         data = service_info.service_data.get(BTHOME_SERVICE_UUID)
         if not data or (data[0] >> 5) & 7 != _VERSION_2:
-            _LOGGER.debug("%s: not a BTHome v2 advertisement: %s", address, data)
+            _LOGGER.debug("%s: not a BTHome v2 advertisement: %s", label, data)
             return None
         encrypted = bool(data[0] & _FLAG_ENCRYPTED)
         if self._bind_key is None:
             if encrypted:
-                _LOGGER.debug("%s: encrypted advertisement and no bind key", address)
+                _LOGGER.debug("%s: encrypted advertisement and no bind key", label)
                 return None
             return False, None
         header = 1 + (6 if data[0] & _FLAG_MAC_INCLUDED else 0)
         if not encrypted or len(data) < header + _ENCRYPTED_MINIMUM:
-            _LOGGER.debug("%s: plaintext or truncated advertisement from a keyed sensor", address)
+            _LOGGER.debug("%s: plaintext or truncated advertisement from a keyed sensor", label)
             return None
         counter = int.from_bytes(data[-8:-4], "little")
         if self._last_counter is not None and counter <= self._last_counter:
-            _LOGGER.debug("%s: counter %s replayed (last %s)", address, counter, self._last_counter)
+            _LOGGER.debug("%s: counter %s replayed (last %s)", label, counter, self._last_counter)
             return None
         return True, counter
 
