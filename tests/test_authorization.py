@@ -504,3 +504,27 @@ async def test_only_administrators_and_automations_override_at_the_door(
             door, EntranceAction.OPEN, context=context, override_reason="Ambulance"
         )
     assert door.actions == [EntranceAction.OPEN, EntranceAction.OPEN]
+
+
+@pytest.mark.parametrize(
+    ("said", "pin"),
+    [
+        ("2468", "2468"),
+        ("2 4 6 8", "2468"),
+        ("two four six eight", "2468"),
+        ("二四六八", "2468"),
+        ("两零幺九", "2019"),
+        ("oh one two three", "0123"),
+        ("12", None),
+        ("123456789", None),
+        ("twenty", None),
+        ("24a8", None),
+    ],
+)
+def test_a_spoken_pin_is_read_as_its_digits(said: str, pin: str | None) -> None:
+    assert mode_pin.normalize_pin(said) == pin
+
+
+def test_a_malformed_stored_hash_matches_no_pin() -> None:
+    assert not mode_pin.pin_matches(PIN, "not a hash")
+    assert not mode_pin.pin_matches(PIN, "md5$1$00$00")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
+from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -101,3 +102,19 @@ async def test_the_repair_shows_the_devices_own_form_and_brings_it_back(
     assert corrupted.subentries["module2"].data["port"] == gateway.port
     assert "module2" in corrupted.runtime_data.devices
     assert ir.async_get(hass).async_get_issue(DOMAIN, ISSUE) is None
+
+
+@pytest.mark.parametrize("corrupted", [{}], indirect=True)
+async def test_the_repair_of_a_device_removed_meanwhile_aborts(
+    hass: HomeAssistant, corrupted: MockConfigEntry
+) -> None:
+    assert await async_setup_component(hass, "repairs", {})
+    flows = repairs_flow_manager(hass)
+    assert flows is not None
+    hass.config_entries.async_remove_subentry(corrupted, "module2")
+    await hass.async_block_till_done()
+
+    result = await flows.async_init(DOMAIN, data={"issue_id": ISSUE})
+
+    assert result["type"] == "abort"
+    assert result["reason"] == "device_removed"
