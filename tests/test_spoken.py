@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers import intent
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.hanyang_compound.modes import CompoundMode
-from custom_components.hanyang_compound.spoken import ENTRANCE_INTENTS
+from custom_components.hanyang_compound.spoken import (
+    ENTRANCE_INTENTS,
+    RESCAN_DELAYS,
+    async_speak_entrance_refusals,
+)
 
 from .test_override import _gate, assist, gate_compound  # noqa: F401 - fixtures shared with the override tests
 
@@ -64,3 +71,25 @@ async def test_entrance_intents_never_report_a_refused_command_as_done(
     assert response.speech["plain"]["speech"] == answer
     assert _gate(gate_compound).performed == []
     assert "Traceback" not in caplog.text
+
+
+async def test_a_handler_registered_after_the_compounds_intents_is_still_wrapped(
+    hass: HomeAssistant,
+) -> None:
+    """Cover's intent platform may be processed a moment after the integration's own."""
+
+    class LateOpenCover(intent.IntentHandler):
+        intent_type = "HassOpenCover"
+
+        async def async_handle(self, intent_obj: intent.Intent) -> intent.IntentResponse:
+            return intent_obj.create_response()
+
+    async_speak_entrance_refusals(hass)
+    late = LateOpenCover()
+    intent.async_register(hass, late)
+    assert not getattr(late, "_hanyang_speaks_refusals", False)
+
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=RESCAN_DELAYS[0] + 0.1))
+    await hass.async_block_till_done()
+
+    assert getattr(late, "_hanyang_speaks_refusals", False)

@@ -88,7 +88,7 @@ def async_speak_entrance_refusals(hass: HomeAssistant) -> None:
         _async_wrap_handlers(hass)
 
     @callback
-    def component_loaded(_event: Event[EventComponentLoaded]) -> None:
+    def wrap_now_and_later(_event: Event[EventComponentLoaded] | None = None) -> None:
         wrap()
         for delay in RESCAN_DELAYS:
             if cancel := pending.pop(delay, None):
@@ -101,8 +101,10 @@ def async_speak_entrance_refusals(hass: HomeAssistant) -> None:
             cancel()
         pending.clear()
 
-    wrap()
-    hass.bus.async_listen(EVENT_COMPONENT_LOADED, component_loaded)
+    # This runs inside the intent integration's processing of every loaded integration's
+    # intent platform, in parallel with cover's: its handlers may come a moment later.
+    wrap_now_and_later()
+    hass.bus.async_listen(EVENT_COMPONENT_LOADED, wrap_now_and_later)
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, wrap)
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, stop)
 
