@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.components.sensor import (
@@ -23,13 +22,12 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.selector import SelectOptionDict
-from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, LOGGER, MANUFACTURER
+from .coordinator import ModuleCoordinator
 from .devices.iomodule.module import (
     IoModule,
-    ModuleError,
-    ModuleSnapshot,
 )
 from .devices.iomodule.profiles import PROFILES, ModuleProfile
 from .entity import CompoundDeviceEntity
@@ -130,63 +128,6 @@ def default_module_title(entry: ConfigEntry, unit_id: int, *, excluding: str | N
     return title
 
 
-class ModuleCoordinator(DataUpdateCoordinator[ModuleSnapshot | None]):
-    """Polls one module; None while it cannot be read, logged once when lost and once when back."""
-
-    def __init__(
-        self, compound: Compound, subentry: ConfigSubentry, module: IoModule, poll_interval: int
-    ) -> None:
-        """Poll module at the subentry's interval."""
-        super().__init__(
-            compound.hass,
-            LOGGER,
-            config_entry=compound.entry,
-            name=subentry.title,
-            update_interval=timedelta(seconds=poll_interval),
-            always_update=True,
-        )
-        self.module = module
-        self.failures = 0
-        self.lost = False
-        self._availability_listeners: list[Callable[[], None]] = []
-        self._answered: bool | None = None
-
-    @callback
-    def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call listener when the module stops or starts answering.
-
-        Unlike a poll listener, it does not make a module with nothing wired to it poll.
-        """
-        self._availability_listeners.append(listener)
-        return lambda: self._availability_listeners.remove(listener)
-
-    @callback
-    def async_update_listeners(self) -> None:
-        """Tell the poll listeners, then, if it changed, the availability listeners."""
-        super().async_update_listeners()
-        if (answered := self.data is not None) != self._answered:
-            self._answered = answered
-            for listener in list(self._availability_listeners):
-                listener()
-
-    async def _async_update_data(self) -> ModuleSnapshot | None:
-        # Failures are data here, not exceptions: the coordinator would log an error line per
-        # outage itself, and the entities would flap with every slow poll. What a return means
-        # to a device wired to the module, its listener decides: it sees data again.
-        try:
-            snapshot = await self.module.async_read()
-        except ModuleError as err:
-            self.failures += 1
-            if not self.lost:
-                self.lost = True
-                LOGGER.warning("I/O module %s cannot be read: %s", self.name, err)
-            return None
-        if self.lost:
-            self.lost = False
-            LOGGER.info("I/O module %s answers again", self.name)
-        return snapshot
-
-
 def module_device_info(subentry: ConfigSubentry, profile: ModuleProfile) -> DeviceInfo:
     """Describe an I/O module as a device."""
     return DeviceInfo(
@@ -227,7 +168,7 @@ class IoModuleDevice:
     @callback
     def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call listener when the module stops or starts answering."""
-        return self.coordinator.async_add_availability_listener(listener)
+        return self.coordinator.availability_listeners.add(listener)
 
     async def async_start(self) -> None:
         """Register the module as a device and read it once; an unreachable one is retried every poll."""

@@ -1,0 +1,100 @@
+"""How runtimes tell entities that something changed: a push listener list, and the module poller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+
+from .const import LOGGER
+from .devices.iomodule.module import IoModule, ModuleError, ModuleSnapshot
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigSubentry
+
+    from .compound import Compound
+
+
+class Listeners[*Args]:
+    """Callbacks that a push-fed runtime calls with each change, each removable once."""
+
+    __slots__ = ("_callbacks",)
+
+    def __init__(self) -> None:
+        """Start with nobody listening."""
+        self._callbacks: list[Callable[[*Args], None]] = []
+
+    @callback
+    def add(self, listener: Callable[[*Args], None]) -> CALLBACK_TYPE:
+        """Call listener with every change; returns the function that stops it (safe to call twice)."""
+        self._callbacks.append(listener)
+
+        @callback
+        def remove() -> None:
+            with suppress(ValueError):
+                self._callbacks.remove(listener)
+
+        return remove
+
+    @callback
+    def notify(self, *args: *Args) -> None:
+        """Call every listener; one that stops listening meanwhile is not skipped over."""
+        for listener in list(self._callbacks):
+            listener(*args)
+
+    def __bool__(self) -> bool:
+        """Whether anybody listens."""
+        return bool(self._callbacks)
+
+
+class ModuleCoordinator(DataUpdateCoordinator[ModuleSnapshot | None]):
+    """Polls one module; None while it cannot be read, logged once when lost and once when back."""
+
+    def __init__(
+        self, compound: Compound, subentry: ConfigSubentry, module: IoModule, poll_interval: int
+    ) -> None:
+        """Poll module at the subentry's interval."""
+        super().__init__(
+            compound.hass,
+            LOGGER,
+            config_entry=compound.entry,
+            name=subentry.title,
+            update_interval=timedelta(seconds=poll_interval),
+            always_update=True,
+        )
+        self.module = module
+        self.failures = 0
+        self.lost = False
+        self.availability_listeners: Listeners[()] = Listeners()
+        """Called when the module stops or starts answering; unlike a poll listener, one of
+        these does not make a module with nothing wired to it poll."""
+        self._answered: bool | None = None
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Tell the poll listeners, then, if it changed, the availability listeners."""
+        super().async_update_listeners()
+        if (answered := self.data is not None) != self._answered:
+            self._answered = answered
+            self.availability_listeners.notify()
+
+    async def _async_update_data(self) -> ModuleSnapshot | None:
+        # Failures are data here, not exceptions: the coordinator would log an error line per
+        # outage itself, and the entities would flap with every slow poll. What a return means
+        # to a device wired to the module, its listener decides: it sees data again.
+        try:
+            snapshot = await self.module.async_read()
+        except ModuleError as err:
+            self.failures += 1
+            if not self.lost:
+                self.lost = True
+                LOGGER.warning("I/O module %s cannot be read: %s", self.name, err)
+            return None
+        if self.lost:
+            self.lost = False
+            LOGGER.info("I/O module %s answers again", self.name)
+        return snapshot
