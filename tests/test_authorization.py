@@ -478,7 +478,7 @@ class _Door:
     def __init__(self) -> None:
         self.actions: list[EntranceAction] = []
 
-    async def async_perform(self, action: EntranceAction) -> None:
+    async def async_perform(self, action: EntranceAction, *, override: bool = False) -> None:
         self.actions.append(action)
 
 

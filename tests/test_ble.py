@@ -26,7 +26,6 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
-from custom_components.hanyang_compound.ble_entity import BleEntity, BTHomeSummarySensor
 from custom_components.hanyang_compound.const import (
     CONF_BIND_KEY,
     CONF_LOCATION,
@@ -36,6 +35,8 @@ from custom_components.hanyang_compound.const import (
     SUBENTRY_BLE_THERMOMETER,
     SUBENTRY_BTHOME_SENSOR,
 )
+from custom_components.hanyang_compound.entity import BleEntity
+from custom_components.hanyang_compound.sensor import BTHomeSummarySensor
 from simulator.devices.bthome_encoding import BTHOME_SERVICE_UUID, encode_service_data
 
 from .conftest import make_compound_entry
@@ -335,7 +336,7 @@ async def connect_thermometer(hass: HomeAssistant) -> FakeThermometer:
     """Set up the compound's thermometer and let it advertise, so the integration connects."""
     fake = FakeThermometer()
     with patch(
-        "custom_components.hanyang_compound.ble.establish_connection",
+        "custom_components.hanyang_compound.thermometer.establish_connection",
         AsyncMock(return_value=fake.client),
     ) as connect:
         await setup_compound(hass, thermometer_subentry())
@@ -371,7 +372,7 @@ async def test_thermometer_connects_when_it_advertises_and_reports_a_reading(
 
 async def test_thermometer_out_of_range_is_not_stormed(hass: HomeAssistant) -> None:
     with patch(
-        "custom_components.hanyang_compound.ble.establish_connection",
+        "custom_components.hanyang_compound.thermometer.establish_connection",
         AsyncMock(side_effect=BleakError("out of range")),
     ) as connect:
         await setup_compound(hass, thermometer_subentry())
@@ -472,7 +473,7 @@ async def test_no_bluetooth_address_reaches_the_logs(
     # Long enough to be taken for an encrypted advertisement, so bthome-ble decodes it.
     cover_and_water = {"opening": 0, "distance_mm": 1200}
     with patch(
-        "custom_components.hanyang_compound.ble.establish_connection",
+        "custom_components.hanyang_compound.thermometer.establish_connection",
         AsyncMock(side_effect=BleakError(f"{THERMOMETER} - North gate: Failed to connect")),
     ):
         await setup_compound(

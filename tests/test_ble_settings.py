@@ -13,9 +13,10 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.hanyang_compound.ble import BleThermometerDevice, BTHomeSensorDevice
 from custom_components.hanyang_compound.ble_base import BleDevice
+from custom_components.hanyang_compound.bthome_sensor import BTHomeSensorDevice
 from custom_components.hanyang_compound.compound import Compound
+from custom_components.hanyang_compound.thermometer import BleThermometerDevice
 from custom_components.hanyang_compound.validation import InvalidSettingError
 from simulator.devices.bthome_encoding import encode_service_data
 

@@ -9,7 +9,6 @@ from unittest.mock import patch
 
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.config_entries import ConfigSubentry, ConfigSubentryData
-from homeassistant.const import Platform
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
@@ -17,7 +16,7 @@ from homeassistant.helpers.entity import Entity
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.hanyang_compound import DEVICE_FACTORIES
+from custom_components.hanyang_compound import DEVICE_FACTORIES, sensor
 from custom_components.hanyang_compound.compound import Compound
 from custom_components.hanyang_compound.const import EVENT_ENTRANCE_OVERRIDE
 from custom_components.hanyang_compound.modes import CompoundMode, EntranceAction
@@ -89,7 +88,7 @@ class FakeEntrance:
         self.kept_open_in_lockdown = kept_open_in_lockdown
         self.performed: list[EntranceAction] = []
 
-    async def async_perform(self, action: EntranceAction) -> None:
+    async def async_perform(self, action: EntranceAction, *, override: bool = False) -> None:
         self.performed.append(action)
 
 
@@ -173,9 +172,7 @@ class FakeDevice:
     async def async_stop(self) -> None:
         self.journal.append(f"stop {self.title}")
 
-    def create_entities(self, platform: Platform) -> list[Entity]:
-        if platform is not Platform.SENSOR:
-            return []
+    def readiness_sensor(self) -> list[Entity]:
         sensor = SensorEntity()
         sensor._attr_unique_id = f"{self.title} readiness"
         sensor._attr_name = f"{self.title} readiness"
@@ -195,7 +192,10 @@ async def test_devices_start_in_kind_order_and_stop_in_reverse(hass: HomeAssista
         "module": partial(FakeDevice, journal),
         "gate": partial(FakeDevice, journal),
     }
-    with patch.dict(DEVICE_FACTORIES, factories):
+    with (
+        patch.dict(DEVICE_FACTORIES, factories),
+        patch.dict(sensor.ENTITY_BUILDERS, {FakeDevice: FakeDevice.readiness_sensor}),
+    ):
         assert await hass.config_entries.async_setup(entry.entry_id)
         devices = list(entry.runtime_data.devices.values())
         assert [device.depends_on for device in devices] == [[], ["Module 1"]]

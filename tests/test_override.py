@@ -10,7 +10,6 @@ from homeassistant.components.button import ButtonEntity
 from homeassistant.components.conversation import async_converse
 from homeassistant.components.cover import CoverEntity, CoverEntityFeature
 from homeassistant.config_entries import ConfigSubentry, ConfigSubentryData
-from homeassistant.const import Platform
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -20,7 +19,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.hanyang_compound import DEVICE_FACTORIES
+from custom_components.hanyang_compound import DEVICE_FACTORIES, button, cover
 from custom_components.hanyang_compound.compound import Compound
 from custom_components.hanyang_compound.const import DOMAIN, EVENT_ENTRANCE_OVERRIDE
 from custom_components.hanyang_compound.entity import CompoundDeviceEntity
@@ -47,22 +46,18 @@ class Gate:
     async def async_stop(self) -> None:
         """Nothing to disconnect from."""
 
-    def create_entities(self, platform: Platform) -> list[Entity]:
-        device_info: DeviceInfo = {
-            "identifiers": {(DOMAIN, self.subentry.subentry_id)},
-            "name": self.subentry.title,
-        }
-        if platform is Platform.BUTTON:
-            button = type("GateButton", (CompoundDeviceEntity, ButtonEntity), {})(
-                self.compound, self.subentry, "open", device_info
-            )
-            button._attr_name = "Open"
-            return [button]
-        if platform is Platform.COVER:
-            return [GateCover(self, device_info)]
-        return []
+    @property
+    def device_info(self) -> DeviceInfo:
+        return {"identifiers": {(DOMAIN, self.subentry.subentry_id)}, "name": self.subentry.title}
 
-    async def async_perform(self, action: EntranceAction) -> None:
+    def open_button(self) -> list[Entity]:
+        button = type("GateButton", (CompoundDeviceEntity, ButtonEntity), {})(
+            self.compound, self.subentry, "open", self.device_info
+        )
+        button._attr_name = "Open"
+        return [button]
+
+    async def async_perform(self, action: EntranceAction, *, override: bool = False) -> None:
         self.performed.append(action)
 
 
@@ -79,8 +74,8 @@ class GateCover(CompoundDeviceEntity, CoverEntity):
     _attr_is_closed = True
     _attr_name = None
 
-    def __init__(self, gate: Gate, device_info: DeviceInfo) -> None:
-        super().__init__(gate.compound, gate.subentry, "barrier", device_info)
+    def __init__(self, gate: Gate) -> None:
+        super().__init__(gate.compound, gate.subentry, "barrier", gate.device_info)
         self.gate = gate
 
     async def async_open_cover(self, **kwargs: Any) -> None:
@@ -123,7 +118,11 @@ async def gate_compound(hass: HomeAssistant, assist: bool) -> Generator[MockConf
         )
     )
     entry.add_to_hass(hass)
-    with patch.dict(DEVICE_FACTORIES, {"gate": Gate}):
+    with (
+        patch.dict(DEVICE_FACTORIES, {"gate": Gate}),
+        patch.dict(button.ENTITY_BUILDERS, {Gate: Gate.open_button}),
+        patch.dict(cover.ENTITY_BUILDERS, {Gate: lambda gate: [GateCover(gate)]}),
+    ):
         await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
         yield entry

@@ -10,16 +10,14 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.hanyang_compound.modes import CompoundMode
-from custom_components.hanyang_compound.patrol import (
+from custom_components.hanyang_compound.patrol import PatrolRoute
+from custom_components.hanyang_compound.patrol_rounds import (
     PatrolCommandError,
     PatrolEventType as Ev,
-    PatrolRoute,
     RoundResult,
-    RouteConfig,
     RouteStatus,
-    Schedule,
-    ScheduleError,
 )
+from custom_components.hanyang_compound.patrol_schedule import RouteConfig, Schedule, ScheduleError
 
 EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
 DAY = 24 * 60

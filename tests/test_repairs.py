@@ -9,16 +9,14 @@ from unittest.mock import patch
 from homeassistant.components.repairs import repairs_flow_manager
 from homeassistant.components.sensor import SensorEntity
 from homeassistant.config_entries import ConfigSubentry, ConfigSubentryData
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.entity import Entity
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.hanyang_compound import DEVICE_FACTORIES
+from custom_components.hanyang_compound import DEVICE_FACTORIES, sensor
 from custom_components.hanyang_compound.compound import Compound
 from custom_components.hanyang_compound.const import CONF_FEVER_THRESHOLD, DOMAIN
 from custom_components.hanyang_compound.entity import CompoundDeviceEntity
@@ -91,9 +89,6 @@ class Beacon:
     async def async_stop(self) -> None:
         """Nothing to disconnect from."""
 
-    def create_entities(self, platform: Platform) -> list[Entity]:
-        return [self.sensor] if platform is Platform.SENSOR else []
-
     def async_add_availability_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         self.listeners.append(listener)
         return lambda: self.listeners.remove(listener)
@@ -108,7 +103,10 @@ class Beacon:
 
 @pytest.fixture
 def beacon_kind() -> Generator[None]:
-    with patch.dict(DEVICE_FACTORIES, {"beacon": Beacon}):
+    with (
+        patch.dict(DEVICE_FACTORIES, {"beacon": Beacon}),
+        patch.dict(sensor.ENTITY_BUILDERS, {Beacon: lambda beacon: [beacon.sensor]}),
+    ):
         yield
 
 

@@ -31,12 +31,12 @@ from custom_components.hanyang_compound.const import (
     CONF_FEVER_THRESHOLD,
     CONF_SHARE_RESIDENT_IDENTITY,
     DOMAIN,
+    EVENT_SCREENING_ALERT,
 )
 from custom_components.hanyang_compound.devices.isapi.monitor import LinkState
 from custom_components.hanyang_compound.diagnostics import async_get_config_entry_diagnostics
 from custom_components.hanyang_compound.logbook import async_describe_events
 from custom_components.hanyang_compound.modes import CompoundMode, EntranceAction
-from custom_components.hanyang_compound.terminal import EVENT_SCREENING_ALERT
 from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal
 from tests.terminal_sim import PASSWORD, start_terminal, terminal_input, wait_until
 

@@ -8,25 +8,23 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .barrier import SUBENTRY_BARRIER_GATE, barrier_gate_factory
-from .ble import BleThermometerDevice, BTHomeSensorDevice
 from .ble_flow import async_offer_unowned_devices
 from .blueprints import async_install_blueprints
-from .compound import Compound, DeviceFactory
+from .bthome_sensor import BTHomeSensorDevice
+from .compound import Compound
 from .const import DOMAIN, SUBENTRY_BLE_THERMOMETER, SUBENTRY_BTHOME_SENSOR, SUBENTRY_PATROL_ROUTE
+from .device_set import DeviceFactory
 from .entity import compound_device_info
+from .gate import SUBENTRY_BARRIER_GATE, barrier_gate_factory
 from .iomodule import SUBENTRY_IO_MODULE, IoModuleDevice
 from .notification_actions import async_setup_notification_actions
-from .patrol_route import (
-    PatrolRouteDevice,
-    async_remove_route_stores,
-    async_setup_patrol_services,
-)
+from .patrol_route import PatrolRouteDevice, async_remove_route_stores
 from .repairs import DeviceAvailabilityWatcher, async_check_fever_threshold
 from .services import async_setup_services
 from .shed import SUBENTRY_SHED_LIGHT, SUBENTRY_SHED_SOCKET, shed_output_factory
 from .terminal import AccessTerminal
 from .terminal_auth import SUBENTRY_TYPE_ACCESS_TERMINAL
+from .thermometer import BleThermometerDevice
 
 type HanyangConfigEntry = ConfigEntry[Compound]
 
@@ -42,7 +40,7 @@ PLATFORMS: list[Platform] = [
     Platform.SWITCH,
 ]
 
-DEVICE_FACTORIES: dict[str, DeviceFactory] = {
+DEVICE_FACTORIES: dict[str, DeviceFactory[Compound]] = {
     SUBENTRY_IO_MODULE: IoModuleDevice,
     SUBENTRY_BARRIER_GATE: barrier_gate_factory,
     SUBENTRY_SHED_LIGHT: shed_output_factory,
@@ -60,7 +58,6 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions and install its blueprints, once for all compounds."""
     async_setup_services(hass)
-    async_setup_patrol_services(hass)
     async_setup_notification_actions(hass)
     await async_install_blueprints(hass)
     return True
@@ -75,13 +72,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **compound_device_info(compound)
     )
-    entry.async_on_unload(compound.async_stop_devices)
+    entry.async_on_unload(compound.devices.async_stop)
     try:
-        await compound.async_start_devices(DEVICE_FACTORIES)
+        await compound.devices.async_start(DEVICE_FACTORIES)
         await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     except BaseException:
         # Nothing started half-way may keep polling a compound that did not load.
-        await compound.async_stop_devices()
+        await compound.devices.async_stop()
         raise
     entry.async_on_unload(entry.add_update_listener(_async_reload_on_change))
     async_check_fever_threshold(hass, compound)

@@ -15,8 +15,9 @@ from homeassistant.helpers.device_registry import CONNECTION_BLUETOOTH, DeviceIn
 from homeassistant.setup import ATTR_COMPONENT
 from homeassistant.util import dt as dt_util
 
-from .compound import Compound, loaded_compounds
+from .compound import Compound
 from .const import CONF_BIND_KEY, CONF_LOCATION, DOMAIN, LOGGER
+from .coordinator import Listeners
 from .devices.ble.address import normalize_address
 from .devices.ble.bthome import parse_bind_key
 from .validation import InvalidSettingError, NumberRange
@@ -107,7 +108,8 @@ class BleDevice:
         self.last_seen: datetime | None = None
         self.radio_ready = False
         """Whether the device is listened to through Home Assistant's Bluetooth."""
-        self._listeners: list[Callable[[], None]] = []
+        self.listeners: Listeners[()] = Listeners()
+        """Called whenever the device's state changes (also its availability)."""
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._radio_wait: CALLBACK_TYPE | None = None
 
@@ -116,20 +118,25 @@ class BleDevice:
         """Whether the device was started while Bluetooth was not running, and still waits for it."""
         return self._radio_wait is not None
 
-    def _device_info(self, model: str) -> DeviceInfo:
-        """Describe the device as one of the compound's, identified by its address."""
+    @property
+    def model(self) -> str:
+        """What kind of device it is, as its device page shows."""
+        raise NotImplementedError
+
+    @property
+    def device_info(self) -> DeviceInfo:
+        """The device as one of the compound's, identified by its address."""
         return DeviceInfo(
             identifiers={(DOMAIN, self.address)},
             connections={(CONNECTION_BLUETOOTH, self.address)},
             name=self.title,
-            model=model,
+            model=self.model,
         )
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call listener whenever the device's state changes; returns the function that stops it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self.listeners.add(listener)
 
     @callback
     def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -139,8 +146,7 @@ class BleDevice:
     @callback
     def notify(self) -> None:
         """Tell every listener that the device's state changed."""
-        for listener in list(self._listeners):
-            listener()
+        self.listeners.notify()
 
     @callback
     def heard(self, service_info: BluetoothServiceInfoBleak) -> None:
@@ -205,9 +211,8 @@ def _ble_devices(hass: HomeAssistant) -> list[BleDevice]:
     """Return the Bluetooth devices of every running compound."""
     return [
         device
-        for compound in loaded_compounds(hass)
-        for device in compound.devices.values()
-        if isinstance(device, BleDevice)
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+        for device in entry.runtime_data.devices.of_kind(BleDevice)
     ]
 
 

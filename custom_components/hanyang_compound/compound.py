@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-import contextlib
 import logging
 import math
 from typing import TYPE_CHECKING, Any
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -34,7 +31,10 @@ from .const import (
     EVENT_MODE_CHANGED,
     LOGGER,
 )
-from .interfaces import CompoundDevice, Entrance, PolicyTarget
+from .coordinator import Listeners
+from .device_set import CompoundDevices
+from .errors import device_error
+from .interfaces import Entrance, PolicyTarget, SwitchedOutput
 from .mode_access import ModeAccess
 from .modes import (
     REFUSED_LOCKDOWN,
@@ -46,16 +46,11 @@ from .modes import (
 )
 from .summary import CompoundSummary, ModeRecord
 from .texts import log_safe
-from .validation import InvalidSettingError
 
 if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-
-type DeviceFactory = Callable[[Compound, ConfigSubentry], CompoundDevice]
-"""Builds the device of a subentry; it may look up devices built before it in compound.devices."""
+    from homeassistant.config_entries import ConfigEntry
 
 STORAGE_VERSION = 1
-ISSUE_DEVICE_SETTINGS = "device_settings_invalid"
 
 
 class Compound:
@@ -74,13 +69,13 @@ class Compound:
         )
         self._mode = ModeRecord()
         self._targets: list[PolicyTarget] = []
-        self._listeners: list[Callable[[Context | None], None]] = []
+        self._listeners: Listeners[Context | None] = Listeners()
         self._mode_lock = asyncio.Lock()
         self._spoken_refusals: dict[str, HomeAssistantError | None] = {}
         self.access = ModeAccess(hass, entry)
         """Who may change this compound's mode or override its entrances."""
-        self.devices: dict[str, CompoundDevice] = {}
-        """The compound's devices by subentry id, in the order they were started."""
+        self.devices: CompoundDevices[Compound] = CompoundDevices(self)
+        """The compound's running devices by subentry id, in the order they were started."""
 
     @property
     def name(self) -> str:
@@ -138,65 +133,6 @@ class Compound:
         """Restore the persisted mode, so a lockdown holds across restarts."""
         self._mode = ModeRecord.from_stored(await self._store.async_load())
 
-    async def async_start_devices(self, factories: dict[str, DeviceFactory]) -> None:
-        """Build and start the device of every subentry whose kind has a factory.
-
-        Kinds are started in the order of factories, so a device can find the devices it
-        depends on (a gate finds its I/O module) in self.devices. A device whose settings
-        cannot be used (changed by hand, or by a bug) is left out and named in a repair issue:
-        it never stops the compound, its mode or its other devices.
-        """
-        for subentry_type, factory in factories.items():
-            for subentry in self.entry.subentries.values():
-                if subentry.subentry_type == subentry_type:
-                    await self._async_start_device(factory, subentry)
-
-    async def _async_start_device(self, factory: DeviceFactory, subentry: ConfigSubentry) -> None:
-        issue_id = f"{ISSUE_DEVICE_SETTINGS}_{subentry.subentry_id}"
-        try:
-            device = factory(self, subentry)
-        except Exception as err:  # noqa: BLE001 - whatever is wrong with one device, the rest must run
-            self._leave_out(subentry, err, issue_id)
-            return
-        self.devices[subentry.subentry_id] = device
-        try:
-            await device.async_start()
-        except Exception as err:  # noqa: BLE001 - as above
-            del self.devices[subentry.subentry_id]
-            with contextlib.suppress(Exception):
-                await device.async_stop()
-            self._leave_out(subentry, err, issue_id)
-            return
-        ir.async_delete_issue(self.hass, DOMAIN, issue_id)
-
-    def _leave_out(self, subentry: ConfigSubentry, err: Exception, issue_id: str) -> None:
-        # The error's text may quote a stored value (a host, a name); name only what is wrong.
-        LOGGER.warning(
-            "%s of %s is left out: its settings cannot be used (%s). Reconfigure it from the "
-            "repair notice or the compound's page",
-            log_safe(subentry.title),
-            log_safe(self.name),
-            f"setting {err.key}" if isinstance(err, InvalidSettingError) else type(err).__name__,
-            exc_info=LOGGER.isEnabledFor(logging.DEBUG),
-        )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            issue_id,
-            data={"entry_id": self.entry.entry_id, "subentry_id": subentry.subentry_id},
-            is_fixable=True,
-            is_persistent=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_DEVICE_SETTINGS,
-            translation_placeholders={"device": subentry.title, "compound": self.name},
-        )
-
-    async def async_stop_devices(self) -> None:
-        """Stop every device, the most dependent first."""
-        for device in reversed(self.devices.values()):
-            await device.async_stop()
-        self.devices.clear()
-
     async def async_remove_storage(self) -> None:
         """Forget the persisted mode when the compound is deleted."""
         await self._store.async_remove()
@@ -207,8 +143,7 @@ class Compound:
 
         Returns the function that stops it.
         """
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._listeners.add(listener)
 
     @callback
     def async_register_policy_target(self, target: PolicyTarget) -> CALLBACK_TYPE:
@@ -296,11 +231,7 @@ class Compound:
                 self._mode.mode,
                 context.user_id if context else None,
             )
-            error = HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=refusal,
-                translation_placeholders={"entrance": entrance.entrance_name},
-            )
+            error = device_error(refusal, entrance=entrance.entrance_name)
             if context is not None and context.id in self._spoken_refusals:
                 self._spoken_refusals[context.id] = error
                 return
@@ -317,7 +248,44 @@ class Compound:
                 {ATTR_ENTRANCE: entrance.entrance_name, ATTR_REASON: override_reason},
                 context,
             )
-        await entrance.async_perform(action)
+        await entrance.async_perform(action, override=bool(overriding))
+
+    async def async_switch_output(
+        self, output: SwitchedOutput, *, on: bool, context: Context | None
+    ) -> None:
+        """Switch a shed's light or sockets, from any command path, recording who asked."""
+        LOGGER.debug(
+            "Switching %s %s (requested by user %s)",
+            log_safe(output.title),
+            "on" if on else "off",
+            context.user_id if context else None,
+        )
+        await output.async_switch(on=on)
+
+    async def async_cut_shed_power(self, context: Context | None) -> int:
+        """Switch off every shed socket; return how many were switched off.
+
+        Every socket is tried even when one cannot be reached; those are then named in the error.
+        """
+        LOGGER.info(
+            "Cutting the power of the sheds of %s (requested by user %s)",
+            log_safe(self.name),
+            context.user_id if context else None,
+        )
+        cut, unreached = 0, []
+        for output in self.devices.values():
+            if not isinstance(output, SwitchedOutput) or not output.is_socket:
+                continue
+            try:
+                await self.async_switch_output(output, on=False, context=context)
+            except HomeAssistantError:
+                unreached.append(output.title)
+            else:
+                cut += 1
+        if unreached:
+            LOGGER.warning("Could not cut the power of %s", log_safe(", ".join(unreached)))
+            raise device_error("cut_shed_power_incomplete", names=", ".join(unreached))
+        return cut
 
     @callback
     def fire_event(self, event_type: str, data: dict[str, Any], context: Context | None) -> None:
@@ -348,8 +316,7 @@ class Compound:
             {ATTR_OLD_MODE: str(old), ATTR_NEW_MODE: str(new), ATTR_REASON: reason},
             context,
         )
-        for listener in list(self._listeners):
-            listener(context)
+        self._listeners.notify(context)
 
     async def _async_apply(self, target: PolicyTarget, mode: CompoundMode) -> None:
         # One target failing (a device offline) must not stop the others; the target re-applies
@@ -363,13 +330,3 @@ class Compound:
                 log_safe(target.policy_target_name),
                 exc_info=LOGGER.isEnabledFor(logging.DEBUG),
             )
-
-
-@callback
-def loaded_compounds(hass: HomeAssistant) -> list[Compound]:
-    """Return the compounds that are running, in the order they were added."""
-    return [
-        entry.runtime_data
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.state is ConfigEntryState.LOADED
-    ]

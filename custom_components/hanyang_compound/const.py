@@ -102,3 +102,14 @@ class BTHomeRole(StrEnum):
 
     MANHOLE = "manhole"
     SHED_THERMOMETER = "shed_thermometer"
+
+
+ATTR_REASONS: Final = "reasons"
+ATTR_MANHOLES: Final = "manholes"
+ATTR_SHEDS: Final = "sheds"
+ATTR_TEMPERATURE_TYPE: Final = "temperature_type"
+ATTR_FEVER: Final = "fever"
+EVENT_READING: Final = "reading"
+EVENT_SCREENING_ALERT: Final = f"{DOMAIN}_screening_alert"
+ATTR_ALERT: Final = "alert"
+ATTR_TEMPERATURE: Final = "temperature"

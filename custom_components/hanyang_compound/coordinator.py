@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -14,9 +14,8 @@ from .const import LOGGER
 from .devices.iomodule.module import IoModule, ModuleError, ModuleSnapshot
 
 if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigSubentry
-
-    from .compound import Compound
+    from homeassistant.config_entries import ConfigEntry, ConfigSubentry
+    from homeassistant.core import HomeAssistant
 
 
 class Listeners[*Args]:
@@ -55,13 +54,18 @@ class ModuleCoordinator(DataUpdateCoordinator[ModuleSnapshot | None]):
     """Polls one module; None while it cannot be read, logged once when lost and once when back."""
 
     def __init__(
-        self, compound: Compound, subentry: ConfigSubentry, module: IoModule, poll_interval: int
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry[Any],
+        subentry: ConfigSubentry,
+        module: IoModule,
+        poll_interval: int,
     ) -> None:
         """Poll module at the subentry's interval."""
         super().__init__(
-            compound.hass,
+            hass,
             LOGGER,
-            config_entry=compound.entry,
+            config_entry=entry,
             name=subentry.title,
             update_interval=timedelta(seconds=poll_interval),
             always_update=True,

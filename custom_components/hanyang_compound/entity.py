@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterable, Mapping
+from typing import Any, ClassVar, Protocol
 
 from homeassistant.config_entries import ConfigEntry, ConfigSubentry
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .ble_base import BleDevice
 from .compound import Compound
 from .const import DOMAIN, MANUFACTURER
+from .coordinator import ModuleCoordinator
+from .patrol_route import PatrolRouteDevice
+from .shed import ShedOutput
+from .terminal import AccessTerminal
 
 
 def compound_entity_unique_id(entry_id: str, key: str) -> str:
@@ -62,16 +67,189 @@ class CompoundDeviceEntity(Entity):
         self._attr_device_info = device_info
 
 
+class ModuleFedDevice(Protocol):
+    """A device whose state comes from an I/O module's polls: the module itself or one wired to it."""
+
+    compound: Compound
+    subentry: ConfigSubentry
+    device_info: DeviceInfo
+
+    @property
+    def coordinator(self) -> ModuleCoordinator:
+        """The poller of the module the device is read through."""
+
+
+class ModuleEntity[DeviceT: ModuleFedDevice](
+    CoordinatorEntity[ModuleCoordinator], CompoundDeviceEntity
+):
+    """An entity fed by a module's polls; unavailable while the module cannot be read."""
+
+    _written: tuple[bool, Any] | None = None
+
+    def __init__(self, device: DeviceT, key: str) -> None:
+        """Attach the entity to its device and to the poller of the device's module."""
+        CoordinatorEntity.__init__(self, device.coordinator)
+        CompoundDeviceEntity.__init__(
+            self, device.compound, device.subentry, key, device.device_info
+        )
+        self.device = device
+
+    @property
+    def available(self) -> bool:
+        """Whether the last poll of the module succeeded."""
+        return self.coordinator.data is not None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        # Polls come every second and mostly change nothing: write the state only when it did.
+        written = (self.available, self.state)
+        if written != self._written:
+            self._written = written
+            super()._handle_coordinator_update()
+
+
+class ShedEntity(ModuleEntity[ShedOutput]):
+    """The entity of a shed output; it takes the output's name."""
+
+    _attr_name = None
+
+    def __init__(self, output: ShedOutput) -> None:
+        """Attach the entity to the output's device and its module's poller."""
+        super().__init__(output, "output")
+
+    @property
+    def is_on(self) -> bool | None:
+        """Whether the relay is on."""
+        return self.device.is_on
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch the output on."""
+        await self.compound.async_switch_output(self.device, on=True, context=self._context)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch the output off."""
+        await self.compound.async_switch_output(self.device, on=False, context=self._context)
+
+
+class TerminalEntity(CompoundDeviceEntity):
+    """An entity of an access terminal, described by its description, updated when the terminal reports."""
+
+    def __init__(self, terminal: AccessTerminal, description: EntityDescription) -> None:
+        """Initialise the entity keyed by its description's key under the terminal's device."""
+        super().__init__(
+            terminal.compound, terminal.subentry, description.key, terminal.device_info
+        )
+        self.entity_description = description
+        self.terminal = terminal
+
+    _attr_should_poll = False  # the terminal pushes every change
+    follows_link: ClassVar[bool] = False
+    """Whether the entity is unavailable while the terminal is not heard from; counts and alerts stay."""
+    _written: tuple[Any, ...] | None = None
+
+    @property
+    def available(self) -> bool:
+        """Whether the entity has something current to show."""
+        return self.terminal.available or not self.follows_link
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the terminal's changes."""
+        self.async_on_remove(self.terminal.async_subscribe(self._terminal_changed))
+
+    def _shown(self) -> tuple[Any, ...]:
+        return (self.available, self.state, self.state_attributes, self.extra_state_attributes)
+
+    @callback
+    def async_write_ha_state(self) -> None:
+        """Write the state, remembering what it showed."""
+        self._written = self._shown()
+        super().async_write_ha_state()
+
+    @callback
+    def _terminal_changed(self) -> None:
+        # The terminal reports every change of its link, counts and alerts to all its
+        # entities; each writes only when what it shows has changed.
+        if self._shown() != self._written:
+            self.async_write_ha_state()
+
+
+class BleEntity(CompoundDeviceEntity):
+    """An entity of a Bluetooth device, updated whenever the device is heard."""
+
+    # Pushed: advertisements and indications update the entity, there is nothing to poll.
+    _attr_should_poll = False
+
+    def __init__(self, device: BleDevice, key: str) -> None:
+        """Initialise the entity keyed by key under the device."""
+        super().__init__(device.compound, device.subentry, key, device.device_info)
+        self.device = device
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the device's updates."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.device.listeners.add(self._handle_device_update))
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while Home Assistant's Bluetooth does not run."""
+        return self.device.radio_ready
+
+    @callback
+    def _handle_device_update(self) -> None:
+        self.async_write_ha_state()
+
+
+class ChangeOnlyEntity(BleEntity):
+    """A Bluetooth entity that writes its state only when what it shows changes.
+
+    Sensors advertise every few seconds mostly the same values; skipping identical writes
+    keeps the integration's cost per advertisement at or below core bthome's.
+    """
+
+    _shown: tuple[Any, ...] | None = None
+
+    def shown(self) -> tuple[Any, ...]:
+        """Return what the entity shows: availability and value."""
+        raise NotImplementedError
+
+    @callback
+    def _handle_device_update(self) -> None:
+        shown = self.shown()
+        if shown != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()
+
+
+class PatrolRouteEntity(CompoundDeviceEntity):
+    """An entity of a patrol route, refreshed whenever the route changes."""
+
+    def __init__(self, device: PatrolRouteDevice, key: str) -> None:
+        """Initialise the entity keyed by key under the route's device."""
+        super().__init__(device.compound, device.subentry, key, device.device_info)
+        self.device = device
+        self._attr_translation_key = key
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the route."""
+        self.async_on_remove(self.device.async_add_listener(self.async_write_ha_state))
+
+
 type PlatformSetup = Callable[
     [HomeAssistant, ConfigEntry[Compound], AddConfigEntryEntitiesCallback],
     Coroutine[Any, Any, None],
 ]
+type EntityBuilder = Callable[[Any], Iterable[Entity]]
+"""Builds one device kind's entities of a platform from the device's runtime."""
 
 
-def device_platform_setup(platform: Platform) -> PlatformSetup:
-    """Return a platform's async_setup_entry that adds every device's entities of that platform.
+def device_platform_setup(
+    builders: Mapping[type, EntityBuilder],
+    compound_entities: Callable[[Compound], Iterable[Entity]] | None = None,
+) -> PlatformSetup:
+    """Return a platform's async_setup_entry: each device's entities by its kind's builder.
 
-    Entities are added under their subentry, so removing a device removes its entities.
+    Entities are added under their subentry, so removing a device removes its entities;
+    compound_entities, if given, builds the compound's own entities of the platform.
     """
 
     async def async_setup_entry(
@@ -79,8 +257,11 @@ def device_platform_setup(platform: Platform) -> PlatformSetup:
         entry: ConfigEntry[Compound],
         async_add_entities: AddConfigEntryEntitiesCallback,
     ) -> None:
-        for subentry_id, device in entry.runtime_data.devices.items():
-            if entities := device.create_entities(platform):
+        compound = entry.runtime_data
+        for subentry_id, device in compound.devices.items():
+            if (builder := builders.get(type(device))) and (entities := list(builder(device))):
                 async_add_entities(entities, config_subentry_id=subentry_id)
+        if compound_entities is not None:
+            async_add_entities(compound_entities(compound))
 
     return async_setup_entry

@@ -10,8 +10,35 @@ from homeassistant.core import CALLBACK_TYPE
 from .modes import CompoundMode, EntranceAction
 
 if TYPE_CHECKING:
-    from homeassistant.const import Platform
-    from homeassistant.helpers.entity import Entity
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.core import HomeAssistant
+
+
+class DeviceOwner(Protocol):
+    """What a compound's devices are started by: its Home Assistant, config entry and name."""
+
+    hass: HomeAssistant
+    entry: ConfigEntry[Any]
+
+    @property
+    def name(self) -> str:
+        """The compound's name as the user gave it."""
+
+
+@runtime_checkable
+class SwitchedOutput(Protocol):
+    """A shed's light or sockets circuit: one relay that the compound switches."""
+
+    @property
+    def is_socket(self) -> bool:
+        """Whether the circuit feeds charging sockets (cut with the shed power), not lights."""
+
+    @property
+    def title(self) -> str:
+        """The output's name as the user gave it."""
+
+    async def async_switch(self, *, on: bool) -> None:
+        """Switch the relay; raise HomeAssistantError (translated) if the module does not take it."""
 
 
 class CompoundDevice(Protocol):
@@ -22,9 +49,6 @@ class CompoundDevice(Protocol):
 
     async def async_stop(self) -> None:
         """Stop talking to the hardware and release its connections."""
-
-    def create_entities(self, platform: Platform) -> list[Entity]:
-        """Return the device's entities of one platform (none is fine)."""
 
 
 @runtime_checkable
@@ -59,8 +83,11 @@ class Entrance(Protocol):
     def kept_open_in_lockdown(self) -> bool:
         """Whether this entrance stays in normal use during a lockdown."""
 
-    async def async_perform(self, action: EntranceAction) -> None:
-        """Move the hardware; raise HomeAssistantError (translated) if it cannot."""
+    async def async_perform(self, action: EntranceAction, *, override: bool = False) -> None:
+        """Move the hardware as the compound allowed; raise HomeAssistantError (translated) if it cannot.
+
+        override tells that an administrator overrode the lockdown for this one opening.
+        """
 
 
 class PolicyTarget(Protocol):

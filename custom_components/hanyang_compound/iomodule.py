@@ -5,24 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorStateClass,
-)
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigSubentry,
 )
-from homeassistant.const import EntityCategory, Platform, UnitOfTime
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.selector import SelectOptionDict
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN, LOGGER, MANUFACTURER
 from .coordinator import ModuleCoordinator
@@ -30,7 +22,6 @@ from .devices.iomodule.module import (
     IoModule,
 )
 from .devices.iomodule.profiles import PROFILES, ModuleProfile
-from .entity import CompoundDeviceEntity
 from .iomodule_settings import (
     CHANNEL,
     CONF_CLOSE_RELAY,
@@ -156,7 +147,7 @@ class IoModuleDevice:
             unit, self.profile, request_timeout=request_timeout(settings.poll_interval)
         )
         self.coordinator = ModuleCoordinator(
-            compound, subentry, self.module, settings.poll_interval
+            compound.hass, compound.entry, subentry, self.module, settings.poll_interval
         )
         self.device_info = module_device_info(subentry, self.profile)
 
@@ -184,97 +175,6 @@ class IoModuleDevice:
     async def async_stop(self) -> None:
         """Stop polling; the link is released when the compound unloads."""
         await self.coordinator.async_shutdown()
-
-    def create_entities(self, platform: Platform) -> list[Entity]:
-        """Return the link-quality diagnostics (sensors)."""
-        if platform is not Platform.SENSOR:
-            return []
-        return [
-            LinkLatencySensor(self.compound, self.subentry, self),
-            LinkFailuresSensor(self.compound, self.subentry, self),
-        ]
-
-
-class ModuleEntity(CoordinatorEntity[ModuleCoordinator], CompoundDeviceEntity):
-    """An entity fed by a module's polls; unavailable while the module cannot be read."""
-
-    def __init__(
-        self,
-        compound: Compound,
-        subentry: ConfigSubentry,
-        key: str,
-        device_info: DeviceInfo,
-        coordinator: ModuleCoordinator,
-    ) -> None:
-        """Attach the entity to its device and to the poller of its module."""
-        CoordinatorEntity.__init__(self, coordinator)
-        CompoundDeviceEntity.__init__(self, compound, subentry, key, device_info)
-
-    _written: tuple[bool, Any] | None = None
-
-    @property
-    def available(self) -> bool:
-        """Whether the last poll of the module succeeded."""
-        return self.coordinator.data is not None
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        # Polls come every second and mostly change nothing: write the state only when it did.
-        written = (self.available, self.state)
-        if written != self._written:
-            self._written = written
-            super()._handle_coordinator_update()
-
-
-class LinkLatencySensor(ModuleEntity, SensorEntity):
-    """How long the last poll of the module took: a slow or congested link shows here first."""
-
-    _attr_translation_key = "link_latency"
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
-    _attr_entity_registry_enabled_default = False
-    _attr_device_class = SensorDeviceClass.DURATION
-    _attr_state_class = SensorStateClass.MEASUREMENT
-    _attr_native_unit_of_measurement = UnitOfTime.MILLISECONDS
-    _attr_suggested_display_precision = 0
-
-    def __init__(
-        self, compound: Compound, subentry: ConfigSubentry, device: IoModuleDevice
-    ) -> None:
-        """Describe the latency of one module's link."""
-        super().__init__(compound, subentry, "link_latency", device.device_info, device.coordinator)
-
-    @property
-    def native_value(self) -> float | None:
-        """The last poll's duration in milliseconds."""
-        snapshot = self.coordinator.data
-        return None if snapshot is None else round(snapshot.latency * 1000, 1)
-
-
-class LinkFailuresSensor(ModuleEntity, SensorEntity):
-    """How many polls of the module failed since the compound started."""
-
-    _attr_translation_key = "link_failures"
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
-    _attr_entity_registry_enabled_default = False
-    _attr_state_class = SensorStateClass.TOTAL_INCREASING
-
-    def __init__(
-        self, compound: Compound, subentry: ConfigSubentry, device: IoModuleDevice
-    ) -> None:
-        """Describe the failed polls of one module."""
-        super().__init__(
-            compound, subentry, "link_failures", device.device_info, device.coordinator
-        )
-
-    @property
-    def available(self) -> bool:
-        """Always: failures are counted while the module is unreachable too."""
-        return True
-
-    @property
-    def native_value(self) -> int:
-        """Failed polls so far."""
-        return self.coordinator.failures
 
 
 @callback
@@ -323,6 +223,11 @@ class WiredDevice:
         )
 
     @property
+    def coordinator(self) -> ModuleCoordinator:
+        """The poller of the device's module, which reads the device's channels."""
+        return self.module.coordinator
+
+    @property
     def available(self) -> bool:
         """Whether the device can be reached: its module answers."""
         return self.module.available
@@ -341,7 +246,3 @@ class UnwiredDevice:
 
     async def async_stop(self) -> None:
         """Nothing to stop."""
-
-    def create_entities(self, platform: Platform) -> list[Entity]:
-        """No entities."""
-        return []

@@ -17,7 +17,6 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .barrier import SUBENTRY_BARRIER_GATE
 from .config_flow import DeviceSubentryFlow, clean_text
 from .devices.iomodule.module import (
     IoModule,
@@ -26,6 +25,7 @@ from .devices.iomodule.module import (
     ModuleUnreachableError,
 )
 from .devices.iomodule.profiles import DEFAULT_PROFILE, PROFILES, TRANSPORTS, ModuleProfile
+from .gate import SUBENTRY_BARRIER_GATE
 from .iomodule import (
     SUBENTRY_IO_MODULE,
     TRANSPORT_OF_PROFILE,

@@ -17,6 +17,7 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 
 from .const import (
+    ATTR_ALERT,
     ATTR_CHECKPOINT,
     ATTR_COMPOUND,
     ATTR_CONFIG_ENTRY_ID,
@@ -28,15 +29,16 @@ from .const import (
     ATTR_ROUND,
     ATTR_ROUTE,
     ATTR_ROUTE_ID,
+    ATTR_TEMPERATURE,
     ATTR_TYPE,
     DOMAIN,
     EVENT_MODE_CHANGED,
     EVENT_PATROL,
+    EVENT_SCREENING_ALERT,
     MODE_KEY,
 )
 from .entity import compound_entity_unique_id
 from .patrol_route import STATUS_KEY, round_result_text, sensor_text
-from .terminal import ATTR_ALERT, ATTR_TEMPERATURE, EVENT_SCREENING_ALERT
 from .texts import entity_text
 
 

@@ -7,8 +7,8 @@ from typing import Any
 from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 
-from .compound import loaded_compounds
 from .const import DOMAIN, LOGGER
+from .lookup import find_device
 from .patrol_route import PatrolRouteDevice
 from .texts import log_safe
 
@@ -18,14 +18,6 @@ EVENT_ALERT_ACKNOWLEDGED = f"{DOMAIN}_alert_acknowledged"
 START_ROUND = "HANYANG_START_ROUND_"
 SNOOZE_ROUND = "HANYANG_SNOOZE_ROUND_"
 ACKNOWLEDGE = "HANYANG_ACKNOWLEDGE_"
-
-
-def _find_route(hass: HomeAssistant, route_id: str) -> PatrolRouteDevice | None:
-    for compound in loaded_compounds(hass):
-        device = compound.devices.get(route_id)
-        if isinstance(device, PatrolRouteDevice):
-            return device
-    return None
 
 
 class NotificationActions:
@@ -56,7 +48,7 @@ class NotificationActions:
             )
 
     def _start_round(self, route_id: str, context: Context) -> None:
-        if (route := _find_route(self.hass, route_id)) is None:
+        if (route := find_device(self.hass, PatrolRouteDevice, route_id)) is None:
             LOGGER.debug("Ignored a phone's start of a round of a route that does not exist")
             return
         try:
@@ -65,7 +57,7 @@ class NotificationActions:
             LOGGER.info("Could not start a round of %s from a phone: %s", log_safe(route.name), err)
 
     def _snooze(self, route_id: str) -> None:
-        if (route := _find_route(self.hass, route_id)) is None:
+        if (route := find_device(self.hass, PatrolRouteDevice, route_id)) is None:
             LOGGER.debug("Ignored a snooze for a route that does not exist")
             return
         route.async_snooze_reminder()

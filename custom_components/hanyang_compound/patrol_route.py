@@ -3,37 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.components.button import ButtonEntity
-from homeassistant.components.calendar import CalendarEntity, CalendarEvent
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigSubentry
-from homeassistant.const import CONF_NAME, Platform
+from homeassistant.const import CONF_NAME
 from homeassistant.core import (
     CALLBACK_TYPE,
     Context,
     Event,
     HomeAssistant,
-    ServiceCall,
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import (
-    config_validation as cv,
-    device_registry as dr,
     entity_registry as er,
     issue_registry as ir,
 )
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.event import (
     async_call_later,
     async_track_point_in_utc_time,
@@ -73,23 +60,18 @@ from .const import (
     EVENT_PATROL_REMINDER,
     LOGGER,
     MANUFACTURER,
-    REASON_MAX_LENGTH,
     SNOOZE,
     SUBENTRY_PATROL_ROUTE,
 )
-from .entity import CompoundDeviceEntity
+from .coordinator import Listeners
 from .modes import CompoundMode
-from .patrol import (
+from .patrol import PatrolRoute
+from .patrol_rounds import PatrolCommandError, PatrolEvent, PatrolEventType, RouteStatus
+from .patrol_schedule import (
     DEFAULT_DURATION,
     DEFAULT_GRACE,
     DEFAULT_SCHEDULES,
-    PatrolCommandError,
-    PatrolEvent,
-    PatrolEventType,
-    PatrolRoute,
-    RoundResult,
     RouteConfig,
-    RouteStatus,
     Schedule,
     ScheduleError,
 )
@@ -101,7 +83,6 @@ STORAGE_VERSION = 1
 SAVE_DELAY = 1
 STATUS_KEY = "patrol_status"
 ISSUE_CHECKPOINT_MISSING = "patrol_checkpoint_missing"
-SERVICE_SKIP_ROUND = "skip_round"
 ATTR_LAST_EVENT = "last_event"
 UPCOMING_HORIZON = timedelta(days=42)
 ATTR_TOTAL = "total"
@@ -248,7 +229,7 @@ class PatrolRouteDevice:
         self._store = route_store(self.hass, compound.entry.entry_id, subentry.subentry_id)
         self.route = PatrolRoute(self.config, compound.mode, checked_until=dt_util.utcnow())
         self.last_event: PatrolEventType | None = None
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: Listeners[()] = Listeners()
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._timer: CALLBACK_TYPE | None = None
         self._snooze: CALLBACK_TYPE | None = None
@@ -285,16 +266,6 @@ class PatrolRouteDevice:
         else:
             await self._store.async_remove()
 
-    def create_entities(self, platform: Platform) -> list[Entity]:
-        """Return the route's sensors, calendar and start button."""
-        if platform is Platform.SENSOR:
-            return [PatrolSensor(self, description) for description in SENSORS]
-        if platform is Platform.CALENDAR:
-            return [PatrolCalendar(self)]
-        if platform is Platform.BUTTON:
-            return [PatrolStartButton(self)]
-        return []
-
     @callback
     def async_snooze_reminder(self) -> None:
         """Remind the volunteers again in SNOOZE if the round is still waiting; one snooze at a time."""
@@ -315,8 +286,7 @@ class PatrolRouteDevice:
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call listener whenever the route changes; returns the function that stops it."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._listeners.add(listener)
 
     def checkpoint_name(self, checkpoint: str) -> str:
         """Return the name a checkpoint (a tag entity) is shown by."""
@@ -432,8 +402,7 @@ class PatrolRouteDevice:
         self._notify()
 
     def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.notify()
 
     def _issue_id(self, checkpoint: str) -> str:
         return f"{ISSUE_CHECKPOINT_MISSING}_{self.subentry.subentry_id}_{checkpoint}"
@@ -475,236 +444,3 @@ def sensor_text(hass: HomeAssistant, sensor_key: str, path: str) -> str:
 def round_result_text(hass: HomeAssistant, result: str) -> str:
     """Return what happened to a round (an event type or a result), e.g. Round missed."""
     return sensor_text(hass, STATUS_KEY, f"state_attributes.{ATTR_LAST_EVENT}.state.{result}")
-
-
-# Entities
-
-
-class PatrolRouteEntity(CompoundDeviceEntity):
-    """An entity of a patrol route, refreshed whenever the route changes."""
-
-    def __init__(self, device: PatrolRouteDevice, key: str) -> None:
-        """Initialise the entity keyed by key under the route's device."""
-        super().__init__(device.compound, device.subentry, key, device.device_info)
-        self.device = device
-        self._attr_translation_key = key
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the route."""
-        self.async_on_remove(self.device.async_add_listener(self.async_write_ha_state))
-
-
-def _status_attributes(device: PatrolRouteDevice) -> dict[str, Any]:
-    current = device.route.open_round
-    return {
-        ATTR_LAST_EVENT: str(device.last_event) if device.last_event else None,
-        ATTR_ROUND: dt_util.as_local(current.slot).isoformat() if current else None,
-    }
-
-
-def _progress_attributes(device: PatrolRouteDevice) -> dict[str, Any]:
-    current = device.route.open_round
-    name = device.checkpoint_name
-    return {
-        ATTR_TOTAL: len(device.config.checkpoints),
-        ATTR_REMAINING: [name(point) for point in device.route.remaining],
-        ATTR_OUT_OF_ORDER: [name(point) for point in current.out_of_order] if current else [],
-    }
-
-
-def _last_completed(device: PatrolRouteDevice) -> datetime | None:
-    completed = [
-        past.finished_at for past in device.route.history if past.result is RoundResult.COMPLETED
-    ]
-    return completed[-1] if completed else None
-
-
-def _counter(result: RoundResult) -> Callable[[PatrolRouteDevice], int]:
-    return lambda device: device.route.count_today(result, dt_util.utcnow())
-
-
-@dataclass(frozen=True, kw_only=True)
-class PatrolSensorDescription(SensorEntityDescription):
-    """A sensor of a route: its value (and attributes) from the route."""
-
-    value_fn: Callable[[PatrolRouteDevice], str | int | datetime | None]
-    attributes_fn: Callable[[PatrolRouteDevice], dict[str, Any]] | None = None
-
-
-SENSORS: tuple[PatrolSensorDescription, ...] = (
-    PatrolSensorDescription(
-        key=STATUS_KEY,
-        translation_key=STATUS_KEY,
-        device_class=SensorDeviceClass.ENUM,
-        options=[str(status) for status in RouteStatus],
-        value_fn=lambda device: str(device.route.status),
-        attributes_fn=_status_attributes,
-    ),
-    PatrolSensorDescription(
-        key="next_round",
-        translation_key="next_round",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda device: device.route.next_round,
-    ),
-    PatrolSensorDescription(
-        key="progress",
-        translation_key="progress",
-        value_fn=lambda device: (
-            len(device.route.open_round.visited) if device.route.open_round else 0
-        ),
-        attributes_fn=_progress_attributes,
-    ),
-    PatrolSensorDescription(
-        key="last_completed",
-        translation_key="last_completed",
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=_last_completed,
-    ),
-    *(
-        PatrolSensorDescription(
-            key=f"{result}_today",
-            translation_key=f"{result}_today",
-            # The count starts again from 0 at midnight, which statistics take as a reset.
-            state_class=SensorStateClass.TOTAL_INCREASING,
-            value_fn=_counter(result),
-        )
-        for result in (RoundResult.COMPLETED, RoundResult.MISSED)
-    ),
-)
-
-
-class PatrolSensor(PatrolRouteEntity, SensorEntity):
-    """A sensor of a patrol route, described by a PatrolSensorDescription."""
-
-    entity_description: PatrolSensorDescription
-
-    def __init__(self, device: PatrolRouteDevice, description: PatrolSensorDescription) -> None:
-        """Initialise the sensor of a route that description describes."""
-        super().__init__(device, description.key)
-        self.entity_description = description
-
-    @property
-    def native_value(self) -> str | int | datetime | None:
-        """The sensor's value now."""
-        return self.entity_description.value_fn(self.device)
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        """The sensor's attributes, if it has any."""
-        if self.entity_description.attributes_fn is None:
-            return None
-        return self.entity_description.attributes_fn(self.device)
-
-
-class PatrolCalendar(PatrolRouteEntity, CalendarEntity):
-    """The route's rounds: past ones with how they ended, the open one and the upcoming ones."""
-
-    def __init__(self, device: PatrolRouteDevice) -> None:
-        """Initialise the calendar of a route."""
-        super().__init__(device, "rounds")
-
-    @property
-    def event(self) -> CalendarEvent | None:
-        """The open round, or else the next one."""
-        now = dt_util.utcnow()
-        events = self._events(now, now + timedelta(days=2))
-        return events[0] if events else None
-
-    async def async_get_events(
-        self, hass: HomeAssistant, start_date: datetime, end_date: datetime
-    ) -> list[CalendarEvent]:
-        """Return the rounds overlapping a time range."""
-        return self._events(start_date, end_date)
-
-    def _events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
-        route, config = self.device.route, self.device.config
-        window = config.grace + config.duration
-        # Past rounds say how they ended, the open one where it is; upcoming ones need no words.
-        rounds: list[tuple[datetime, datetime, str | None]] = [
-            (
-                past.slot,
-                max(past.finished_at, past.slot + timedelta(minutes=1)),
-                round_result_text(self.hass, str(past.result)),
-            )
-            for past in route.history
-        ]
-        if current := route.open_round:
-            ends = (current.started_at or current.slot + config.grace) + config.duration
-            rounds.append(
-                (current.slot, ends, sensor_text(self.hass, STATUS_KEY, f"state.{route.status}"))
-            )
-        skipped = round_result_text(self.hass, str(RoundResult.SKIPPED))
-        rounds += [(slot, slot + window, skipped) for slot in route.skipped_slots]
-        # The schedule ahead is the current mode's; months ahead it says little and costs much.
-        horizon = min(end, dt_util.utcnow() + UPCOMING_HORIZON)
-        rounds += [(slot, slot + window, None) for slot in route.upcoming(start, horizon)]
-        return [
-            CalendarEvent(
-                start=dt_util.as_local(begins),
-                end=dt_util.as_local(ends),
-                summary=self.device.name,
-                description=description,
-                uid=f"{self.device.subentry.subentry_id}_{begins.isoformat()}",
-            )
-            for begins, ends, description in sorted(rounds, key=lambda item: item[0])
-            if begins < end and ends > start
-        ]
-
-
-class PatrolStartButton(PatrolRouteEntity, ButtonEntity):
-    """Starts the due round without scanning a checkpoint first."""
-
-    def __init__(self, device: PatrolRouteDevice) -> None:
-        """Initialise the start button of a route."""
-        super().__init__(device, "start_round")
-
-    async def async_press(self) -> None:
-        """Start the round."""
-        self.device.async_start_round(self._context)
-
-
-# The skip_round action
-
-
-SKIP_ROUND_SCHEMA = vol.Schema(
-    {
-        vol.Required(ATTR_ROUTE): cv.string,
-        vol.Required(ATTR_REASON): vol.All(cv.string, vol.Length(min=1, max=REASON_MAX_LENGTH)),
-    }
-)
-
-
-@callback
-def async_resolve_route(hass: HomeAssistant, reference: str) -> PatrolRouteDevice:
-    """Return the running route that a device id or one of its entity ids refers to."""
-    identifier: str | None = None
-    if device := dr.async_get(hass).async_get(reference):
-        identifier = next((value for domain, value in device.identifiers if domain == DOMAIN), None)
-    elif (entity := er.async_get(hass).async_get(reference)) and entity.config_subentry_id:
-        identifier = f"{entity.config_entry_id}_{entity.config_subentry_id}"
-    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        compound: Compound = entry.runtime_data
-        for subentry_id, route in compound.devices.items():
-            if (
-                isinstance(route, PatrolRouteDevice)
-                and identifier == f"{entry.entry_id}_{subentry_id}"
-            ):
-                return route
-    raise ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="unknown_route",
-        translation_placeholders={"reference": reference},
-    )
-
-
-@callback
-def async_setup_patrol_services(hass: HomeAssistant) -> None:
-    """Register the patrol actions."""
-
-    def skip_round(call: ServiceCall) -> None:
-        route = async_resolve_route(hass, call.data[ATTR_ROUTE])
-        route.async_skip_round(call.data[ATTR_REASON], call.context)
-
-    hass.services.async_register(
-        DOMAIN, SERVICE_SKIP_ROUND, callback(skip_round), schema=SKIP_ROUND_SCHEMA
-    )

@@ -13,8 +13,8 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 import voluptuous as vol
 
-from .compound import ISSUE_DEVICE_SETTINGS
 from .const import CONF_FEVER_THRESHOLD, DEFAULT_FEVER_THRESHOLD, DOMAIN
+from .device_set import ISSUE_DEVICE_SETTINGS
 from .interfaces import DeviceWithAvailability
 from .settings_repair import DeviceSettingsRepairFlow
 from .validation import NumberRange, form_number_errors

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 from homeassistant.components.select import SelectEntity
-from homeassistant.const import Platform
-from homeassistant.core import Context, HomeAssistant, callback
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.core import Context, callback
 
-from . import HanyangConfigEntry
 from .compound import Compound
 from .const import ATTR_REASON, MODE_KEY
-from .entity import CompoundEntity, device_platform_setup
+from .entity import CompoundEntity, EntityBuilder, device_platform_setup
 from .modes import CompoundMode
 
 PARALLEL_UPDATES = 0
-
-_async_setup_device_selects = device_platform_setup(Platform.SELECT)
-
-
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: HanyangConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add the mode select of a compound, and its devices' selects."""
-    async_add_entities([CompoundModeSelect(entry.runtime_data)])
-    await _async_setup_device_selects(hass, entry, async_add_entities)
 
 
 class CompoundModeSelect(CompoundEntity, SelectEntity):
@@ -62,3 +47,11 @@ class CompoundModeSelect(CompoundEntity, SelectEntity):
     async def async_select_option(self, option: str) -> None:
         """Switch the compound to the chosen mode."""
         await self.compound.async_set_mode(CompoundMode(option), context=self._context)
+
+
+ENTITY_BUILDERS: dict[type, EntityBuilder] = {}
+"""How each device kind's entities of this platform are built from its runtime."""
+
+async_setup_entry = device_platform_setup(
+    ENTITY_BUILDERS, lambda compound: [CompoundModeSelect(compound)]
+)

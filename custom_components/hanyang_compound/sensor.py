@@ -1,23 +1,668 @@
-"""Sensor platform: measurements and counters of the compound's devices."""
+"""Sensor platform: the counters, measurements and link diagnostics of the compound's devices."""
 
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from __future__ import annotations
 
-from . import HanyangConfigEntry
-from .ble_entity import compound_ble_sensors
-from .entity import device_platform_setup
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any, Final
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+    EntityCategory,
+    UnitOfLength,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.restore_state import RestoreEntity
+from homeassistant.util import dt as dt_util
+
+from .ble_base import BleDevice
+from .bthome_sensor import BOTH, MANHOLE, SHED, BTHomeSensorDevice
+from .compound import Compound
+from .const import (
+    ATTR_MANHOLES,
+    ATTR_OUT_OF_ORDER,
+    ATTR_ROUND,
+    ATTR_SHEDS,
+    BTHomeRole,
+)
+from .devices.ble.health_thermometer import TemperatureType
+from .devices.isapi.monitor import LinkState
+from .entity import (
+    BleEntity,
+    ChangeOnlyEntity,
+    CompoundEntity,
+    EntityBuilder,
+    ModuleEntity,
+    PatrolRouteEntity,
+    TerminalEntity,
+    device_platform_setup,
+)
+from .gate import BarrierGate
+from .iomodule import IoModuleDevice
+from .patrol_rounds import RoundResult, RouteStatus
+from .patrol_route import (
+    ATTR_LAST_EVENT,
+    ATTR_REMAINING,
+    ATTR_TOTAL,
+    STATUS_KEY,
+    PatrolRouteDevice,
+)
+from .terminal import AccessTerminal
+from .thermometer import BleThermometerDevice, ThermometerReading
 
 PARALLEL_UPDATES = 0
 
-async_setup_device_sensors = device_platform_setup(Platform.SENSOR)
+
+class LinkLatencySensor(ModuleEntity[IoModuleDevice], SensorEntity):
+    """How long the last poll of the module took: a slow or congested link shows here first."""
+
+    _attr_translation_key = "link_latency"
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_entity_registry_enabled_default = False
+    _attr_device_class = SensorDeviceClass.DURATION
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_native_unit_of_measurement = UnitOfTime.MILLISECONDS
+    _attr_suggested_display_precision = 0
+
+    def __init__(self, device: IoModuleDevice) -> None:
+        """Describe the latency of one module's link."""
+        super().__init__(device, "link_latency")
+
+    @property
+    def native_value(self) -> float | None:
+        """The last poll's duration in milliseconds."""
+        snapshot = self.coordinator.data
+        return None if snapshot is None else round(snapshot.latency * 1000, 1)
 
 
-async def async_setup_entry(
-    hass: HomeAssistant,
-    entry: HanyangConfigEntry,
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    """Add the devices' sensors and the compound's summaries of its Bluetooth sensors."""
-    await async_setup_device_sensors(hass, entry, async_add_entities)
-    async_add_entities(compound_ble_sensors(entry.runtime_data))
+class LinkFailuresSensor(ModuleEntity[IoModuleDevice], SensorEntity):
+    """How many polls of the module failed since the compound started."""
+
+    _attr_translation_key = "link_failures"
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_entity_registry_enabled_default = False
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+
+    def __init__(self, device: IoModuleDevice) -> None:
+        """Describe the failed polls of one module."""
+        super().__init__(device, "link_failures")
+
+    @property
+    def available(self) -> bool:
+        """Always: failures are counted while the module is unreachable too."""
+        return True
+
+    @property
+    def native_value(self) -> int:
+        """Failed polls so far."""
+        return self.coordinator.failures
+
+
+class PassesTodaySensor(ModuleEntity[BarrierGate], SensorEntity, RestoreEntity):
+    """Vehicles that passed the gate today (left its loop), restored across restarts."""
+
+    _attr_translation_key = "vehicle_passes_today"
+    _attr_state_class = SensorStateClass.TOTAL
+
+    def __init__(self, gate: BarrierGate) -> None:
+        """Describe the gate's daily count."""
+        super().__init__(gate, "passes_today")
+        self._count = 0
+        self._counted_passes = gate.machine.passes
+        self._day_start = dt_util.start_of_local_day()
+
+    async def async_added_to_hass(self) -> None:
+        """Continue today's count after a restart."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_state()
+        if last is not None and last.state.isdigit() and last.last_updated >= self._day_start:
+            self._count = int(last.state)
+
+    @property
+    def last_reset(self) -> datetime:
+        """Local midnight: the count starts afresh every day."""
+        return self._day_start
+
+    @property
+    def native_value(self) -> int:
+        """Passes today."""
+        return self._count
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        if (day_start := dt_util.start_of_local_day()) != self._day_start:
+            self._day_start, self._count = day_start, 0
+        self._count += self.device.machine.passes - self._counted_passes
+        self._counted_passes = self.device.machine.passes
+        super()._handle_coordinator_update()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TerminalSensorDescription(SensorEntityDescription):
+    """A value of the terminal, read from the terminal object."""
+
+    value_fn: Callable[[AccessTerminal], Any]
+
+
+TERMINAL_SENSORS: Final = (
+    TerminalSensorDescription(
+        key="passes_today",
+        translation_key="passes_today",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda terminal: terminal.counts.passes,
+    ),
+    TerminalSensorDescription(
+        key="fever_today",
+        translation_key="fever_today",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda terminal: terminal.counts.fever,
+    ),
+    TerminalSensorDescription(
+        key="no_mask_today",
+        translation_key="no_mask_today",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda terminal: terminal.counts.no_mask,
+    ),
+    TerminalSensorDescription(
+        key="link",
+        translation_key="link",
+        device_class=SensorDeviceClass.ENUM,
+        options=[str(state) for state in LinkState],
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda terminal: str(terminal.link_state),
+    ),
+    TerminalSensorDescription(
+        key="reconnects",
+        translation_key="reconnects",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda terminal: terminal.monitor.stats.reconnects if terminal.monitor else 0,
+    ),
+    TerminalSensorDescription(
+        key="malformed_parts",
+        translation_key="malformed_parts",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda terminal: terminal.monitor.stats.malformed_parts if terminal.monitor else 0,
+    ),
+)
+
+
+class TerminalSensor(TerminalEntity, SensorEntity):
+    """Today's counts and the link's diagnostics."""
+
+    entity_description: TerminalSensorDescription
+
+    @property
+    def native_value(self) -> Any:
+        """The value read from the terminal."""
+        return self.entity_description.value_fn(self.terminal)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BTHomeSensorDescription(SensorEntityDescription):
+    """A sensor of a BTHome device: its value from the device."""
+
+    value_fn: Callable[[BTHomeSensorDevice], float | int | datetime | None]
+    roles: frozenset[BTHomeRole]
+
+
+def _measurement(key: str) -> Callable[[BTHomeSensorDevice], float | None]:
+    def value(device: BTHomeSensorDevice) -> float | None:
+        raw = device.value(key)
+        return None if raw is None else float(raw)
+
+    return value
+
+
+BTHOME_SENSORS: tuple[BTHomeSensorDescription, ...] = (
+    BTHomeSensorDescription(
+        key="water_level",
+        translation_key="water_level",
+        device_class=SensorDeviceClass.DISTANCE,
+        native_unit_of_measurement=UnitOfLength.CENTIMETERS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda device: device.water_level_cm,
+        roles=MANHOLE,
+    ),
+    BTHomeSensorDescription(
+        key="rotation",
+        translation_key="rotation",
+        native_unit_of_measurement="°",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_measurement("rotation"),
+        roles=MANHOLE,
+    ),
+    BTHomeSensorDescription(
+        key="temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_measurement("temperature"),
+        roles=SHED,
+    ),
+    BTHomeSensorDescription(
+        key="humidity",
+        device_class=SensorDeviceClass.HUMIDITY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_measurement("humidity"),
+        roles=SHED,
+    ),
+    BTHomeSensorDescription(
+        key="battery",
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_measurement("battery"),
+        roles=BOTH,
+    ),
+)
+
+
+# The measurement each restored entity stands for, so a restart restores the device's values.
+_RESTORED_MEASUREMENT = {
+    "rotation": "rotation",
+    "temperature": "temperature",
+    "humidity": "humidity",
+    "battery": "battery",
+}
+
+
+class BTHomeSensor(ChangeOnlyEntity, RestoreSensor):
+    """A measurement of a BTHome sensor."""
+
+    entity_description: BTHomeSensorDescription
+    device: BTHomeSensorDevice
+
+    def __init__(self, device: BTHomeSensorDevice, description: BTHomeSensorDescription) -> None:
+        """Initialise the measurement."""
+        super().__init__(device, description.key)
+        self.entity_description = description
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last measurement until the sensor is heard."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_sensor_data()) is None or not isinstance(
+            last.native_value, int | float
+        ):
+            return
+        key = self.entity_description.key
+        if key == "water_level":
+            self.device.restore("distance", float(last.native_value) * 10)
+        elif measurement := _RESTORED_MEASUREMENT.get(key):
+            self.device.restore(measurement, float(last.native_value))
+
+    @property
+    def available(self) -> bool:
+        """Unavailable without Bluetooth, and once the sensor has been silent longer than its timeout."""
+        return self.device.available
+
+    @property
+    def native_value(self) -> float | int | datetime | None:
+        """The measurement, live or restored."""
+        return self.entity_description.value_fn(self.device)
+
+    def shown(self) -> tuple[Any, ...]:
+        """Return availability and the measurement."""
+        return (self.device.available, self.native_value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BleDiagnosticDescription(SensorEntityDescription):
+    """A diagnostic of any Bluetooth device: how it was last heard."""
+
+    value_fn: Callable[[BleDevice], int | datetime | None]
+
+
+BLE_DIAGNOSTICS: tuple[BleDiagnosticDescription, ...] = (
+    BleDiagnosticDescription(
+        key="signal_strength",
+        device_class=SensorDeviceClass.SIGNAL_STRENGTH,
+        native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda device: device.rssi,
+    ),
+    BleDiagnosticDescription(
+        key="last_seen",
+        translation_key="last_seen",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda device: device.last_seen,
+    ),
+)
+
+
+class BleDiagnosticSensor(BleEntity, SensorEntity):
+    """How a Bluetooth device was last heard: its signal strength in dBm, or when."""
+
+    entity_description: BleDiagnosticDescription
+
+    def __init__(self, device: BleDevice, description: BleDiagnosticDescription) -> None:
+        """Initialise the diagnostic."""
+        super().__init__(device, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> int | datetime | None:
+        """The diagnostic's value."""
+        return self.entity_description.value_fn(self.device)
+
+
+def _reading_time(reading: ThermometerReading) -> datetime:
+    stamp = reading.measurement.timestamp
+    if stamp is None:
+        return reading.received
+    # The thermometer's clock has no zone: it is set to local time.
+    return stamp.replace(tzinfo=dt_util.get_default_time_zone())
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThermometerSensorDescription(SensorEntityDescription):
+    """A sensor of a thermometer: its value from the latest reading, and what a restored value is."""
+
+    value_fn: Callable[[ThermometerReading], float | datetime | str | None]
+    restored_type: type | tuple[type, ...]
+
+
+THERMOMETER_SENSORS: tuple[ThermometerSensorDescription, ...] = (
+    ThermometerSensorDescription(
+        key="body_temperature",
+        translation_key="body_temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=lambda reading: reading.measurement.celsius,
+        restored_type=(int, float),
+    ),
+    ThermometerSensorDescription(
+        key="reading_time",
+        translation_key="reading_time",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_reading_time,
+        restored_type=datetime,
+    ),
+    ThermometerSensorDescription(
+        key="temperature_type",
+        translation_key="temperature_type",
+        device_class=SensorDeviceClass.ENUM,
+        options=[kind.name.lower() for kind in TemperatureType],
+        value_fn=lambda reading: reading.temperature_type,
+        restored_type=str,
+    ),
+)
+
+
+class ThermometerSensor(BleEntity, RestoreSensor):
+    """What the latest reading says: body temperature in °C whatever the unit sent, time, body site."""
+
+    entity_description: ThermometerSensorDescription
+    device: BleThermometerDevice
+
+    def __init__(
+        self, device: BleThermometerDevice, description: ThermometerSensorDescription
+    ) -> None:
+        """Initialise the sensor."""
+        super().__init__(device, description.key)
+        self.entity_description = description
+        self._restored: float | datetime | str | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last value until a new reading arrives."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_sensor_data()) and isinstance(
+            last.native_value, self.entity_description.restored_type
+        ):
+            self._restored = last.native_value  # type: ignore[assignment]
+
+    @property
+    def native_value(self) -> float | datetime | str | None:
+        """The value of the latest reading, or the restored one."""
+        if self.device.reading is None:
+            return self._restored
+        return self.entity_description.value_fn(self.device.reading)
+
+
+class BTHomeSummarySensor(CompoundEntity, SensorEntity):
+    """How many of the compound's manholes need attention, or sheds overheat, and which."""
+
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    # Pushed by its sensors' updates.
+    _attr_should_poll = False
+
+    def __init__(
+        self,
+        compound: Compound,
+        key: str,
+        role: BTHomeRole,
+        attribute: str,
+        applies: Callable[[BTHomeSensorDevice], bool | None],
+    ) -> None:
+        """Initialise the summary of the devices of one role for which applies is true."""
+        super().__init__(compound, key)
+        self._attr_translation_key = key
+        self._devices = [
+            device for device in compound.devices.of_kind(BTHomeSensorDevice) if device.role is role
+        ]
+        self._attribute = attribute
+        self._applies = applies
+        self._matching: set[str] = set()
+        self._shown_available = False
+
+    async def async_added_to_hass(self) -> None:
+        """Follow every device of the summary."""
+        await super().async_added_to_hass()
+        self._matching = {device.address for device in self._devices if self._applies(device)}
+        self._shown_available = self.available
+        for device in self._devices:
+            self.async_on_remove(device.async_add_listener(partial(self._handle_device, device)))
+
+    @callback
+    def _handle_device(self, device: BTHomeSensorDevice) -> None:
+        # Only the device that changed is looked at again, so the cost does not grow with the compound.
+        changed = bool(self._applies(device)) != (device.address in self._matching)
+        if changed:
+            self._matching ^= {device.address}
+        if changed or self.available != self._shown_available:
+            self._shown_available = self.available
+            self.async_write_ha_state()
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while Home Assistant's Bluetooth does not run: nothing is known then."""
+        return any(device.radio_ready for device in self._devices)
+
+    @property
+    def native_value(self) -> int:
+        """How many devices match."""
+        return len(self._matching)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Which devices match, by name."""
+        return {
+            self._attribute: [
+                device.title for device in self._devices if device.address in self._matching
+            ]
+        }
+
+
+def _status_attributes(device: PatrolRouteDevice) -> dict[str, Any]:
+    current = device.route.open_round
+    return {
+        ATTR_LAST_EVENT: str(device.last_event) if device.last_event else None,
+        ATTR_ROUND: dt_util.as_local(current.slot).isoformat() if current else None,
+    }
+
+
+def _progress_attributes(device: PatrolRouteDevice) -> dict[str, Any]:
+    current = device.route.open_round
+    name = device.checkpoint_name
+    return {
+        ATTR_TOTAL: len(device.config.checkpoints),
+        ATTR_REMAINING: [name(point) for point in device.route.remaining],
+        ATTR_OUT_OF_ORDER: [name(point) for point in current.out_of_order] if current else [],
+    }
+
+
+def _last_completed(device: PatrolRouteDevice) -> datetime | None:
+    completed = [
+        past.finished_at for past in device.route.history if past.result is RoundResult.COMPLETED
+    ]
+    return completed[-1] if completed else None
+
+
+def _counter(result: RoundResult) -> Callable[[PatrolRouteDevice], int]:
+    return lambda device: device.route.count_today(result, dt_util.utcnow())
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatrolSensorDescription(SensorEntityDescription):
+    """A sensor of a route: its value (and attributes) from the route."""
+
+    value_fn: Callable[[PatrolRouteDevice], str | int | datetime | None]
+    attributes_fn: Callable[[PatrolRouteDevice], dict[str, Any]] | None = None
+
+
+PATROL_SENSORS: tuple[PatrolSensorDescription, ...] = (
+    PatrolSensorDescription(
+        key=STATUS_KEY,
+        translation_key=STATUS_KEY,
+        device_class=SensorDeviceClass.ENUM,
+        options=[str(status) for status in RouteStatus],
+        value_fn=lambda device: str(device.route.status),
+        attributes_fn=_status_attributes,
+    ),
+    PatrolSensorDescription(
+        key="next_round",
+        translation_key="next_round",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda device: device.route.next_round,
+    ),
+    PatrolSensorDescription(
+        key="progress",
+        translation_key="progress",
+        value_fn=lambda device: (
+            len(device.route.open_round.visited) if device.route.open_round else 0
+        ),
+        attributes_fn=_progress_attributes,
+    ),
+    PatrolSensorDescription(
+        key="last_completed",
+        translation_key="last_completed",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_last_completed,
+    ),
+    *(
+        PatrolSensorDescription(
+            key=f"{result}_today",
+            translation_key=f"{result}_today",
+            # The count starts again from 0 at midnight, which statistics take as a reset.
+            state_class=SensorStateClass.TOTAL_INCREASING,
+            value_fn=_counter(result),
+        )
+        for result in (RoundResult.COMPLETED, RoundResult.MISSED)
+    ),
+)
+
+
+class PatrolSensor(PatrolRouteEntity, SensorEntity):
+    """A sensor of a patrol route, described by a PatrolSensorDescription."""
+
+    entity_description: PatrolSensorDescription
+
+    def __init__(self, device: PatrolRouteDevice, description: PatrolSensorDescription) -> None:
+        """Initialise the sensor of a route that description describes."""
+        super().__init__(device, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> str | int | datetime | None:
+        """The sensor's value now."""
+        return self.entity_description.value_fn(self.device)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """The sensor's attributes, if it has any."""
+        if self.entity_description.attributes_fn is None:
+            return None
+        return self.entity_description.attributes_fn(self.device)
+
+
+def _ble_diagnostics(device: BleDevice) -> list[Entity]:
+    return [BleDiagnosticSensor(device, description) for description in BLE_DIAGNOSTICS]
+
+
+def _compound_summaries(compound: Compound) -> list[Entity]:
+    """Return the compound-level summaries of the roles its Bluetooth sensors have."""
+    roles = {device.role for device in compound.devices.of_kind(BTHomeSensorDevice)}
+    summaries: list[Entity] = []
+    if BTHomeRole.MANHOLE in roles:
+        summaries.append(
+            BTHomeSummarySensor(
+                compound,
+                "manholes_needing_attention",
+                BTHomeRole.MANHOLE,
+                ATTR_MANHOLES,
+                lambda device: bool(device.attention_reasons),
+            )
+        )
+    if BTHomeRole.SHED_THERMOMETER in roles:
+        summaries.append(
+            BTHomeSummarySensor(
+                compound,
+                "sheds_overheating",
+                BTHomeRole.SHED_THERMOMETER,
+                ATTR_SHEDS,
+                lambda device: device.overheating,
+            )
+        )
+    return summaries
+
+
+ENTITY_BUILDERS: dict[type, EntityBuilder] = {
+    IoModuleDevice: lambda module: [LinkLatencySensor(module), LinkFailuresSensor(module)],
+    BarrierGate: lambda gate: [PassesTodaySensor(gate)] if gate.vehicle_loop is not None else [],
+    AccessTerminal: lambda terminal: [
+        TerminalSensor(terminal, description) for description in TERMINAL_SENSORS
+    ],
+    BTHomeSensorDevice: lambda device: [
+        *(
+            BTHomeSensor(device, description)
+            for description in BTHOME_SENSORS
+            if device.role in description.roles
+        ),
+        *_ble_diagnostics(device),
+    ],
+    BleThermometerDevice: lambda device: [
+        *(ThermometerSensor(device, description) for description in THERMOMETER_SENSORS),
+        *_ble_diagnostics(device),
+    ],
+    PatrolRouteDevice: lambda route: [
+        PatrolSensor(route, description) for description in PATROL_SENSORS
+    ],
+}
+"""How each device kind's entities of this platform are built from its runtime."""
+
+async_setup_entry = device_platform_setup(ENTITY_BUILDERS, _compound_summaries)

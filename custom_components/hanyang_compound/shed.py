@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
-from homeassistant.components.light import LightEntity
-from homeassistant.components.light.const import ColorMode
-from homeassistant.components.switch import SwitchDeviceClass, SwitchEntity
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.const import Platform
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.entity import Entity
 
-from .const import DOMAIN, LOGGER
 from .devices.iomodule.module import ModuleError
+from .errors import device_error
 from .iomodule import (
     IoModuleDevice,
-    ModuleEntity,
     UnwiredDevice,
     WiredDevice,
     module_device,
@@ -47,19 +40,16 @@ class ShedOutput(WiredDevice):
             compound, subentry, module, "Shed socket" if self.is_socket else "Shed light"
         )
 
+    @property
+    def title(self) -> str:
+        """The output's name as the user gave it."""
+        return self.subentry.title
+
     async def async_start(self) -> None:
         """Nothing to start: the module polls the relay."""
 
     async def async_stop(self) -> None:
         """Nothing to stop."""
-
-    def create_entities(self, platform: Platform) -> list[Entity]:
-        """Return the light or the switch."""
-        if platform is Platform.SWITCH and self.is_socket:
-            return [ShedSocket(self)]
-        if platform is Platform.LIGHT and not self.is_socket:
-            return [ShedLight(self)]
-        return []
 
     @property
     def is_on(self) -> bool | None:
@@ -72,11 +62,7 @@ class ShedOutput(WiredDevice):
         try:
             await self.module.module.async_set_relay(self.relay, on=on)
         except ModuleError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="shed_command_failed",
-                translation_placeholders={"name": self.subentry.title},
-            ) from err
+            raise device_error("shed_command_failed", name=self.subentry.title) from err
         finally:
             await self.module.coordinator.async_refresh()
 
@@ -88,70 +74,3 @@ def shed_output_factory(compound: Compound, subentry: ConfigSubentry) -> Compoun
     """
     module = module_device(compound, subentry)
     return UnwiredDevice() if module is None else ShedOutput(compound, subentry, module)
-
-
-async def async_cut_shed_power(compound: Compound) -> int:
-    """Switch off every shed socket of the compound; return how many were switched off.
-
-    Every socket is tried even when one cannot be reached; those are then named in the error.
-    """
-    cut, unreached = 0, []
-    for device in compound.devices.values():
-        if isinstance(device, ShedOutput) and device.is_socket:
-            try:
-                await device.async_switch(on=False)
-            except HomeAssistantError:
-                unreached.append(device.subentry.title)
-            else:
-                cut += 1
-    if unreached:
-        LOGGER.warning("Could not cut the power of %s", ", ".join(unreached))
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="cut_shed_power_incomplete",
-            translation_placeholders={"names": ", ".join(unreached)},
-        )
-    return cut
-
-
-class ShedEntity(ModuleEntity):
-    """The entity of a shed output; it takes the output's name."""
-
-    _attr_name = None
-
-    def __init__(self, output: ShedOutput) -> None:
-        """Attach the entity to the output's device and its module's poller."""
-        super().__init__(
-            output.compound,
-            output.subentry,
-            "output",
-            output.device_info,
-            output.module.coordinator,
-        )
-        self.output = output
-
-    @property
-    def is_on(self) -> bool | None:
-        """Whether the relay is on."""
-        return self.output.is_on
-
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Switch the output on."""
-        await self.output.async_switch(on=True)
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Switch the output off."""
-        await self.output.async_switch(on=False)
-
-
-class ShedLight(ShedEntity, LightEntity):
-    """A shed's lighting circuit."""
-
-    _attr_color_mode = ColorMode.ONOFF
-    _attr_supported_color_modes = {ColorMode.ONOFF}
-
-
-class ShedSocket(ShedEntity, SwitchEntity):
-    """A shed's charging sockets circuit."""
-
-    _attr_device_class = SwitchDeviceClass.OUTLET

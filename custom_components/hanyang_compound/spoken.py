@@ -23,8 +23,8 @@ from homeassistant.helpers import intent
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.translation import async_get_translations
 
-from .compound import loaded_compounds
 from .const import DOMAIN
+from .lookup import loaded_compounds
 
 if TYPE_CHECKING:
     from homeassistant.setup import EventComponentLoaded

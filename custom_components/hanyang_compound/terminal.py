@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_NAME, Platform
 from homeassistant.core import CALLBACK_TYPE, callback
-from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.event import async_call_later, async_track_time_change
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .compound import Compound
-from .const import ATTR_ENTRANCE, ATTR_MODE, DOMAIN, LOGGER
+from .const import (
+    ATTR_ALERT,
+    ATTR_ENTRANCE,
+    ATTR_MODE,
+    ATTR_TEMPERATURE,
+    DOMAIN,
+    EVENT_SCREENING_ALERT,
+    LOGGER,
+)
+from .coordinator import Listeners
 from .devices.isapi.client import DoorCommand
 from .devices.isapi.errors import TerminalAuthError, TerminalError, TerminalUnreachableError
 from .devices.isapi.events import AccessEvent, Screening, is_fever, screening
 from .devices.isapi.monitor import LinkState, MonitorTiming, TerminalMonitor
+from .errors import device_error
 from .modes import CompoundMode, EntranceAction, EntrancePolicy, screening_alerts_active
 from .terminal_auth import (
     ATTR_SUBENTRY_ID,
@@ -43,13 +50,11 @@ from .terminal_flow import (
     CONF_MODEL,
     DOOR,
 )
+from .terminal_screening import AccessEventSink, DailyCounts, event_attributes, stored_count
 from .validation import InvalidSettingError
 
-EVENT_SCREENING_ALERT: Final = f"{DOMAIN}_screening_alert"
 """Fired in controlled and lockdown modes when an entrance in use screens fever or a missing mask."""
-ATTR_ALERT: Final = "alert"
 """The screening that raised a screening alert: fever_detected or no_mask, as the event entity names it."""
-ATTR_TEMPERATURE: Final = "temperature"
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 5
 LINK_UP: Final = frozenset({LinkState.STREAMING, LinkState.POLLING})
@@ -62,32 +67,6 @@ _POLICY_COMMANDS: Final = {
     EntrancePolicy.FREE: DoorCommand.CLOSE,
 }
 """The door state each policy demands; close hands the door back to normal control."""
-
-
-@dataclass(slots=True)
-class DailyCounts:
-    """Today's screenings at one terminal."""
-
-    day: str
-    passes: int = 0
-    fever: int = 0
-    no_mask: int = 0
-
-
-def _stored_count(stored: dict[str, Any], key: str) -> int | None:
-    """Return a count or serial number the terminal saved, None if it is none (changed by hand)."""
-    value = stored.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-class AccessEventSink(Protocol):
-    """Where a terminal shows its access events: its event entity."""
-
-    async def async_ready_for_next(self) -> None:
-        """Return once an event shown now is a state change of its own."""
-
-    def show(self, event_type: str, attributes: dict[str, Any]) -> None:
-        """Show one access event."""
 
 
 class AccessTerminal:
@@ -127,7 +106,7 @@ class AccessTerminal:
             Screening.NO_MASK: None,
         }
         self._alert_timers: dict[Screening, CALLBACK_TYPE] = {}
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: Listeners[()] = Listeners()
         self._sink: AccessEventSink | None = None
         self._sink_changed = asyncio.Event()
         self._unsubscribers: list[CALLBACK_TYPE] = []
@@ -149,8 +128,11 @@ class AccessTerminal:
         """Name used when the policy cannot be applied yet."""
         return f"the access terminal at {self.entrance_name}"
 
-    async def async_perform(self, action: EntranceAction) -> None:
-        """Open the door once or hand it back to normal control; a door has nothing to stop."""
+    async def async_perform(self, action: EntranceAction, *, override: bool = False) -> None:
+        """Open the door once or hand it back to normal control; a door has nothing to stop.
+
+        An override changes nothing here: the door's next policy command shuts it again.
+        """
         if action is EntranceAction.STOP:
             return
         await self._async_door(
@@ -166,22 +148,12 @@ class AccessTerminal:
             await self.client.async_control_door(self.door, command)
         except TerminalAuthError:
             self._handle_auth_failure()
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="terminal_auth_failed",
-                translation_placeholders={"entrance": self.entrance_name},
-            ) from None
+            raise device_error("terminal_auth_failed", entrance=self.entrance_name) from None
         except TerminalUnreachableError:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="terminal_unreachable",
-                translation_placeholders={"entrance": self.entrance_name},
-            ) from None
+            raise device_error("terminal_unreachable", entrance=self.entrance_name) from None
         except TerminalError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="terminal_refused",
-                translation_placeholders={"entrance": self.entrance_name, "error": str(err)},
+            raise device_error(
+                "terminal_refused", entrance=self.entrance_name, error=str(err)
             ) from None
 
     # ----- compound.CompoundDevice ------------------------------------------------------------
@@ -194,13 +166,13 @@ class AccessTerminal:
         """
         stored = await self._store.async_load()
         if isinstance(stored, dict):
-            self._restored_serial = _stored_count(stored, "last_serial")
+            self._restored_serial = stored_count(stored, "last_serial")
             if stored.get("day") == self.counts.day:
                 self.counts = DailyCounts(
                     day=self.counts.day,
-                    passes=_stored_count(stored, "passes") or 0,
-                    fever=_stored_count(stored, "fever") or 0,
-                    no_mask=_stored_count(stored, "no_mask") or 0,
+                    passes=stored_count(stored, "passes") or 0,
+                    fever=stored_count(stored, "fever") or 0,
+                    no_mask=stored_count(stored, "no_mask") or 0,
                 )
         self.monitor = TerminalMonitor(
             self.client,
@@ -228,12 +200,6 @@ class AccessTerminal:
         self._alert_timers.clear()
         if self.monitor is not None:  # a terminal that never started has nothing newer to save
             await self._store.async_save(self._stored())
-
-    def create_entities(self, platform: Platform) -> list[Entity]:
-        """Return the terminal's entities of one platform."""
-        from .terminal_entity import terminal_entities  # noqa: PLC0415 - entities import this module
-
-        return terminal_entities(self, platform)
 
     # ----- what the link reports --------------------------------------------------------------
 
@@ -266,8 +232,7 @@ class AccessTerminal:
     @callback
     def async_subscribe(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call listener whenever the link, the counts or the alerts change."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+        return self._listeners.add(listener)
 
     # The link's changes are among those async_subscribe reports.
     async_add_availability_listener = async_subscribe
@@ -286,8 +251,7 @@ class AccessTerminal:
         return unsubscribe
 
     def _notify(self) -> None:
-        for listener in list(self._listeners):
-            listener()
+        self._listeners.notify()
 
     async def _async_connected(self) -> None:
         # A terminal that rebooted or was reset forgets held doors: enforce the mode again.
@@ -333,7 +297,9 @@ class AccessTerminal:
         after the show waits, so an event is shown and counted, or neither.
         """
         outcome = screening(event, self.compound.fever_threshold)
-        attributes = self._event_attributes(event, backfilled=backfilled)
+        attributes = event_attributes(
+            event, backfilled=backfilled, with_identity=self.compound.share_resident_identity
+        )
         while (sink := await self._async_event_sink()) is not None:
             await sink.async_ready_for_next()
             if sink is self._sink:  # still subscribed after waiting
@@ -369,20 +335,6 @@ class AccessTerminal:
         if event.mask is False:
             self.counts.no_mask += 1
             self._raise_alert(Screening.NO_MASK, event)
-
-    def _event_attributes(self, event: AccessEvent, *, backfilled: bool) -> dict[str, Any]:
-        attributes: dict[str, Any] = {
-            "serial_no": event.serial_no,
-            "verify_mode": event.verify_mode,
-            ATTR_TEMPERATURE: event.temperature_c,
-            "mask": event.mask,
-            "door": event.door_no,
-            "terminal_time": event.time.isoformat() if event.time else None,
-            "backfilled": backfilled,
-        }
-        if self.compound.share_resident_identity:
-            attributes |= {"name_of_person": event.name, "employee_no": event.employee_no}
-        return attributes
 
     def _raise_alert(self, kind: Screening, event: AccessEvent) -> None:
         self.alerts[kind] = dt_util.utcnow()

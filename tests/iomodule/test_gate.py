@@ -13,7 +13,7 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.hanyang_compound.barrier import BarrierGate
+from custom_components.hanyang_compound.gate import BarrierGate
 from custom_components.hanyang_compound.modes import CompoundMode, EntranceAction
 from simulator.devices.io_module import Gateway
 

@@ -12,8 +12,8 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.hanyang_compound import barrier as barrier_module
-from custom_components.hanyang_compound.barrier import BarrierGate
+from custom_components.hanyang_compound import gate as gate_module
+from custom_components.hanyang_compound.gate import BarrierGate
 from custom_components.hanyang_compound.modes import CompoundMode
 from simulator.devices.io_module import Fault, Gateway
 
@@ -143,7 +143,7 @@ async def test_a_module_refusing_the_lockdown_is_asked_again_until_it_takes_it(
     logs: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(barrier_module, "RETRY_DELAYS", (0.2, 0.4, 0.8))
+    monkeypatch.setattr(gate_module, "RETRY_DELAYS", (0.2, 0.4, 0.8))
     await _cover(hass, "open_cover")
     await wait_for_state(hass, NORTH_GATE, "open")
     gateway.fault = Fault.READ_ONLY  # outputs locked at the module: reads answered, writes refused
@@ -170,7 +170,7 @@ async def test_a_gate_raised_against_a_refusing_module_is_lowered_once_it_takes_
     logs: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(barrier_module, "RETRY_DELAYS", (0.2, 0.4, 0.8))
+    monkeypatch.setattr(gate_module, "RETRY_DELAYS", (0.2, 0.4, 0.8))
     await _set_mode(compound, CompoundMode.LOCKDOWN)
     await wait_for_state(hass, NORTH_GATE, "closed")
     gateway.fault, gateway.exception_code = Fault.READ_ONLY, 4
@@ -195,7 +195,7 @@ async def test_attempts_stop_for_an_outage_and_for_another_mode(
     logs: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(barrier_module, "RETRY_DELAYS", (2.0,))
+    monkeypatch.setattr(gate_module, "RETRY_DELAYS", (2.0,))
     await _cover(hass, "open_cover")
     await wait_for_state(hass, NORTH_GATE, "open")
     gateway.fault, gateway.exception_code = Fault.READ_ONLY, 4

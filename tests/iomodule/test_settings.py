@@ -13,8 +13,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.hanyang_compound import modbus_link
-from custom_components.hanyang_compound.barrier import barrier_gate_factory
 from custom_components.hanyang_compound.devices.iomodule.profiles import PROFILES
+from custom_components.hanyang_compound.gate import barrier_gate_factory
 from custom_components.hanyang_compound.iomodule import IoModuleDevice, UnwiredDevice
 from custom_components.hanyang_compound.iomodule_settings import GateSettings, ModuleSettings
 from custom_components.hanyang_compound.shed import shed_output_factory

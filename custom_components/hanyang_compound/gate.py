@@ -8,15 +8,12 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.const import Platform
 from homeassistant.core import callback
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.entity import Entity
 
-from .barrier_entity import GateCover, GateFaultSensor, PassesTodaySensor, VehiclePresentSensor
 from .const import DOMAIN, LOGGER
 from .devices.iomodule.barrier import BarrierCommand, BarrierInputs, BarrierMachine, BarrierState
 from .devices.iomodule.module import ModuleError
+from .errors import device_error
 from .iomodule import IoModuleDevice, UnwiredDevice, WiredDevice, module_device
 from .iomodule_settings import GateSettings
 from .modes import CompoundMode, EntranceAction, EntrancePolicy, entrance_policy
@@ -101,37 +98,19 @@ class BarrierGate(WiredDevice):
         self._unsubscribers = []
         self._cancel_enforcement()
 
-    def create_entities(self, platform: Platform) -> list[Entity]:
-        """Return the cover, the vehicle and fault sensors and the daily pass counter."""
-        entities: dict[Platform, list[Entity]] = {
-            Platform.COVER: [GateCover(self)],
-            Platform.BINARY_SENSOR: [GateFaultSensor(self)],
-            Platform.SENSOR: [],
-        }
-        if self.vehicle_loop is not None:
-            entities[Platform.BINARY_SENSOR].append(VehiclePresentSensor(self))
-            entities[Platform.SENSOR].append(PassesTodaySensor(self))
-        return entities.get(platform, [])
+    async def async_perform(self, action: EntranceAction, *, override: bool = False) -> None:
+        """Move the arm as the compound allowed; the module is read right after the pulse.
 
-    async def async_perform(self, action: EntranceAction) -> None:
-        """Move the arm as the compound allowed; the module is read right after the pulse."""
+        override is an administrator's opening in lockdown: the arm stays up for one vehicle.
+        """
         if not self.available:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="gate_unavailable",
-                translation_placeholders={"entrance": self.entrance_name},
-            )
-        if action is EntranceAction.OPEN and self._policy() is EntrancePolicy.SHUT:
-            # The compound only lets an opening through in lockdown when an administrator overrides.
+            raise device_error("gate_unavailable", entrance=self.entrance_name)
+        if override:
             self.override_active = True
         try:
             await self._async_pulse(self.machine.command(BarrierCommand(action), time.monotonic()))
         except ModuleError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="gate_command_failed",
-                translation_placeholders={"entrance": self.entrance_name},
-            ) from err
+            raise device_error("gate_command_failed", entrance=self.entrance_name) from err
 
     async def async_apply_mode(self, mode: CompoundMode) -> None:
         """Bring the arm in line with a mode: shut (once the loop is clear), held open, or free.

@@ -1,0 +1,53 @@
+"""What a terminal's screenings make of its access events: daily counts, event attributes, their sink."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .const import ATTR_TEMPERATURE
+from .devices.isapi.events import AccessEvent
+
+
+@dataclass(slots=True)
+class DailyCounts:
+    """Today's screenings at one terminal."""
+
+    day: str
+    passes: int = 0
+    fever: int = 0
+    no_mask: int = 0
+
+
+def stored_count(stored: dict[str, Any], key: str) -> int | None:
+    """Return a count or serial number the terminal saved, None if it is none (changed by hand)."""
+    value = stored.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+class AccessEventSink(Protocol):
+    """Where a terminal shows its access events: its event entity."""
+
+    async def async_ready_for_next(self) -> None:
+        """Return once an event shown now is a state change of its own."""
+
+    def show(self, event_type: str, attributes: dict[str, Any]) -> None:
+        """Show one access event."""
+
+
+def event_attributes(
+    event: AccessEvent, *, backfilled: bool, with_identity: bool
+) -> dict[str, Any]:
+    """Return what an access event shows; the person's name and number only with_identity."""
+    attributes: dict[str, Any] = {
+        "serial_no": event.serial_no,
+        "verify_mode": event.verify_mode,
+        ATTR_TEMPERATURE: event.temperature_c,
+        "mask": event.mask,
+        "door": event.door_no,
+        "terminal_time": event.time.isoformat() if event.time else None,
+        "backfilled": backfilled,
+    }
+    if with_identity:
+        attributes |= {"name_of_person": event.name, "employee_no": event.employee_no}
+    return attributes
