@@ -27,7 +27,7 @@ from .ble_base import (
     bluetooth_running,
     device_title,
 )
-from .config_flow import DeviceSubentryFlow, clean_text
+from .config_flow import DeviceSubentryFlow
 from .const import (
     CONF_BIND_KEY,
     CONF_COMPOUND,
@@ -52,6 +52,7 @@ from .const import (
 from .devices.ble.address import normalize_address
 from .devices.ble.bthome import BindKeyError, check_bind_key, is_bthome_v2, parse_bind_key
 from .devices.ble.health_thermometer import HEALTH_THERMOMETER_SERVICE_UUID
+from .texts import clean_text
 from .validation import form_number_errors
 
 BLE_SUBENTRY_TYPES = (SUBENTRY_BLE_THERMOMETER, SUBENTRY_BTHOME_SENSOR)

@@ -28,10 +28,12 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .const import (
+    ATTR_SUBENTRY_ID,
     CONF_CLEAR_MODE_PIN,
     CONF_FEVER_THRESHOLD,
     CONF_MODE_PIN,
     CONF_MODE_PIN_HASH,
+    CONF_SERIAL_NUMBER,
     CONF_SERVICE_TIER,
     CONF_SHARE_RESIDENT_IDENTITY,
     CONF_USERS_MAY_RESTRICT,
@@ -42,7 +44,8 @@ from .const import (
     ServiceTier,
 )
 from .mode_pin import hash_pin, normalize_pin
-from .terminal_auth import ATTR_SUBENTRY_ID, CONF_SERIAL_NUMBER, async_check_terminal
+from .terminal_auth import async_check_terminal
+from .texts import clean_text
 from .validation import form_number_errors
 
 if TYPE_CHECKING:
@@ -52,11 +55,6 @@ if TYPE_CHECKING:
 
 SUBENTRY_FLOWS: Final[dict[str, type[ConfigSubentryFlow]]] = {}
 """Subentry flows by subentry type; each device kind registers its flow here."""
-
-
-def clean_text(value: Any) -> str:
-    """Return a typed or spoken text with its spacing tidied: trimmed, inner runs of spaces as one."""
-    return " ".join(str(value).split())
 
 
 def compound_unique_id(name: str) -> str:

@@ -10,13 +10,13 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .compound import loaded_compounds
-from .config_flow import clean_text
 from .const import DOMAIN, MODE_KEY, REASON_MAX_LENGTH
 from .mode_access import RequestRefusedError
 from .modes import CompoundMode
 from .patrol import RouteStatus
 from .patrol_route import STATUS_KEY, PatrolRouteDevice
 from .spoken import async_speak_entrance_refusals, async_spoken_error, async_translate
+from .texts import clean_text
 
 if TYPE_CHECKING:
     from .compound import Compound

@@ -24,15 +24,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.selector import SelectOptionDict
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN, LOGGER, MANUFACTURER
-from .coordinator import ModuleCoordinator
-from .devices.iomodule.module import (
-    IoModule,
-)
-from .devices.iomodule.profiles import PROFILES, ModuleProfile
-from .entity import CompoundDeviceEntity
-from .iomodule_settings import (
-    CHANNEL,
+from .const import (
     CONF_CLOSE_RELAY,
     CONF_CLOSED_LIMIT,
     CONF_MODULE,
@@ -42,15 +34,22 @@ from .iomodule_settings import (
     CONF_RELAY,
     CONF_STOP_RELAY,
     CONF_VEHICLE_LOOP,
-    ModuleSettings,
-    stored_text,
+    DOMAIN,
+    LOGGER,
+    MANUFACTURER,
+    SUBENTRY_IO_MODULE,
 )
+from .coordinator import ModuleCoordinator
+from .devices.iomodule.module import (
+    IoModule,
+)
+from .devices.iomodule.profiles import PROFILES, ModuleProfile
+from .entity import CompoundDeviceEntity
+from .iomodule_settings import CHANNEL, ModuleSettings, stored_text
 from .modbus_link import MAX_REQUEST_TIMEOUT, async_get_unit, link_params
 
 if TYPE_CHECKING:
     from .compound import Compound
-
-SUBENTRY_IO_MODULE: Final = "io_module"
 
 TRANSPORT_OF_PROFILE: Final = "profile"
 """The transport choice that takes the usual transport of the module's profile."""

@@ -17,25 +17,8 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .barrier import SUBENTRY_BARRIER_GATE
-from .config_flow import DeviceSubentryFlow, clean_text
-from .devices.iomodule.module import (
-    IoModule,
-    ModuleError,
-    ModuleRefusedError,
-    ModuleUnreachableError,
-)
-from .devices.iomodule.profiles import DEFAULT_PROFILE, PROFILES, TRANSPORTS, ModuleProfile
-from .iomodule import (
-    SUBENTRY_IO_MODULE,
-    TRANSPORT_OF_PROFILE,
-    default_module_title,
-    module_claims,
-    module_options,
-    module_profile,
-)
-from .iomodule_settings import (
-    CHANNEL,
+from .config_flow import DeviceSubentryFlow
+from .const import (
     CONF_CLOSE_RELAY,
     CONF_CLOSED_LIMIT,
     CONF_KEPT_OPEN_IN_LOCKDOWN,
@@ -51,6 +34,27 @@ from .iomodule_settings import (
     CONF_TRAVEL_TIMEOUT,
     CONF_UNIT_ID,
     CONF_VEHICLE_LOOP,
+    SUBENTRY_BARRIER_GATE,
+    SUBENTRY_IO_MODULE,
+    SUBENTRY_SHED_LIGHT,
+    SUBENTRY_SHED_SOCKET,
+)
+from .devices.iomodule.module import (
+    IoModule,
+    ModuleError,
+    ModuleRefusedError,
+    ModuleUnreachableError,
+)
+from .devices.iomodule.profiles import DEFAULT_PROFILE, PROFILES, TRANSPORTS, ModuleProfile
+from .iomodule import (
+    TRANSPORT_OF_PROFILE,
+    default_module_title,
+    module_claims,
+    module_options,
+    module_profile,
+)
+from .iomodule_settings import (
+    CHANNEL,
     DEFAULT_POLL_INTERVAL,
     DEFAULT_PORT,
     DEFAULT_TRAVEL_TIMEOUT,
@@ -61,7 +65,7 @@ from .iomodule_settings import (
     UNIT_ID,
 )
 from .modbus_link import async_temporary_unit, link_params
-from .shed import SUBENTRY_SHED_LIGHT, SUBENTRY_SHED_SOCKET
+from .texts import clean_text
 from .validation import ERROR_NOT_A_NUMBER
 
 

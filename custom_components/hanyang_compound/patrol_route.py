@@ -53,7 +53,7 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .compound import Compound
-from .config_flow import DeviceSubentryFlow, clean_text
+from .config_flow import DeviceSubentryFlow
 from .const import (
     ATTR_CHECKPOINT,
     ATTR_DEVICE_ID,
@@ -93,7 +93,7 @@ from .patrol import (
     Schedule,
     ScheduleError,
 )
-from .texts import entity_text, log_safe
+from .texts import clean_text, entity_text, log_safe
 
 TAG_DOMAIN = "tag"
 EVENT_TAG_SCANNED = "tag_scanned"

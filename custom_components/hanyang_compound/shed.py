@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.light import LightEntity
 from homeassistant.components.light.const import ColorMode
@@ -12,7 +12,7 @@ from homeassistant.const import Platform
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity import Entity
 
-from .const import DOMAIN, LOGGER
+from .const import CONF_RELAY, DOMAIN, LOGGER, SUBENTRY_SHED_SOCKET
 from .devices.iomodule.module import ModuleError
 from .iomodule import (
     IoModuleDevice,
@@ -21,14 +21,11 @@ from .iomodule import (
     WiredDevice,
     module_device,
 )
-from .iomodule_settings import CONF_RELAY, stored_channel
+from .iomodule_settings import stored_channel
 
 if TYPE_CHECKING:
     from .compound import Compound
     from .interfaces import CompoundDevice
-
-SUBENTRY_SHED_LIGHT: Final = "shed_light"
-SUBENTRY_SHED_SOCKET: Final = "shed_socket"
 
 
 class ShedOutput(WiredDevice):

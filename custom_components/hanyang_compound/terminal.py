@@ -21,28 +21,25 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .compound import Compound
-from .const import ATTR_ENTRANCE, ATTR_MODE, DOMAIN, LOGGER
-from .devices.isapi.client import DoorCommand
-from .devices.isapi.errors import TerminalAuthError, TerminalError, TerminalUnreachableError
-from .devices.isapi.events import AccessEvent, Screening, is_fever, screening
-from .devices.isapi.monitor import LinkState, MonitorTiming, TerminalMonitor
-from .modes import CompoundMode, EntranceAction, EntrancePolicy, screening_alerts_active
-from .terminal_auth import (
+from .const import (
+    ATTR_ENTRANCE,
+    ATTR_MODE,
     ATTR_SUBENTRY_ID,
-    CONF_SERIAL_NUMBER,
-    stored_flag,
-    stored_text,
-    terminal_client,
-)
-from .terminal_flow import (
-    ALERT_DURATION,
     CONF_ALERT_DURATION,
     CONF_DOOR,
     CONF_FIRMWARE,
     CONF_KEPT_OPEN_IN_LOCKDOWN,
     CONF_MODEL,
-    DOOR,
+    CONF_SERIAL_NUMBER,
+    DOMAIN,
+    LOGGER,
 )
+from .devices.isapi.client import DoorCommand
+from .devices.isapi.errors import TerminalAuthError, TerminalError, TerminalUnreachableError
+from .devices.isapi.events import AccessEvent, Screening, is_fever, screening
+from .devices.isapi.monitor import LinkState, MonitorTiming, TerminalMonitor
+from .modes import CompoundMode, EntranceAction, EntrancePolicy, screening_alerts_active
+from .terminal_auth import ALERT_DURATION, DOOR, stored_flag, stored_text, terminal_client
 from .validation import InvalidSettingError
 
 EVENT_SCREENING_ALERT: Final = f"{DOMAIN}_screening_alert"

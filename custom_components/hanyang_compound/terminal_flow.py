@@ -22,37 +22,39 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .config_flow import DeviceSubentryFlow, clean_text
-from .const import DOMAIN
-from .terminal_auth import (
+from .config_flow import DeviceSubentryFlow
+from .const import (
+    CONF_ALERT_DURATION,
+    CONF_DOOR,
+    CONF_FIRMWARE,
+    CONF_KEPT_OPEN_IN_LOCKDOWN,
+    CONF_MODEL,
     CONF_SERIAL_NUMBER,
+    DOMAIN,
+    SUBENTRY_ACCESS_TERMINAL,
+)
+from .terminal_auth import (
+    ALERT_DURATION,
+    DOOR,
     ERROR_HOST_INVALID,
     PORT,
-    SUBENTRY_TYPE_ACCESS_TERMINAL,
     async_check_terminal,
     normalized_host,
 )
-from .validation import ERROR_NOT_A_NUMBER, NumberRange
+from .texts import clean_text
+from .validation import ERROR_NOT_A_NUMBER
 
-CONF_DOOR: Final = "door"
-CONF_KEPT_OPEN_IN_LOCKDOWN: Final = "kept_open_in_lockdown"
-CONF_ALERT_DURATION: Final = "alert_duration"
-CONF_MODEL: Final = "model"
-CONF_FIRMWARE: Final = "firmware"
 DEFAULT_PORT: Final = 80
 DEFAULT_USERNAME: Final = "admin"
 DEFAULT_ALERT_DURATION: Final = 300
 """Seconds a fever or no-mask alert stays on after the last such screening."""
-DOOR: Final = NumberRange(1, 8)
-"""Door numbers of a terminal (most control one door; controllers up to eight)."""
-ALERT_DURATION: Final = NumberRange(10, 86400, unit="s")
 NUMBER_FIELDS: Final = {CONF_PORT: PORT, CONF_DOOR: DOOR, CONF_ALERT_DURATION: ALERT_DURATION}
 
 
 class AccessTerminalSubentryFlow(DeviceSubentryFlow):
     """Adds or reconfigures a face-recognition temperature-screening terminal at an entrance."""
 
-    subentry_type = SUBENTRY_TYPE_ACCESS_TERMINAL
+    subentry_type = SUBENTRY_ACCESS_TERMINAL
 
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Return the terminal's form, prefilled with defaults."""
@@ -125,7 +127,7 @@ class AccessTerminalSubentryFlow(DeviceSubentryFlow):
             subentry.data.get(CONF_SERIAL_NUMBER) == serial
             for entry in self.hass.config_entries.async_entries(DOMAIN)
             for subentry in entry.subentries.values()
-            if subentry.subentry_type == SUBENTRY_TYPE_ACCESS_TERMINAL
+            if subentry.subentry_type == SUBENTRY_ACCESS_TERMINAL
             and subentry.subentry_id != except_subentry
         )
 
