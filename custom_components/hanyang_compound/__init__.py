@@ -10,7 +10,6 @@ from homeassistant.helpers.typing import ConfigType
 
 from .barrier import barrier_gate_factory
 from .ble import BleThermometerDevice, BTHomeSensorDevice
-from .ble_flow import async_offer_unowned_devices
 from .blueprints import async_install_blueprints
 from .compound import Compound, DeviceFactory
 from .const import (
@@ -25,6 +24,7 @@ from .const import (
     SUBENTRY_SHED_SOCKET,
 )
 from .entity import compound_device_info
+from .flows.ble import async_offer_unowned_devices
 from .iomodule import IoModuleDevice
 from .notification_actions import async_setup_notification_actions
 from .patrol_route import (

@@ -51,8 +51,6 @@ from .modbus_link import MAX_REQUEST_TIMEOUT, async_get_unit, link_params
 if TYPE_CHECKING:
     from .compound import Compound
 
-TRANSPORT_OF_PROFILE: Final = "profile"
-"""The transport choice that takes the usual transport of the module's profile."""
 REQUEST_SHARE_OF_POLL: Final = 0.75
 """How much of its polling interval a module's request may take: a poll that started before
 a module fell silent fails before the next one is due, so it is unavailable within two polls."""

@@ -32,10 +32,6 @@ from .devices.iomodule.barrier import BarrierCommand
 from .devices.iomodule.profiles import MAX_CHANNELS, PROFILES, TRANSPORTS, ModuleProfile
 from .validation import InvalidSettingError, NumberRange
 
-DEFAULT_PORT: Final = 502
-DEFAULT_POLL_INTERVAL: Final = 1
-DEFAULT_TRAVEL_TIMEOUT: Final = 10
-
 PORT: Final = NumberRange(1, 65535)
 UNIT_ID: Final = NumberRange(0, 247)
 POLL_INTERVAL: Final = NumberRange(1, 60, unit=UnitOfTime.SECONDS)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from homeassistant.config_entries import SOURCE_RECONFIGURE
 from homeassistant.const import (
     CONF_HOST,
     CONF_NAME,
@@ -22,8 +21,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .config_flow import DeviceSubentryFlow
-from .const import (
+from ..const import (
     CONF_ALERT_DURATION,
     CONF_DOOR,
     CONF_FIRMWARE,
@@ -33,7 +31,7 @@ from .const import (
     DOMAIN,
     SUBENTRY_ACCESS_TERMINAL,
 )
-from .terminal_auth import (
+from ..terminal_auth import (
     ALERT_DURATION,
     DOOR,
     ERROR_HOST_INVALID,
@@ -41,8 +39,9 @@ from .terminal_auth import (
     async_check_terminal,
     normalized_host,
 )
-from .texts import clean_text
-from .validation import ERROR_NOT_A_NUMBER
+from ..texts import clean_text
+from ..validation import ERROR_NOT_A_NUMBER
+from .base import DeviceSubentryFlow
 
 DEFAULT_PORT: Final = 80
 DEFAULT_USERNAME: Final = "admin"
@@ -53,8 +52,6 @@ NUMBER_FIELDS: Final = {CONF_PORT: PORT, CONF_DOOR: DOOR, CONF_ALERT_DURATION: A
 
 class AccessTerminalSubentryFlow(DeviceSubentryFlow):
     """Adds or reconfigures a face-recognition temperature-screening terminal at an entrance."""
-
-    subentry_type = SUBENTRY_ACCESS_TERMINAL
 
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Return the terminal's form, prefilled with defaults."""
@@ -107,12 +104,13 @@ class AccessTerminalSubentryFlow(DeviceSubentryFlow):
         info, error = await async_check_terminal(self.hass, data)
         if info is None:
             return data, {"base": error or "cannot_connect"}
-        own = self._get_reconfigure_subentry() if self.source == SOURCE_RECONFIGURE else None
-        if own is not None and own.data[CONF_SERIAL_NUMBER] != info.serial_number:
-            return data, {"base": "another_terminal"}
-        if self._serial_in_use(
-            info.serial_number, except_subentry=own.subentry_id if own else None
+        own = self.reconfigured_subentry_id()
+        if (
+            own is not None
+            and self._get_reconfigure_subentry().data[CONF_SERIAL_NUMBER] != info.serial_number
         ):
+            return data, {"base": "another_terminal"}
+        if self._serial_in_use(info.serial_number, except_subentry=own):
             return data, {"base": "terminal_already_configured"}
         data |= {
             CONF_SERIAL_NUMBER: info.serial_number,
