@@ -8,22 +8,31 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .ble_flow import async_offer_unowned_devices
 from .blueprints import async_install_blueprints
 from .bthome_sensor import BTHomeSensorDevice
 from .compound import Compound
-from .const import DOMAIN, SUBENTRY_BLE_THERMOMETER, SUBENTRY_BTHOME_SENSOR, SUBENTRY_PATROL_ROUTE
+from .const import (
+    DOMAIN,
+    SUBENTRY_ACCESS_TERMINAL,
+    SUBENTRY_BARRIER_GATE,
+    SUBENTRY_BLE_THERMOMETER,
+    SUBENTRY_BTHOME_SENSOR,
+    SUBENTRY_IO_MODULE,
+    SUBENTRY_PATROL_ROUTE,
+    SUBENTRY_SHED_LIGHT,
+    SUBENTRY_SHED_SOCKET,
+)
 from .device_set import DeviceFactory
 from .entity import compound_device_info
-from .gate import SUBENTRY_BARRIER_GATE, barrier_gate_factory
-from .iomodule import SUBENTRY_IO_MODULE, IoModuleDevice
+from .flows.ble import async_offer_unowned_devices
+from .gate import barrier_gate_factory
+from .iomodule import IoModuleDevice
 from .notification_actions import async_setup_notification_actions
 from .patrol_route import PatrolRouteDevice, async_remove_route_stores
 from .repairs import DeviceAvailabilityWatcher, async_check_fever_threshold
 from .services import async_setup_services
-from .shed import SUBENTRY_SHED_LIGHT, SUBENTRY_SHED_SOCKET, shed_output_factory
+from .shed import shed_output_factory
 from .terminal import AccessTerminal
-from .terminal_auth import SUBENTRY_TYPE_ACCESS_TERMINAL
 from .thermometer import BleThermometerDevice
 
 type HanyangConfigEntry = ConfigEntry[Compound]
@@ -45,7 +54,7 @@ DEVICE_FACTORIES: dict[str, DeviceFactory[Compound]] = {
     SUBENTRY_BARRIER_GATE: barrier_gate_factory,
     SUBENTRY_SHED_LIGHT: shed_output_factory,
     SUBENTRY_SHED_SOCKET: shed_output_factory,
-    SUBENTRY_TYPE_ACCESS_TERMINAL: AccessTerminal,
+    SUBENTRY_ACCESS_TERMINAL: AccessTerminal,
     SUBENTRY_PATROL_ROUTE: PatrolRouteDevice,
     SUBENTRY_BLE_THERMOMETER: BleThermometerDevice,
     SUBENTRY_BTHOME_SENSOR: BTHomeSensorDevice,

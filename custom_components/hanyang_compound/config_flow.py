@@ -1,10 +1,9 @@
-"""Config flows: a compound (set up, reconfigured, options) and the device subentries inside it."""
+"""Config flow of a compound: setup, reconfiguration, options, a terminal's reauth, Bluetooth discovery, and each device kind's flow."""
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -12,7 +11,6 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
-    SubentryFlowResult,
 )
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import callback
@@ -28,10 +26,12 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .const import (
+    ATTR_SUBENTRY_ID,
     CONF_CLEAR_MODE_PIN,
     CONF_FEVER_THRESHOLD,
     CONF_MODE_PIN,
     CONF_MODE_PIN_HASH,
+    CONF_SERIAL_NUMBER,
     CONF_SERVICE_TIER,
     CONF_SHARE_RESIDENT_IDENTITY,
     CONF_USERS_MAY_RESTRICT,
@@ -39,10 +39,36 @@ from .const import (
     DEFAULT_FEVER_THRESHOLD,
     DOMAIN,
     FEVER_THRESHOLD,
+    SUBENTRY_ACCESS_TERMINAL,
+    SUBENTRY_BARRIER_GATE,
+    SUBENTRY_BLE_THERMOMETER,
+    SUBENTRY_BTHOME_SENSOR,
+    SUBENTRY_IO_MODULE,
+    SUBENTRY_PATROL_ROUTE,
+    SUBENTRY_SHED_LIGHT,
+    SUBENTRY_SHED_SOCKET,
     ServiceTier,
 )
+from .flows.base import DeviceSubentryFlow
+from .flows.ble import (
+    BleThermometerSubentryFlow,
+    BTHomeSensorSubentryFlow,
+    add_discovered_device,
+    address_owner,
+    discovered_kind,
+    discovery_schema,
+)
+from .flows.iomodule import (
+    BarrierGateSubentryFlow,
+    IoModuleSubentryFlow,
+    ShedLightSubentryFlow,
+    ShedSocketSubentryFlow,
+)
+from .flows.patrol_route import PatrolRouteSubentryFlow
+from .flows.terminal import AccessTerminalSubentryFlow
 from .mode_pin import hash_pin, normalize_pin
-from .terminal_auth import ATTR_SUBENTRY_ID, CONF_SERIAL_NUMBER, async_check_terminal
+from .terminal_auth import async_check_terminal
+from .texts import clean_text
 from .validation import form_number_errors
 
 if TYPE_CHECKING:
@@ -50,13 +76,17 @@ if TYPE_CHECKING:
 
     from . import HanyangConfigEntry
 
-SUBENTRY_FLOWS: Final[dict[str, type[ConfigSubentryFlow]]] = {}
-"""Subentry flows by subentry type; each device kind registers its flow here."""
-
-
-def clean_text(value: Any) -> str:
-    """Return a typed or spoken text with its spacing tidied: trimmed, inner runs of spaces as one."""
-    return " ".join(str(value).split())
+SUBENTRY_FLOWS: Final[dict[str, type[DeviceSubentryFlow]]] = {
+    SUBENTRY_IO_MODULE: IoModuleSubentryFlow,
+    SUBENTRY_BARRIER_GATE: BarrierGateSubentryFlow,
+    SUBENTRY_SHED_LIGHT: ShedLightSubentryFlow,
+    SUBENTRY_SHED_SOCKET: ShedSocketSubentryFlow,
+    SUBENTRY_PATROL_ROUTE: PatrolRouteSubentryFlow,
+    SUBENTRY_ACCESS_TERMINAL: AccessTerminalSubentryFlow,
+    SUBENTRY_BLE_THERMOMETER: BleThermometerSubentryFlow,
+    SUBENTRY_BTHOME_SENSOR: BTHomeSensorSubentryFlow,
+}
+"""The flow of each device kind a compound can have, by subentry type, in the order they are offered."""
 
 
 def compound_unique_id(name: str) -> str:
@@ -198,11 +228,11 @@ class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
         self, discovery_info: BluetoothServiceInfoBleak
     ) -> ConfigFlowResult:
         """Offer a thermometer or BTHome sensor that no compound has yet."""
-        kind = ble_flow.discovered_kind(discovery_info)
+        kind = discovered_kind(discovery_info)
         if kind is None:
             return self.async_abort(reason="not_supported")
         address = discovery_info.address
-        if ble_flow.address_owner(self.hass, address, exclude_subentry_id=None):
+        if address_owner(self.hass, address, exclude_subentry_id=None):
             return self.async_abort(reason="already_configured")
         if not self._async_current_entries(include_ignore=False):
             return self.async_abort(reason="no_compound")
@@ -220,10 +250,10 @@ class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
         entries = self._async_current_entries(include_ignore=False)
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = ble_flow.add_discovered_device(self.hass, kind, discovery_info, user_input)
+            errors = add_discovered_device(self.hass, kind, discovery_info, user_input)
             if not errors:
                 return self.async_abort(reason="device_added")
-        schema = ble_flow.discovery_schema(entries, kind, discovery_info)
+        schema = discovery_schema(entries, kind, discovery_info)
         return self.async_show_form(
             step_id="bluetooth_confirm",
             data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
@@ -312,76 +342,3 @@ class CompoundOptionsFlow(OptionsFlow):
                 vol.Required(CONF_CLEAR_MODE_PIN, default=False): BooleanSelector(),
             }
         )
-
-
-class DeviceSubentryFlow(ConfigSubentryFlow):
-    """Adds or reconfigures one device of a compound; each device kind fills in the specifics.
-
-    A kind declares its form and checks; this class runs the add and reconfigure steps the
-    same way for all of them, so every kind gets reconfiguration and form errors alike.
-    """
-
-    subentry_type: ClassVar[str]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Register every concrete device kind as a subentry type of compounds."""
-        super().__init_subclass__(**kwargs)
-        if "subentry_type" in cls.__dict__:
-            SUBENTRY_FLOWS[cls.subentry_type] = cls
-
-    @abstractmethod
-    def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
-        """Return the form of the device, prefilled with defaults."""
-
-    @abstractmethod
-    async def async_validate_device(
-        self, user_input: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        """Check the device (and reach it where it can be reached); return its data and errors."""
-
-    @abstractmethod
-    def device_title(self, data: dict[str, Any]) -> str:
-        """Return the name the device is listed under in the compound."""
-
-    async def _async_check(
-        self, user_input: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        """Check the form's numbers (for every kind alike), then the kind's own checks."""
-        numbers, errors = form_number_errors(self.device_schema(user_input), user_input)
-        if errors:
-            return user_input, errors
-        return await self.async_validate_device(numbers)
-
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Add a device to the compound."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data, errors = await self._async_check(user_input)
-            if not errors:
-                return self.async_create_entry(title=self.device_title(data), data=data)
-        return self.async_show_form(
-            step_id="user", data_schema=self.device_schema(user_input or {}), errors=errors
-        )
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Change a device of the compound."""
-        subentry = self._get_reconfigure_subentry()
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            data, errors = await self._async_check(user_input)
-            if not errors:
-                return self.async_update_and_abort(
-                    self._get_entry(), subentry, title=self.device_title(data), data=data
-                )
-        return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self.device_schema(user_input or dict(subentry.data)),
-            errors=errors,
-        )
-
-
-# Device kinds whose flows live in their own modules register themselves when imported;
-# Bluetooth discovery also uses the Bluetooth kinds' checks.
-from . import ble_flow, iomodule_flow, patrol_route, terminal_flow  # noqa: E402, F401

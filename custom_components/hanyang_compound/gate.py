@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from .compound import Compound
     from .interfaces import CompoundDevice
 
-SUBENTRY_BARRIER_GATE: Final = "barrier_gate"
-
 RETRY_DELAYS: Final = (1.0, 2.0, 5.0, 10.0, 30.0)
 """Seconds between attempts to apply the mode while the module refuses; the last one repeats."""
 QUIET_ATTEMPTS: Final = 3

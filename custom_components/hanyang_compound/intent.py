@@ -9,7 +9,6 @@ from homeassistant.helpers import config_validation as cv, intent
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .config_flow import clean_text
 from .const import DOMAIN, MODE_KEY, REASON_MAX_LENGTH
 from .lookup import loaded_compounds
 from .mode_access import RequestRefusedError
@@ -17,6 +16,7 @@ from .modes import CompoundMode
 from .patrol_rounds import RouteStatus
 from .patrol_route import STATUS_KEY, PatrolRouteDevice
 from .spoken import async_speak_entrance_refusals, async_spoken_error, async_translate
+from .texts import clean_text
 
 if TYPE_CHECKING:
     from .compound import Compound

@@ -16,14 +16,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.selector import SelectOptionDict
 
-from .const import DOMAIN, LOGGER, MANUFACTURER
-from .coordinator import ModuleCoordinator
-from .devices.iomodule.module import (
-    IoModule,
-)
-from .devices.iomodule.profiles import PROFILES, ModuleProfile
-from .iomodule_settings import (
-    CHANNEL,
+from .const import (
     CONF_CLOSE_RELAY,
     CONF_CLOSED_LIMIT,
     CONF_MODULE,
@@ -33,18 +26,22 @@ from .iomodule_settings import (
     CONF_RELAY,
     CONF_STOP_RELAY,
     CONF_VEHICLE_LOOP,
-    ModuleSettings,
-    stored_text,
+    DOMAIN,
+    LOGGER,
+    MANUFACTURER,
+    SUBENTRY_IO_MODULE,
 )
+from .coordinator import ModuleCoordinator
+from .devices.iomodule.module import (
+    IoModule,
+)
+from .devices.iomodule.profiles import PROFILES, ModuleProfile
+from .iomodule_settings import CHANNEL, ModuleSettings, stored_text
 from .modbus_link import MAX_REQUEST_TIMEOUT, async_get_unit, link_params
 
 if TYPE_CHECKING:
     from .compound import Compound
 
-SUBENTRY_IO_MODULE: Final = "io_module"
-
-TRANSPORT_OF_PROFILE: Final = "profile"
-"""The transport choice that takes the usual transport of the module's profile."""
 REQUEST_SHARE_OF_POLL: Final = 0.75
 """How much of its polling interval a module's request may take: a poll that started before
 a module fell silent fails before the next one is due, so it is unavailable within two polls."""

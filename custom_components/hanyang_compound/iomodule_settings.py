@@ -1,4 +1,4 @@
-"""Stored settings of I/O modules, barrier gates and shed outputs: their keys, ranges and checks.
+"""Stored settings of I/O modules, barrier gates and shed outputs: their ranges and checks.
 
 Forms draw their number fields from these ranges, and every device checks its stored settings
 with them before it holds a link or enforces anything, so a value changed by hand never
@@ -13,30 +13,24 @@ from typing import Any, Final, Self
 
 from homeassistant.const import CONF_HOST, CONF_PORT, UnitOfTime
 
+from .const import (
+    CONF_CLOSE_RELAY,
+    CONF_CLOSED_LIMIT,
+    CONF_KEPT_OPEN_IN_LOCKDOWN,
+    CONF_OPEN_LIMIT,
+    CONF_OPEN_RELAY,
+    CONF_POLL_INTERVAL,
+    CONF_PROFILE,
+    CONF_PULSE_SECONDS,
+    CONF_STOP_RELAY,
+    CONF_TRANSPORT,
+    CONF_TRAVEL_TIMEOUT,
+    CONF_UNIT_ID,
+    CONF_VEHICLE_LOOP,
+)
 from .devices.iomodule.barrier import BarrierCommand
 from .devices.iomodule.profiles import MAX_CHANNELS, PROFILES, TRANSPORTS, ModuleProfile
 from .validation import InvalidSettingError, NumberRange
-
-CONF_UNIT_ID: Final = "unit_id"
-CONF_TRANSPORT: Final = "transport"
-CONF_PROFILE: Final = "profile"
-CONF_POLL_INTERVAL: Final = "poll_interval"
-CONF_MODULE: Final = "module"
-CONF_OPEN_RELAY: Final = "open_relay"
-CONF_CLOSE_RELAY: Final = "close_relay"
-CONF_STOP_RELAY: Final = "stop_relay"
-CONF_PULSE_SECONDS: Final = "pulse_seconds"
-CONF_OPEN_LIMIT: Final = "open_limit"
-CONF_CLOSED_LIMIT: Final = "closed_limit"
-CONF_VEHICLE_LOOP: Final = "vehicle_loop"
-CONF_TRAVEL_TIMEOUT: Final = "travel_timeout"
-CONF_KEPT_OPEN_IN_LOCKDOWN: Final = "kept_open_in_lockdown"
-CONF_RELAY: Final = "relay"
-"""The relay of a shed output."""
-
-DEFAULT_PORT: Final = 502
-DEFAULT_POLL_INTERVAL: Final = 1
-DEFAULT_TRAVEL_TIMEOUT: Final = 10
 
 PORT: Final = NumberRange(1, 65535)
 UNIT_ID: Final = NumberRange(0, 247)

@@ -1,4 +1,4 @@
-"""Patrol routes: the subentry flow, the route device that feeds patrol.py, its entities and action."""
+"""Patrol routes: the route device that feeds patrol.py, its entities and action."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigSubentry
-from homeassistant.const import CONF_NAME
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.core import (
     CALLBACK_TYPE,
     Context,
@@ -26,21 +25,10 @@ from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_time_change,
 )
-from homeassistant.helpers.selector import (
-    BooleanSelector,
-    EntitySelector,
-    EntitySelectorConfig,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    TextSelector,
-)
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
 
 from .compound import Compound
-from .config_flow import DeviceSubentryFlow, clean_text
 from .const import (
     ATTR_CHECKPOINT,
     ATTR_DEVICE_ID,
@@ -67,14 +55,7 @@ from .coordinator import Listeners
 from .modes import CompoundMode
 from .patrol import PatrolRoute
 from .patrol_rounds import PatrolCommandError, PatrolEvent, PatrolEventType, RouteStatus
-from .patrol_schedule import (
-    DEFAULT_DURATION,
-    DEFAULT_GRACE,
-    DEFAULT_SCHEDULES,
-    RouteConfig,
-    Schedule,
-    ScheduleError,
-)
+from .patrol_schedule import RouteConfig, Schedule
 from .texts import entity_text, log_safe
 
 TAG_DOMAIN = "tag"
@@ -97,87 +78,6 @@ def schedule_key(mode: CompoundMode) -> str:
 def route_identifier(subentry: ConfigSubentry, entry_id: str) -> str:
     """Return the device identifier of a route."""
     return f"{entry_id}_{subentry.subentry_id}"
-
-
-# The subentry flow
-
-
-class PatrolRouteFlow(DeviceSubentryFlow):
-    """Adds or changes a patrol route: its checkpoints (NFC tags), schedules and times."""
-
-    subentry_type = SUBENTRY_PATROL_ROUTE
-
-    def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
-        """Return the route's form, prefilled with defaults or the defaults of a new route."""
-        fields: dict[Any, Any] = {
-            vol.Required(CONF_NAME, default=defaults.get(CONF_NAME, "")): TextSelector(),
-            vol.Required(
-                CONF_CHECKPOINTS, default=defaults.get(CONF_CHECKPOINTS, [])
-            ): EntitySelector(EntitySelectorConfig(domain=TAG_DOMAIN, multiple=True)),
-            vol.Required(CONF_ORDERED, default=defaults.get(CONF_ORDERED, True)): BooleanSelector(),
-        }
-        for mode in CompoundMode:
-            # A suggestion rather than a default: clearing the field means "no rounds".
-            key = schedule_key(mode)
-            suggested = defaults.get(key, "") if defaults else DEFAULT_SCHEDULES[mode]
-            fields[vol.Optional(key, description={"suggested_value": suggested})] = TextSelector()
-        for key, default, maximum in (
-            (CONF_GRACE_MINUTES, DEFAULT_GRACE, 240),
-            (CONF_DURATION_MINUTES, DEFAULT_DURATION, 480),
-        ):
-            fields[
-                vol.Required(key, default=defaults.get(key, default // timedelta(minutes=1)))
-            ] = NumberSelector(
-                NumberSelectorConfig(
-                    min=1,
-                    max=maximum,
-                    step=1,
-                    unit_of_measurement="min",
-                    mode=NumberSelectorMode.BOX,
-                )
-            )
-        return vol.Schema(fields)
-
-    async def async_validate_device(
-        self, user_input: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        """Check the name, that there are checkpoints, and that every schedule can be read."""
-        data: dict[str, Any] = {
-            CONF_NAME: clean_text(user_input[CONF_NAME]),
-            CONF_CHECKPOINTS: list(dict.fromkeys(user_input[CONF_CHECKPOINTS])),
-            CONF_ORDERED: bool(user_input[CONF_ORDERED]),
-            CONF_GRACE_MINUTES: int(user_input[CONF_GRACE_MINUTES]),
-            CONF_DURATION_MINUTES: int(user_input[CONF_DURATION_MINUTES]),
-        }
-        errors: dict[str, str] = {}
-        if not data[CONF_NAME]:
-            errors[CONF_NAME] = "route_name_empty"
-        elif data[CONF_NAME].casefold() in self._other_route_names():
-            errors[CONF_NAME] = "route_name_taken"
-        if not data[CONF_CHECKPOINTS]:
-            errors[CONF_CHECKPOINTS] = "checkpoints_empty"
-        for mode in CompoundMode:
-            key = schedule_key(mode)
-            # Kept as written ("every 4 h" stays so), once it is known to be readable.
-            data[key] = clean_text(user_input.get(key, ""))
-            try:
-                Schedule.parse(data[key])
-            except ScheduleError:
-                errors[key] = "schedule_invalid"
-        return data, errors
-
-    def _other_route_names(self) -> set[str]:
-        """Names of the compound's other routes, ignoring case: a name tells routes apart."""
-        own = self._reconfigure_subentry_id if self.source == SOURCE_RECONFIGURE else None
-        return {
-            subentry.title.casefold()
-            for subentry in self._get_entry().subentries.values()
-            if subentry.subentry_type == SUBENTRY_PATROL_ROUTE and subentry.subentry_id != own
-        }
-
-    def device_title(self, data: dict[str, Any]) -> str:
-        """Return the route's name, which it is listed under."""
-        return str(data[CONF_NAME])
 
 
 # The route device

@@ -8,7 +8,7 @@ from homeassistant import data_entry_flow
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.config_entries import SOURCE_RECONFIGURE
 
-from .config_flow import SUBENTRY_FLOWS, DeviceSubentryFlow
+from .config_flow import SUBENTRY_FLOWS
 
 
 class DeviceSettingsRepairFlow(RepairsFlow):
@@ -39,8 +39,6 @@ class DeviceSettingsRepairFlow(RepairsFlow):
         if entry is None or subentry is None or kind is None:
             return self.async_abort(reason="device_removed")
         device_flow = kind()
-        if not isinstance(device_flow, DeviceSubentryFlow):
-            return self.async_abort(reason="device_removed")
         device_flow.hass = self.hass
         device_flow.handler = (entry.entry_id, subentry.subentry_type)
         device_flow.flow_id = self.flow_id

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigSubentry
 
+from .const import CONF_RELAY, SUBENTRY_SHED_SOCKET
 from .devices.iomodule.module import ModuleError
 from .errors import device_error
 from .iomodule import (
@@ -14,14 +15,11 @@ from .iomodule import (
     WiredDevice,
     module_device,
 )
-from .iomodule_settings import CONF_RELAY, stored_channel
+from .iomodule_settings import stored_channel
 
 if TYPE_CHECKING:
     from .compound import Compound
     from .interfaces import CompoundDevice
-
-SUBENTRY_SHED_LIGHT: Final = "shed_light"
-SUBENTRY_SHED_SOCKET: Final = "shed_socket"
 
 
 class ShedOutput(WiredDevice):

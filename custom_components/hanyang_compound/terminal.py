@@ -22,7 +22,14 @@ from .const import (
     ATTR_ALERT,
     ATTR_ENTRANCE,
     ATTR_MODE,
+    ATTR_SUBENTRY_ID,
     ATTR_TEMPERATURE,
+    CONF_ALERT_DURATION,
+    CONF_DOOR,
+    CONF_FIRMWARE,
+    CONF_KEPT_OPEN_IN_LOCKDOWN,
+    CONF_MODEL,
+    CONF_SERIAL_NUMBER,
     DOMAIN,
     EVENT_SCREENING_ALERT,
     LOGGER,
@@ -34,27 +41,10 @@ from .devices.isapi.events import AccessEvent, Screening, is_fever, screening
 from .devices.isapi.monitor import LinkState, MonitorTiming, TerminalMonitor
 from .errors import device_error
 from .modes import CompoundMode, EntranceAction, EntrancePolicy, screening_alerts_active
-from .terminal_auth import (
-    ATTR_SUBENTRY_ID,
-    CONF_SERIAL_NUMBER,
-    stored_flag,
-    stored_text,
-    terminal_client,
-)
-from .terminal_flow import (
-    ALERT_DURATION,
-    CONF_ALERT_DURATION,
-    CONF_DOOR,
-    CONF_FIRMWARE,
-    CONF_KEPT_OPEN_IN_LOCKDOWN,
-    CONF_MODEL,
-    DOOR,
-)
+from .terminal_auth import ALERT_DURATION, DOOR, stored_flag, stored_text, terminal_client
 from .terminal_screening import AccessEventSink, DailyCounts, event_attributes, stored_count
 from .validation import InvalidSettingError
 
-"""Fired in controlled and lockdown modes when an entrance in use screens fever or a missing mask."""
-"""The screening that raised a screening alert: fever_detected or no_mask, as the event entity names it."""
 STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 5
 LINK_UP: Final = frozenset({LinkState.STREAMING, LinkState.POLLING})

@@ -1,8 +1,7 @@
-"""Reaching an access terminal from its settings, and the compound's reauth step for a terminal's password.
+"""An access terminal's settings, their ranges and checks, and reaching the terminal with them.
 
-Home Assistant has no reauth flow for a subentry: a terminal that refuses its credentials
-starts the compound entry's reauth flow naming the terminal's subentry, and this step asks
-for that terminal's new user name and password.
+The terminal's flow, the compound's reauth step and the running terminal all read a
+terminal's settings through this module.
 """
 
 from __future__ import annotations
@@ -29,11 +28,11 @@ from .devices.isapi.client import DeviceInfo, IsapiClient
 from .devices.isapi.errors import NotSupportedError, TerminalAuthError, TerminalError
 from .validation import InvalidSettingError, NumberRange
 
-SUBENTRY_TYPE_ACCESS_TERMINAL: Final = "access_terminal"
-CONF_SERIAL_NUMBER: Final = "serial_number"
-ATTR_SUBENTRY_ID: Final = "subentry_id"
 ERROR_HOST_INVALID: Final = "host_invalid"
 PORT: Final = NumberRange(1, 65535)
+DOOR: Final = NumberRange(1, 8)
+"""Door numbers of a terminal (most control one door; controllers up to eight)."""
+ALERT_DURATION: Final = NumberRange(10, 86400, unit="s")
 HOST_MAX_LENGTH: Final = 253
 """The longest host name DNS can carry, dots included."""
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)", re.IGNORECASE)

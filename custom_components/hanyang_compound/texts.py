@@ -1,8 +1,8 @@
-"""Texts: those people type or say made safe for log lines, and the integration's own in the installation's language."""
+"""Texts: those people type or say tidied or made safe for log lines, and the integration's own in the installation's language."""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.translation import async_get_cached_translations
@@ -10,6 +10,11 @@ from homeassistant.helpers.translation import async_get_cached_translations
 from .const import DOMAIN
 
 LOG_TEXT_MAX_LENGTH: Final = 120
+
+
+def clean_text(value: Any) -> str:
+    """Return a typed or spoken text with its spacing tidied: trimmed, inner runs of spaces as one."""
+    return " ".join(str(value).split())
 
 
 def log_safe(text: object, max_length: int = LOG_TEXT_MAX_LENGTH) -> str:

@@ -1,4 +1,4 @@
-"""Config flows of the compound's Bluetooth devices: subentries and Bluetooth discovery."""
+"""Subentry flows of the compound's Bluetooth devices, and the checks Bluetooth discovery shares with them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from types import MappingProxyType
 from typing import Any
 
 from habluetooth import BluetoothServiceInfoBleak
-from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntry, ConfigSubentry
+from homeassistant.config_entries import ConfigEntry, ConfigSubentry
 from homeassistant.const import CONF_ADDRESS, CONF_NAME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.selector import (
@@ -18,7 +18,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .ble_base import (
+from ..ble_base import (
     FLOOD_LEVEL,
     MANHOLE_DEPTH,
     OVERHEAT_THRESHOLD,
@@ -27,8 +27,7 @@ from .ble_base import (
     bluetooth_running,
     device_title,
 )
-from .config_flow import DeviceSubentryFlow, clean_text
-from .const import (
+from ..const import (
     CONF_BIND_KEY,
     CONF_COMPOUND,
     CONF_FLOOD_LEVEL,
@@ -49,13 +48,14 @@ from .const import (
     SUBENTRY_BTHOME_SENSOR,
     BTHomeRole,
 )
-from .devices.ble.address import normalize_address
-from .devices.ble.bthome import BindKeyError, check_bind_key, is_bthome_v2, parse_bind_key
-from .devices.ble.health_thermometer import HEALTH_THERMOMETER_SERVICE_UUID
-from .validation import form_number_errors
+from ..devices.ble.address import normalize_address
+from ..devices.ble.bthome import BindKeyError, check_bind_key, is_bthome_v2, parse_bind_key
+from ..devices.ble.health_thermometer import HEALTH_THERMOMETER_SERVICE_UUID
+from ..texts import clean_text
+from ..validation import form_number_errors
+from .base import DeviceSubentryFlow
 
 BLE_SUBENTRY_TYPES = (SUBENTRY_BLE_THERMOMETER, SUBENTRY_BTHOME_SENSOR)
-ROLE_THERMOMETER = "thermometer"
 
 
 def address_owner(
@@ -96,7 +96,7 @@ def _last_heard(hass: HomeAssistant, address: str) -> BluetoothServiceInfoBleak 
     """Return the device's latest advertisement, if Bluetooth runs and has heard it."""
     if not bluetooth_running(hass):
         return None
-    from homeassistant.components import bluetooth  # noqa: PLC0415 - only once Bluetooth runs (see ble.py)
+    from homeassistant.components import bluetooth  # noqa: PLC0415 - only once Bluetooth runs (see the runtime ble.py)
 
     return bluetooth.async_last_service_info(hass, address, connectable=False)
 
@@ -170,12 +170,7 @@ class _BleSubentryFlow(DeviceSubentryFlow):
         if address is None:
             errors[CONF_ADDRESS] = "address_invalid"
             return str(user_input.get(CONF_ADDRESS, ""))
-        exclude = (
-            self._get_reconfigure_subentry().subentry_id
-            if self.source == SOURCE_RECONFIGURE
-            else None
-        )
-        if address_owner(self.hass, address, exclude_subentry_id=exclude):
+        if address_owner(self.hass, address, exclude_subentry_id=self.reconfigured_subentry_id()):
             errors[CONF_ADDRESS] = "address_taken"
         return address
 
@@ -186,8 +181,6 @@ class _BleSubentryFlow(DeviceSubentryFlow):
 
 class BleThermometerSubentryFlow(_BleSubentryFlow):
     """A Bluetooth Health Thermometer at an entrance or patrol checkpoint."""
-
-    subentry_type = SUBENTRY_BLE_THERMOMETER
 
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Ask for the address, the name and what the thermometer serves."""
@@ -214,8 +207,6 @@ class BleThermometerSubentryFlow(_BleSubentryFlow):
 
 class BTHomeSensorSubentryFlow(_BleSubentryFlow):
     """A BTHome v2 sensor: a manhole cover or a shed thermometer."""
-
-    subentry_type = SUBENTRY_BTHOME_SENSOR
 
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Ask for the address, role, location, bind key and thresholds."""
@@ -254,7 +245,7 @@ def async_offer_unowned_devices(hass: HomeAssistant) -> None:
     """
     if not bluetooth_running(hass):
         return
-    from homeassistant.components import bluetooth  # noqa: PLC0415 - only once Bluetooth runs (see ble.py)
+    from homeassistant.components import bluetooth  # noqa: PLC0415 - only once Bluetooth runs (see the runtime ble.py)
 
     for service_info in bluetooth.async_discovered_service_info(hass, connectable=False):
         if discovered_kind(service_info) and not address_owner(

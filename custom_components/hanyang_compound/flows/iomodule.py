@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Final
 
-from homeassistant.config_entries import SOURCE_RECONFIGURE, SubentryFlowResult
+from homeassistant.config_entries import SubentryFlowResult
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.selector import (
@@ -17,25 +17,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .config_flow import DeviceSubentryFlow, clean_text
-from .devices.iomodule.module import (
-    IoModule,
-    ModuleError,
-    ModuleRefusedError,
-    ModuleUnreachableError,
-)
-from .devices.iomodule.profiles import DEFAULT_PROFILE, PROFILES, TRANSPORTS, ModuleProfile
-from .gate import SUBENTRY_BARRIER_GATE
-from .iomodule import (
-    SUBENTRY_IO_MODULE,
-    TRANSPORT_OF_PROFILE,
-    default_module_title,
-    module_claims,
-    module_options,
-    module_profile,
-)
-from .iomodule_settings import (
-    CHANNEL,
+from ..const import (
     CONF_CLOSE_RELAY,
     CONF_CLOSED_LIMIT,
     CONF_KEPT_OPEN_IN_LOCKDOWN,
@@ -51,18 +33,34 @@ from .iomodule_settings import (
     CONF_TRAVEL_TIMEOUT,
     CONF_UNIT_ID,
     CONF_VEHICLE_LOOP,
-    DEFAULT_POLL_INTERVAL,
-    DEFAULT_PORT,
-    DEFAULT_TRAVEL_TIMEOUT,
+    SUBENTRY_IO_MODULE,
+)
+from ..devices.iomodule.module import (
+    IoModule,
+    ModuleError,
+    ModuleRefusedError,
+    ModuleUnreachableError,
+)
+from ..devices.iomodule.profiles import DEFAULT_PROFILE, PROFILES, TRANSPORTS, ModuleProfile
+from ..iomodule import default_module_title, module_claims, module_options, module_profile
+from ..iomodule_settings import (
+    CHANNEL,
     POLL_INTERVAL,
     PORT,
     PULSE_SECONDS,
     TRAVEL_TIMEOUT,
     UNIT_ID,
 )
-from .modbus_link import async_temporary_unit, link_params
-from .shed import SUBENTRY_SHED_LIGHT, SUBENTRY_SHED_SOCKET
-from .validation import ERROR_NOT_A_NUMBER
+from ..modbus_link import async_temporary_unit, link_params
+from ..texts import clean_text
+from ..validation import ERROR_NOT_A_NUMBER
+from .base import DeviceSubentryFlow
+
+DEFAULT_PORT: Final = 502
+DEFAULT_POLL_INTERVAL: Final = 1
+DEFAULT_TRAVEL_TIMEOUT: Final = 10
+TRANSPORT_OF_PROFILE: Final = "profile"
+"""The transport choice that takes the usual transport of the module's profile."""
 
 
 def _channel(user_input: dict[str, Any], key: str) -> int | None:
@@ -71,18 +69,8 @@ def _channel(user_input: dict[str, Any], key: str) -> int | None:
     return None if value in (None, "") else int(value)
 
 
-class ModbusDeviceFlow(DeviceSubentryFlow):
-    """Base of the flows of the devices on Modbus I/O modules."""
-
-    def editing_subentry_id(self) -> str | None:
-        """Return the id of the subentry being reconfigured; None while adding one."""
-        return self._reconfigure_subentry_id if self.source == SOURCE_RECONFIGURE else None
-
-
-class IoModuleSubentryFlow(ModbusDeviceFlow):
+class IoModuleSubentryFlow(DeviceSubentryFlow):
     """Adds or changes an I/O module: where it is reached, its unit id and type; checks that it answers."""
-
-    subentry_type = SUBENTRY_IO_MODULE
 
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Return the module's form."""
@@ -150,7 +138,7 @@ class IoModuleSubentryFlow(ModbusDeviceFlow):
         return data, await self._async_probe(data, profile)
 
     def _is_added_already(self, data: dict[str, Any]) -> bool:
-        excluding = self.editing_subentry_id()
+        excluding = self.reconfigured_subentry_id()
         address = (data[CONF_HOST], data[CONF_PORT], data[CONF_UNIT_ID])
         return any(
             subentry.subentry_type == SUBENTRY_IO_MODULE
@@ -181,11 +169,11 @@ class IoModuleSubentryFlow(ModbusDeviceFlow):
         """Return the module's name, or one by its unit id (never its host) when it has none."""
         name: str = data[CONF_NAME]
         return name or default_module_title(
-            self._get_entry(), data[CONF_UNIT_ID], excluding=self.editing_subentry_id()
+            self._get_entry(), data[CONF_UNIT_ID], excluding=self.reconfigured_subentry_id()
         )
 
 
-class ModuleChannelFlow(ModbusDeviceFlow):
+class ModuleChannelFlow(DeviceSubentryFlow):
     """Base of the flows of devices wired to channels of an I/O module (gates, shed outputs)."""
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
@@ -244,7 +232,7 @@ class ModuleChannelFlow(ModbusDeviceFlow):
             return {CONF_MODULE: "module_missing"}
         if (profile := module_profile(entry, module_id)) is None:
             return {CONF_MODULE: "module_invalid"}
-        claims = module_claims(entry, module_id, excluding=self.editing_subentry_id())
+        claims = module_claims(entry, module_id, excluding=self.reconfigured_subentry_id())
         errors: dict[str, str] = {}
         for chosen, count, claimed, taken in (
             (relays, profile.relays, claims.relays, "relay_taken"),
@@ -268,8 +256,6 @@ class ModuleChannelFlow(ModbusDeviceFlow):
 
 class BarrierGateSubentryFlow(ModuleChannelFlow):
     """Adds or changes a barrier gate: its module, relays, inputs, timings and lockdown role."""
-
-    subentry_type = SUBENTRY_BARRIER_GATE
 
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Return the gate's form; channel ranges and pulse length follow the module's profile."""
@@ -353,10 +339,6 @@ class ShedOutputSubentryFlow(ModuleChannelFlow):
 class ShedLightSubentryFlow(ShedOutputSubentryFlow):
     """Adds or changes a shed light."""
 
-    subentry_type = SUBENTRY_SHED_LIGHT
-
 
 class ShedSocketSubentryFlow(ShedOutputSubentryFlow):
     """Adds or changes a shed's switched sockets (e-bike charging)."""
-
-    subentry_type = SUBENTRY_SHED_SOCKET

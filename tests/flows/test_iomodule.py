@@ -12,8 +12,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from simulator.devices.io_module import Fault, Gateway
 from tests.conftest import make_compound_entry
-
-from .conftest import gate_data, module_data, subentry
+from tests.iomodule.conftest import gate_data, module_data, subentry
 
 pytestmark = pytest.mark.usefixtures("no_setup")
 

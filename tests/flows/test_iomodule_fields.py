@@ -16,8 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.hanyang_compound.diagnostics import async_get_config_entry_diagnostics
 from simulator.devices.io_module import Fault, Gateway
 from tests.conftest import make_compound_entry
-
-from .conftest import gate_data, module_data, subentry
+from tests.iomodule.conftest import gate_data, module_data, subentry
 
 MODULE_INPUT = {
     "host": "127.0.0.1",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from homeassistant.config_entries import SOURCE_RECONFIGURE
 from homeassistant.const import (
     CONF_HOST,
     CONF_NAME,
@@ -22,37 +21,37 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
-from .config_flow import DeviceSubentryFlow, clean_text
-from .const import DOMAIN
-from .terminal_auth import (
+from ..const import (
+    CONF_ALERT_DURATION,
+    CONF_DOOR,
+    CONF_FIRMWARE,
+    CONF_KEPT_OPEN_IN_LOCKDOWN,
+    CONF_MODEL,
     CONF_SERIAL_NUMBER,
+    DOMAIN,
+    SUBENTRY_ACCESS_TERMINAL,
+)
+from ..terminal_auth import (
+    ALERT_DURATION,
+    DOOR,
     ERROR_HOST_INVALID,
     PORT,
-    SUBENTRY_TYPE_ACCESS_TERMINAL,
     async_check_terminal,
     normalized_host,
 )
-from .validation import ERROR_NOT_A_NUMBER, NumberRange
+from ..texts import clean_text
+from ..validation import ERROR_NOT_A_NUMBER
+from .base import DeviceSubentryFlow
 
-CONF_DOOR: Final = "door"
-CONF_KEPT_OPEN_IN_LOCKDOWN: Final = "kept_open_in_lockdown"
-CONF_ALERT_DURATION: Final = "alert_duration"
-CONF_MODEL: Final = "model"
-CONF_FIRMWARE: Final = "firmware"
 DEFAULT_PORT: Final = 80
 DEFAULT_USERNAME: Final = "admin"
 DEFAULT_ALERT_DURATION: Final = 300
 """Seconds a fever or no-mask alert stays on after the last such screening."""
-DOOR: Final = NumberRange(1, 8)
-"""Door numbers of a terminal (most control one door; controllers up to eight)."""
-ALERT_DURATION: Final = NumberRange(10, 86400, unit="s")
 NUMBER_FIELDS: Final = {CONF_PORT: PORT, CONF_DOOR: DOOR, CONF_ALERT_DURATION: ALERT_DURATION}
 
 
 class AccessTerminalSubentryFlow(DeviceSubentryFlow):
     """Adds or reconfigures a face-recognition temperature-screening terminal at an entrance."""
-
-    subentry_type = SUBENTRY_TYPE_ACCESS_TERMINAL
 
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Return the terminal's form, prefilled with defaults."""
@@ -105,12 +104,13 @@ class AccessTerminalSubentryFlow(DeviceSubentryFlow):
         info, error = await async_check_terminal(self.hass, data)
         if info is None:
             return data, {"base": error or "cannot_connect"}
-        own = self._get_reconfigure_subentry() if self.source == SOURCE_RECONFIGURE else None
-        if own is not None and own.data[CONF_SERIAL_NUMBER] != info.serial_number:
-            return data, {"base": "another_terminal"}
-        if self._serial_in_use(
-            info.serial_number, except_subentry=own.subentry_id if own else None
+        own = self.reconfigured_subentry_id()
+        if (
+            own is not None
+            and self._get_reconfigure_subentry().data[CONF_SERIAL_NUMBER] != info.serial_number
         ):
+            return data, {"base": "another_terminal"}
+        if self._serial_in_use(info.serial_number, except_subentry=own):
             return data, {"base": "terminal_already_configured"}
         data |= {
             CONF_SERIAL_NUMBER: info.serial_number,
@@ -125,7 +125,7 @@ class AccessTerminalSubentryFlow(DeviceSubentryFlow):
             subentry.data.get(CONF_SERIAL_NUMBER) == serial
             for entry in self.hass.config_entries.async_entries(DOMAIN)
             for subentry in entry.subentries.values()
-            if subentry.subentry_type == SUBENTRY_TYPE_ACCESS_TERMINAL
+            if subentry.subentry_type == SUBENTRY_ACCESS_TERMINAL
             and subentry.subentry_id != except_subentry
         )
 

@@ -19,9 +19,8 @@ from custom_components.hanyang_compound.const import (
     SUBENTRY_BTHOME_SENSOR,
 )
 from simulator.devices.bthome_encoding import encode_service_data
-
-from .conftest import make_compound_entry
-from .test_ble import (
+from tests.conftest import make_compound_entry
+from tests.test_ble import (
     HEALTH_THERMOMETER,
     KEY,
     MANHOLE,

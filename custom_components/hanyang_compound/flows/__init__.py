@@ -1,0 +1,1 @@
+"""The subentry flows that add and reconfigure a compound's devices, one module per kind."""
