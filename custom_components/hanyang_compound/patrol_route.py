@@ -14,7 +14,6 @@ from homeassistant.core import (
     HomeAssistant,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import (
     entity_registry as er,
     issue_registry as ir,
@@ -52,6 +51,7 @@ from .const import (
     SUBENTRY_PATROL_ROUTE,
 )
 from .coordinator import Listeners
+from .errors import device_error, request_error
 from .modes import CompoundMode
 from .patrol import PatrolRoute
 from .patrol_rounds import PatrolCommandError, PatrolEvent, PatrolEventType, RouteStatus
@@ -204,11 +204,7 @@ class PatrolRouteDevice:
         try:
             events = self.route.start(dt_util.utcnow())
         except PatrolCommandError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=err.key,
-                translation_placeholders={ATTR_ROUTE: self.name},
-            ) from None
+            raise device_error(err.key, route=self.name) from None
         self._apply(events, context if self.compound.share_resident_identity else None)
 
     @callback
@@ -217,11 +213,7 @@ class PatrolRouteDevice:
         try:
             events = self.route.skip(dt_util.utcnow(), reason)
         except PatrolCommandError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key=err.key,
-                translation_placeholders={ATTR_ROUTE: self.name},
-            ) from None
+            raise request_error(err.key, route=self.name) from None
         LOGGER.info(
             "Patrol round %s of %s skipped by user %s: %s",
             _round_label(events[0].round),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import (
     config_validation as cv,
 )
@@ -21,6 +20,7 @@ from .const import (
     PIN_MAX_LENGTH,
     REASON_MAX_LENGTH,
 )
+from .errors import request_error
 from .lookup import async_resolve_compound, async_resolve_entrance, async_resolve_route
 from .modes import CompoundMode, EntranceAction
 
@@ -63,13 +63,8 @@ def parse_mode(value: str) -> CompoundMode:
     try:
         return CompoundMode(value)
     except ValueError:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="unknown_mode",
-            translation_placeholders={
-                "mode": value,
-                "modes": ", ".join(str(mode) for mode in CompoundMode),
-            },
+        raise request_error(
+            "unknown_mode", mode=value, modes=", ".join(str(mode) for mode in CompoundMode)
         ) from None
 
 
