@@ -402,7 +402,8 @@ async def test_a_sensor_heard_before_any_compound_is_offered_when_one_starts(
     assert not hass.config_entries.flow.async_progress_by_handler("hanyang_compound")
 
     await setup_compound(hass)
-    await hass.async_block_till_done()
+    # The sensor is offered to core bthome as well, whose flow loads in the background.
+    await hass.async_block_till_done(wait_background_tasks=True)
 
     offered = hass.config_entries.flow.async_progress_by_handler("hanyang_compound")
     assert [flow["context"]["unique_id"] for flow in offered] == [f"bluetooth {SHED}"]

@@ -96,7 +96,7 @@ def _last_heard(hass: HomeAssistant, address: str) -> BluetoothServiceInfoBleak 
     """Return the device's latest advertisement, if Bluetooth runs and has heard it."""
     if not bluetooth_running(hass):
         return None
-    from homeassistant.components import bluetooth  # noqa: PLC0415 - only once Bluetooth runs (see the runtime ble.py)
+    from homeassistant.components import bluetooth  # noqa: PLC0415 - only once Bluetooth runs (see ble_base.py)
 
     return bluetooth.async_last_service_info(hass, address, connectable=False)
 
@@ -245,7 +245,7 @@ def async_offer_unowned_devices(hass: HomeAssistant) -> None:
     """
     if not bluetooth_running(hass):
         return
-    from homeassistant.components import bluetooth  # noqa: PLC0415 - only once Bluetooth runs (see the runtime ble.py)
+    from homeassistant.components import bluetooth  # noqa: PLC0415 - only once Bluetooth runs (see ble_base.py)
 
     for service_info in bluetooth.async_discovered_service_info(hass, connectable=False):
         if discovered_kind(service_info) and not address_owner(
