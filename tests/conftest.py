@@ -13,6 +13,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.hanyang_compound.config_flow import compound_unique_id
 from custom_components.hanyang_compound.const import CONF_SERVICE_TIER, CONF_ZONE, DOMAIN
@@ -32,16 +34,27 @@ def make_compound_entry(
     *,
     options: dict[str, Any] | None = None,
     subentries_data: tuple[ConfigSubentryData, ...] = (),
+    entry_id: str | None = None,
 ) -> MockConfigEntry:
-    """Return a compound's config entry as the config flow creates it."""
+    """Return a compound's config entry as the config flow creates it (a new id unless given)."""
     return MockConfigEntry(
         domain=DOMAIN,
+        entry_id=entry_id,
         title=name,
         unique_id=compound_unique_id(name),
         data={CONF_ZONE: "Qingchuan", CONF_SERVICE_TIER: "standard"},
         options=options or {},
         subentries_data=subentries_data,
     )
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Syrupy's snapshot with Home Assistant's extension, as in Home Assistant's own tests.
+
+    Snapshots go to a snapshots/ folder beside the test module.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture

@@ -46,6 +46,8 @@ SHED = "A4:C1:38:00:00:02"
 THERMOMETER = "C0:26:DA:00:00:09"
 KEY = bytes.fromhex("231d39c1d7cc1ab1aee224cd096db932")
 HEALTH_THERMOMETER = "00001809-0000-1000-8000-00805f9b34fb"
+EAR_READING = "07" + "ec0300ff" + "ea07" + "0b19" + "080f1e" + "03"
+"""A Health Thermometer indication: 100.4 °F from the ear, taken 25 November 2026, 08:15:30."""
 # bleak 0.22 (lane A) requires a device's signal strength; bleak 3 (lane B) deprecates it.
 _BLE_DEVICE_HAS_RSSI = "rssi" in inspect.signature(BLEDevice.__init__).parameters
 
@@ -352,8 +354,7 @@ async def test_thermometer_connects_when_it_advertises_and_reports_a_reading(
 ) -> None:
     fake = await connect_thermometer(hass)
     assert fake.indicate is not None
-    # 100.4 °F from the ear, sent with a timestamp.
-    fake.indicate(None, bytearray.fromhex("07" + "ec0300ff" + "ea07" + "0b19" + "080f1e" + "03"))
+    fake.indicate(None, bytearray.fromhex(EAR_READING))
     await hass.async_block_till_done()
 
     assert state(hass, "sensor.north_gate_thermometer_body_temperature") == "38.0"

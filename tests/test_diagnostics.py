@@ -1,14 +1,27 @@
-"""Tests of a compound's diagnostics."""
+"""Tests of a compound's diagnostics: what they show, and that secrets and identities are hidden."""
 
 from __future__ import annotations
 
+import json
+
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.json import json_dumps
+from homeassistant.util.json import json_loads_object
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
+from syrupy.matchers import path_type
 
 from custom_components.hanyang_compound.diagnostics import async_get_config_entry_diagnostics
 
 from .conftest import make_compound_entry
+from .full_compound import RESIDENT, full_compound_fixture  # noqa: F401 - a fixture
+from .iomodule.conftest import gateway  # noqa: F401 - a fixture
+from .terminal_fixtures import east_terminal, fast_links  # noqa: F401 - fixtures
+from .terminal_sim import PASSWORD
+from .test_ble import MANHOLE, SHED, THERMOMETER
+from .test_patrol_route import shanghai  # noqa: F401 - a fixture
 
 
 async def test_diagnostics_describe_the_compound_and_redact_secrets(hass: HomeAssistant) -> None:
@@ -87,3 +100,34 @@ async def test_addresses_are_redacted_inside_titles_and_error_texts(hass: HomeAs
     assert diagnostics["devices"]["failing"]["link"]["last_error"] == (
         "Cannot connect to host **REDACTED**:502 [refused]"
     )
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_diagnostics_of_a_compound_with_every_kind_of_device(
+    hass: HomeAssistant, full_compound: MockConfigEntry, snapshot: SnapshotAssertion
+) -> None:
+    # As the diagnostics download serialises them: in JSON, with Home Assistant's encoder.
+    diagnostics = json_loads_object(
+        json_dumps(await async_get_config_entry_diagnostics(hass, full_compound))
+    )
+
+    # The simulators listen on ports of their own each run; everything else is fixed.
+    ports = path_type({r"subentries\.\d+\.data\.port": (int,)}, regex=True)
+    assert diagnostics == snapshot(matcher=ports)
+    text = json.dumps(diagnostics, ensure_ascii=False)
+    terminal = next(
+        subentry.data
+        for subentry in full_compound.subentries.values()
+        if subentry.subentry_type == "access_terminal"
+    )
+    for secret in (
+        "127.0.0.1",
+        terminal["username"],
+        PASSWORD,
+        terminal["serial_number"],
+        MANHOLE,
+        SHED,
+        THERMOMETER,
+        RESIDENT,
+    ):
+        assert secret not in text

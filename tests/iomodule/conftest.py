@@ -72,28 +72,35 @@ def subentry(
     )
 
 
+def wired_subentries(
+    port: int, *, gate: dict[str, Any] | None = None, poll_interval: int = 1
+) -> tuple[ConfigSubentryDataWithId, ...]:
+    """Return a module, the north gate, a shed light and a shed socket wired to it."""
+    module = module_data(port, poll_interval=poll_interval)
+    return (
+        subentry("module1", "io_module", "North gate I/O module", module),
+        subentry("gate1", "barrier_gate", "North gate", gate or gate_data()),
+        subentry(
+            "light1",
+            "shed_light",
+            "East shed light",
+            {"name": "East shed light", "module": "module1", "relay": 4},
+        ),
+        subentry(
+            "socket1",
+            "shed_socket",
+            "East shed sockets",
+            {"name": "East shed sockets", "module": "module1", "relay": 5},
+        ),
+    )
+
+
 def wired_compound(
     port: int, *, gate: dict[str, Any] | None = None, poll_interval: int = 1
 ) -> MockConfigEntry:
     """Return a compound with a module, the north gate, a shed light and a shed socket."""
-    module = module_data(port, poll_interval=poll_interval)
     return make_compound_entry(
-        subentries_data=(
-            subentry("module1", "io_module", "North gate I/O module", module),
-            subentry("gate1", "barrier_gate", "North gate", gate or gate_data()),
-            subentry(
-                "light1",
-                "shed_light",
-                "East shed light",
-                {"name": "East shed light", "module": "module1", "relay": 4},
-            ),
-            subentry(
-                "socket1",
-                "shed_socket",
-                "East shed sockets",
-                {"name": "East shed sockets", "module": "module1", "relay": 5},
-            ),
-        )
+        subentries_data=wired_subentries(port, gate=gate, poll_interval=poll_interval)
     )
 
 
