@@ -113,7 +113,7 @@ async def full_compound_fixture(
     thermometer = FakeThermometer()
     entry.add_to_hass(hass)
     with patch(
-        "custom_components.hanyang_compound.ble.establish_connection",
+        "custom_components.hanyang_compound.thermometer.establish_connection",
         AsyncMock(return_value=thermometer.client),
     ):
         assert await hass.config_entries.async_setup(entry.entry_id)
