@@ -199,9 +199,11 @@ async def test_device_outages_and_incidents(
     shed.overheating = False
     for sensor in (manhole, shed):
         sensor.async_add_listener.call_args[0][0]()
+    await move_to(NOON + timedelta(hours=5))
+    gate.set_available(False)
     await move_to(NOON + timedelta(hours=6))
     figures = {figure.indicator: figure for figure in recorder.today()}
-    assert figures[Indicator.ENTRANCE_AVAILABILITY].value == pytest.approx(83.33)
+    assert figures[Indicator.ENTRANCE_AVAILABILITY].value == pytest.approx(66.67)
     assert figures[Indicator.MANHOLE_RESOLUTION].value == 60
     assert figures[Indicator.MANHOLE_RESOLUTION].met
     assert figures[Indicator.SHED_OVERHEAT].value == 60
@@ -210,6 +212,7 @@ async def test_device_outages_and_incidents(
     assert ["outage", "East gate", "12:00", 60] in details
     assert ["shed_slow", "Shed A", "12:00", 60] in details
     await recorder.async_stop()
+    assert ["outage", "East gate", "17:00", 60] in recorder.book.day(NOON)["details"]
     for fake in ("gate", "manhole", "shed"):
         del compound.devices[fake]
 

@@ -83,11 +83,7 @@ class AssessmentBook:
     # Home Assistant's own uptime
 
     def resume(self, now: datetime, gap_after: timedelta) -> None:
-        """Start recording again; a silence longer than gap_after since last seen was downtime.
-
-        Outages still open are ended where Home Assistant stopped seeing them: their devices
-        are asked again by set_entrances.
-        """
+        """Start recording again; a silence longer than gap_after since last seen was downtime."""
         if self.last_seen is not None and now - self.last_seen > gap_after:
             self._gaps = [gap for gap in self._gaps if now - gap[1] < timedelta(days=2)]
             self._gaps.append((self.last_seen, now))

@@ -95,6 +95,7 @@ class AssessmentRecorder:
         self.book = AssessmentBook(dt_util.get_default_time_zone(), self.standards)
         self._listeners: Listeners[()] = Listeners()
         self._unsubscribe: list[CALLBACK_TYPE] = []
+        self._entrances: list[str] = []
 
     @property
     def standards(self) -> dict[Indicator, float]:
@@ -128,16 +129,25 @@ class AssessmentRecorder:
                 listener = partial(self._on_entrance, device)
                 self._unsubscribe.append(device.async_add_availability_listener(listener))
                 self.book.entrance(device.entrance_name, now, available=device.available)
+                self._entrances.append(device.entrance_name)
         for sensor in self.compound.devices.of_kind(BTHomeSensorDevice):
             self._unsubscribe.append(sensor.async_add_listener(partial(self._on_sensor, sensor)))
             self._on_sensor(sensor)
 
     async def async_stop(self) -> None:
-        """Stop following and save: what was open stays open for the next start."""
+        """Stop following and save: alerts and incidents stay open for the next start.
+
+        An entrance's outage ends here, as far as Home Assistant saw it; the entrance is asked
+        again when the compound starts.
+        """
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-        self.book.heartbeat(dt_util.utcnow())
+        now = dt_util.utcnow()
+        for entrance in self._entrances:
+            self.book.forget_entrance(entrance, now)
+        self._entrances.clear()
+        self.book.heartbeat(now)
         await self._store.async_save(self.book.as_stored())
 
     @callback
