@@ -132,7 +132,7 @@ def test_entrance_availability_counts_outages_across_midnight() -> None:
     record.entrance("East gate", at(0), available=True)
     record.entrance("North gate", at(23), available=False)
     record.entrance("North gate", at(1, day=DAY + timedelta(days=1)), available=True)
-    record.entrance("East gate", at(2, day=DAY + timedelta(days=1)), available=True)
+    assert not record.entrance("East gate", at(2, day=DAY + timedelta(days=1)), available=True)
     record.advance(at(0, day=DAY + timedelta(days=2)))
     assert figures(record)[Indicator.ENTRANCE_AVAILABILITY] == (97.92, False)
     assert figures(record, DAY + timedelta(days=1))[Indicator.ENTRANCE_AVAILABILITY] == (
@@ -149,13 +149,13 @@ def test_entrance_availability_counts_outages_across_midnight() -> None:
 def test_manholes_and_sheds_until_resolved() -> None:
     """The slowest resolution is the value; one still open misses the day."""
     record = book()
-    record.incident(Indicator.MANHOLE_RESOLUTION, "Manhole 3", at(8), active=True)
-    record.incident(Indicator.MANHOLE_RESOLUTION, "Manhole 3", at(8, 30), active=True)
+    assert record.incident(Indicator.MANHOLE_RESOLUTION, "Manhole 3", at(8), active=True)
+    assert not record.incident(Indicator.MANHOLE_RESOLUTION, "Manhole 3", at(8, 30), active=True)
     record.incident(Indicator.SHED_OVERHEAT, "Shed A", at(13), active=True)
     assert figures(record)[Indicator.MANHOLE_RESOLUTION] == (0, False)
     record.incident(Indicator.MANHOLE_RESOLUTION, "Manhole 3", at(11), active=False)
     record.incident(Indicator.SHED_OVERHEAT, "Shed A", at(13, 10), active=False)
-    record.incident(Indicator.SHED_OVERHEAT, "Shed B", at(14), active=False)
+    assert not record.incident(Indicator.SHED_OVERHEAT, "Shed B", at(14), active=False)
     result = figures(record)
     assert result[Indicator.MANHOLE_RESOLUTION] == (180, False)
     assert result[Indicator.SHED_OVERHEAT] == (10, True)

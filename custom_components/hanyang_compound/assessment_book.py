@@ -120,16 +120,17 @@ class AssessmentBook:
             )
         self._checkpoint = now
 
-    def entrance(self, subject: str, now: datetime, *, available: bool) -> None:
-        """Record an entrance's availability now (a new entrance, or a change)."""
+    def entrance(self, subject: str, now: datetime, *, available: bool) -> bool:
+        """Record an entrance's availability now; return whether it is new or changed."""
         self.advance(now)
         if self._entrances.get(subject) is available:
-            return
+            return False
         self._entrances[subject] = available
         if not available:
             self._outages.setdefault(subject, now)
         elif (since := self._outages.pop(subject, None)) is not None:
             self._end_outage(subject, since, now)
+        return True
 
     def forget_entrance(self, subject: str, now: datetime) -> None:
         """Stop counting an entrance (removed, or Home Assistant stops)."""
@@ -195,18 +196,24 @@ class AssessmentBook:
 
     # Manholes and sheds
 
-    def incident(self, indicator: Indicator, subject: str, at: datetime, *, active: bool) -> None:
-        """Record whether a device's incident (a manhole needing attention, a hot shed) is on now."""
+    def incident(self, indicator: Indicator, subject: str, at: datetime, *, active: bool) -> bool:
+        """Record whether a device's incident (a manhole needing attention, a hot shed) is on now.
+
+        Returns whether the incident began or ended.
+        """
         open_ = self._incidents.setdefault(str(indicator), {})
         if active and subject not in open_:
             open_[subject] = at
             self._add(at, f"{indicator}_count")
             self._add(at, f"{indicator}_open")
-        elif not active and (since := open_.pop(subject, None)) is not None:
+            return True
+        if not active and (since := open_.pop(subject, None)) is not None:
             self._handled(indicator, since, at)
             minutes = (at - since).total_seconds() / MINUTE
             if minutes > self._standard(indicator, since):
                 self._detail(since, INCIDENT_MISSES[indicator], subject, minutes)
+            return True
+        return False
 
     def _handled(self, indicator: Indicator, since: datetime, at: datetime) -> None:
         record = self._add(since, f"{indicator}_open", -1)

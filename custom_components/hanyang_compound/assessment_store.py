@@ -214,20 +214,19 @@ class AssessmentRecorder:
 
     @callback
     def _on_entrance(self, device: WatchedEntrance) -> None:
-        self.book.entrance(device.entrance_name, dt_util.utcnow(), available=device.available)
-        self._changed()
+        now = dt_util.utcnow()
+        if self.book.entrance(device.entrance_name, now, available=device.available):
+            self._changed()
 
     @callback
     def _on_sensor(self, sensor: BTHomeSensorDevice) -> None:
-        now = dt_util.utcnow()
+        # Called for every advertisement: only a beginning or an end of an incident is news.
         if sensor.role is BTHomeRole.MANHOLE:
-            active = bool(sensor.attention_reasons)
-            self.book.incident(Indicator.MANHOLE_RESOLUTION, sensor.title, now, active=active)
+            indicator, active = Indicator.MANHOLE_RESOLUTION, bool(sensor.attention_reasons)
         else:
-            self.book.incident(
-                Indicator.SHED_OVERHEAT, sensor.title, now, active=bool(sensor.overheating)
-            )
-        self._changed()
+            indicator, active = Indicator.SHED_OVERHEAT, bool(sensor.overheating)
+        if self.book.incident(indicator, sensor.title, dt_util.utcnow(), active=active):
+            self._changed()
 
     @callback
     def _on_heartbeat(self, now: datetime) -> None:
