@@ -8,6 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .assessment_store import AssessmentRecorder, assessment_store
 from .blueprints import async_install_blueprints
 from .bthome_sensor import BTHomeSensorDevice
 from .compound import Compound
@@ -82,8 +83,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
         config_entry_id=entry.entry_id, **compound_device_info(compound)
     )
     entry.async_on_unload(compound.devices.async_stop)
+    # Before the devices: a patrol route reports on resuming what it missed while Home Assistant was down.
+    assessment = AssessmentRecorder(hass, compound)
+    await assessment.async_start()
+    entry.async_on_unload(assessment.async_stop)
+    compound.assessment = assessment
     try:
         await compound.devices.async_start(DEVICE_FACTORIES)
+        assessment.async_follow_devices()
         await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     except BaseException:
         # Nothing started half-way may keep polling a compound that did not load.
@@ -109,6 +116,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> None:
-    """Forget a deleted compound's persisted mode."""
+    """Forget a deleted compound's persisted mode, rounds and assessment."""
     await Compound(hass, entry).async_remove_storage()
     await async_remove_route_stores(hass, entry)
+    await assessment_store(hass, entry.entry_id).async_remove()

@@ -34,7 +34,7 @@ from .const import (
 from .coordinator import Listeners
 from .device_set import CompoundDevices
 from .errors import device_error
-from .interfaces import Entrance, PolicyTarget, SwitchedOutput
+from .interfaces import AssessmentSource, Entrance, PolicyTarget, SwitchedOutput
 from .mode_access import ModeAccess
 from .modes import (
     REFUSED_LOCKDOWN,
@@ -76,6 +76,8 @@ class Compound:
         """Who may change this compound's mode or override its entrances."""
         self.devices: CompoundDevices[Compound] = CompoundDevices(self)
         """The compound's running devices by subentry id, in the order they were started."""
+        self.assessment: AssessmentSource | None = None
+        """The compound's service assessment, once its recorder runs."""
 
     @property
     def name(self) -> str:

@@ -25,6 +25,11 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .assessment_options import (
+    assessment_option_errors,
+    assessment_option_fields,
+    stored_assessment_options,
+)
 from .const import (
     ATTR_SUBENTRY_ID,
     CONF_CLEAR_MODE_PIN,
@@ -298,6 +303,7 @@ class CompoundOptionsFlow(OptionsFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             options, errors = form_number_errors(self._schema(), user_input)
+            errors |= assessment_option_errors(options)
             pin = str(options.pop(CONF_MODE_PIN, "") or "").strip()
             clear_pin = bool(options.pop(CONF_CLEAR_MODE_PIN, False))
             pin_hash = self.config_entry.options.get(CONF_MODE_PIN_HASH)
@@ -309,7 +315,8 @@ class CompoundOptionsFlow(OptionsFlow):
                 pin_hash = None
             if not errors:
                 return self.async_create_entry(
-                    data=options | ({CONF_MODE_PIN_HASH: pin_hash} if pin_hash else {})
+                    data=stored_assessment_options(options)
+                    | ({CONF_MODE_PIN_HASH: pin_hash} if pin_hash else {})
                 )
         suggested = {
             key: value for key, value in (user_input or {}).items() if key != CONF_MODE_PIN
@@ -340,5 +347,6 @@ class CompoundOptionsFlow(OptionsFlow):
                     TextSelectorConfig(type=TextSelectorType.PASSWORD)
                 ),
                 vol.Required(CONF_CLEAR_MODE_PIN, default=False): BooleanSelector(),
+                **assessment_option_fields(self.config_entry.data[CONF_SERVICE_TIER], options),
             }
         )

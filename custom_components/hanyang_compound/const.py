@@ -148,3 +148,12 @@ EVENT_SCREENING_ALERT: Final = f"{DOMAIN}_screening_alert"
 ATTR_ALERT: Final = "alert"
 """The screening that raised a screening alert: fever_detected or no_mask, as the event entity names it."""
 ATTR_TEMPERATURE: Final = "temperature"
+
+CONF_PROPERTY_COMPANY: Final = "property_company"
+"""Option: the property company that runs the compound, free text, so assessments compare across companies."""
+PROPERTY_COMPANY_MAX_LENGTH: Final = 100
+ATTR_VALUE: Final = "value"
+ATTR_STANDARD: Final = "standard"
+ATTR_MET: Final = "met"
+ATTR_MONTH: Final = "month"
+ATTR_FORMAT: Final = "format"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from homeassistant.core import CALLBACK_TYPE
 
+from .assessment import Figure, Indicator
 from .modes import CompoundMode, EntranceAction
 
 if TYPE_CHECKING:
@@ -99,3 +100,20 @@ class PolicyTarget(Protocol):
 
     async def async_apply_mode(self, mode: CompoundMode) -> None:
         """Bring the hardware in line with the mode's policy."""
+
+
+class AssessmentSource(Protocol):
+    """What the compound's assessment sensors read: today's indicators, and when they change."""
+
+    @property
+    def standards(self) -> dict[Indicator, float]:
+        """The compound's standards now: its tier's, tightened by its options."""
+
+    def today(self) -> list[Figure]:
+        """Return today's indicators so far against the standards in force."""
+
+    def days(self) -> Mapping[str, Mapping[str, Any]]:
+        """Return the daily aggregates by local day (YYYY-MM-DD)."""
+
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener whenever an indicator may have changed; returns the function that stops it."""

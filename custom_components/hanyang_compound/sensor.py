@@ -28,14 +28,19 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.restore_state import RestoreEntity
 from homeassistant.util import dt as dt_util
 
+from .assessment import INDICATORS, Figure, Indicator
+from .assessment_store import assessed_indicators
 from .ble_base import BleDevice
 from .bthome_sensor import BOTH, MANHOLE, SHED, BTHomeSensorDevice
 from .compound import Compound
 from .const import (
     ATTR_MANHOLES,
+    ATTR_MET,
     ATTR_OUT_OF_ORDER,
     ATTR_ROUND,
     ATTR_SHEDS,
+    ATTR_STANDARD,
+    ATTR_VALUE,
     BTHomeRole,
 )
 from .devices.ble.health_thermometer import TemperatureType
@@ -51,6 +56,7 @@ from .entity import (
     device_platform_setup,
 )
 from .gate import BarrierGate
+from .interfaces import AssessmentSource
 from .iomodule import IoModuleDevice
 from .patrol_rounds import RoundResult, RouteStatus
 from .patrol_route import (
@@ -665,4 +671,57 @@ ENTITY_BUILDERS: dict[type, EntityBuilder] = {
 }
 """How each device kind's entities of this platform are built from its runtime."""
 
-async_setup_entry = device_platform_setup(ENTITY_BUILDERS, _compound_summaries)
+
+ASSESSMENT_UNITS: Final = {"rounds": None, "%": PERCENTAGE, "min": UnitOfTime.MINUTES}
+
+
+class AssessmentSensor(CompoundEntity, SensorEntity):
+    """One of today's assessment indicators of the compound, with its standard and whether it is met."""
+
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, compound: Compound, source: AssessmentSource, indicator: Indicator) -> None:
+        """Initialise the sensor of one indicator of source."""
+        super().__init__(compound, f"assessment_{indicator}")
+        self._attr_translation_key = f"assessment_{indicator}"
+        self._attr_native_unit_of_measurement = ASSESSMENT_UNITS[INDICATORS[indicator].unit]
+        self._source = source
+        self._indicator = indicator
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the recorder."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._source.async_add_listener(self.async_write_ha_state))
+
+    def _figure(self) -> Figure:
+        return next(
+            figure for figure in self._source.today() if figure.indicator is self._indicator
+        )
+
+    @property
+    def native_value(self) -> float:
+        """Today's value so far."""
+        return self._figure().value
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The value, the standard in force and whether today meets it so far."""
+        figure = self._figure()
+        return {ATTR_VALUE: figure.value, ATTR_STANDARD: figure.standard, ATTR_MET: figure.met}
+
+
+def _compound_entities(compound: Compound) -> list[Entity]:
+    """Return the compound's own sensors: its Bluetooth summaries and its assessment."""
+    source = compound.assessment
+    assessment = (
+        []
+        if source is None
+        else [
+            AssessmentSensor(compound, source, indicator)
+            for indicator in assessed_indicators(compound.entry)
+        ]
+    )
+    return [*_compound_summaries(compound), *assessment]
+
+
+async_setup_entry = device_platform_setup(ENTITY_BUILDERS, _compound_entities)

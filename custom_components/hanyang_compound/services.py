@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
 from homeassistant.helpers import (
     config_validation as cv,
 )
 import voluptuous as vol
 
+from .assessment_report import FORMATS, async_write_report
 from .const import (
     ATTR_COMPOUND,
+    ATTR_FORMAT,
     ATTR_MODE,
+    ATTR_MONTH,
     ATTR_PIN,
     ATTR_REASON,
     ATTR_ROUTE,
@@ -28,6 +37,7 @@ SERVICE_SET_MODE = "set_mode"
 SERVICE_CUT_SHED_POWER = "cut_shed_power"
 SERVICE_OVERRIDE_GATE = "override_gate"
 SERVICE_SKIP_ROUND = "skip_round"
+SERVICE_ASSESSMENT_REPORT = "assessment_report"
 
 SET_MODE_SCHEMA = vol.Schema(
     {
@@ -49,6 +59,14 @@ SKIP_ROUND_SCHEMA = vol.Schema(
     }
 )
 
+ASSESSMENT_REPORT_SCHEMA = vol.Schema(
+    {
+        vol.Required(ATTR_COMPOUND): cv.string,
+        # Month and format are checked in the handler, so bad ones get translated messages.
+        vol.Required(ATTR_MONTH): cv.string,
+        vol.Optional(ATTR_FORMAT, default=FORMATS[0]): cv.string,
+    }
+)
 
 OVERRIDE_GATE_SCHEMA = vol.Schema(
     {
@@ -110,4 +128,19 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(DOMAIN, SERVICE_SKIP_ROUND, skip_round, schema=SKIP_ROUND_SCHEMA)
     hass.services.async_register(
         DOMAIN, SERVICE_CUT_SHED_POWER, async_cut_shed_power, schema=CUT_SHED_POWER_SCHEMA
+    )
+
+    async def async_assessment_report(call: ServiceCall) -> ServiceResponse:
+        compound = async_resolve_compound(hass, call.data[ATTR_COMPOUND])
+        report = await async_write_report(
+            hass, compound, call.data[ATTR_MONTH], call.data[ATTR_FORMAT]
+        )
+        return {"path": report["path"], "url": report["url"]}
+
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_ASSESSMENT_REPORT,
+        async_assessment_report,
+        schema=ASSESSMENT_REPORT_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
     )
