@@ -12,6 +12,7 @@ from .blueprints import async_install_blueprints
 from .bthome_sensor import BTHomeSensorDevice
 from .compound import Compound
 from .const import (
+    CONF_DISTRICT_LINK,
     DOMAIN,
     SUBENTRY_ACCESS_TERMINAL,
     SUBENTRY_BARRIER_GATE,
@@ -23,6 +24,7 @@ from .const import (
     SUBENTRY_SHED_SOCKET,
 )
 from .device_set import DeviceFactory
+from .district_link import DistrictLink
 from .entity import compound_device_info
 from .flows.ble import async_offer_unowned_devices
 from .gate import barrier_gate_factory
@@ -95,6 +97,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
     availability.async_start()
     entry.async_on_unload(availability.async_stop)
     async_offer_unowned_devices(hass)
+    if entry.options.get(CONF_DISTRICT_LINK):
+        link = DistrictLink(hass, compound)
+        entry.async_on_unload(link.async_stop)
+        link.start()
     return True
 
 

@@ -10,7 +10,6 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
-    OptionsFlow,
 )
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import callback
@@ -28,6 +27,7 @@ import voluptuous as vol
 from .const import (
     ATTR_SUBENTRY_ID,
     CONF_CLEAR_MODE_PIN,
+    CONF_DISTRICT_LINK,
     CONF_FEVER_THRESHOLD,
     CONF_MODE_PIN,
     CONF_MODE_PIN_HASH,
@@ -58,6 +58,7 @@ from .flows.ble import (
     discovered_kind,
     discovery_schema,
 )
+from .flows.district import DistrictOptionsStep
 from .flows.iomodule import (
     BarrierGateSubentryFlow,
     IoModuleSubentryFlow,
@@ -288,16 +289,17 @@ class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
         return data, errors
 
 
-class CompoundOptionsFlow(OptionsFlow):
-    """Privacy, screening and who-may-change-the-mode settings of a compound."""
+class CompoundOptionsFlow(DistrictOptionsStep):
+    """Privacy, screening and who-may-change-the-mode settings of a compound, and its district link."""
 
     config_entry: HanyangConfigEntry
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the privacy option, the fever threshold, the users' rights and the voice PIN."""
+        """Ask for the privacy option, the fever threshold, the users' rights, the voice PIN and the link."""
         errors: dict[str, str] = {}
         if user_input is not None:
             options, errors = form_number_errors(self._schema(), user_input)
+            linked = bool(options.pop(CONF_DISTRICT_LINK, False))
             pin = str(options.pop(CONF_MODE_PIN, "") or "").strip()
             clear_pin = bool(options.pop(CONF_CLEAR_MODE_PIN, False))
             pin_hash = self.config_entry.options.get(CONF_MODE_PIN_HASH)
@@ -308,12 +310,15 @@ class CompoundOptionsFlow(OptionsFlow):
             elif clear_pin:
                 pin_hash = None
             if not errors:
-                return self.async_create_entry(
-                    data=options | ({CONF_MODE_PIN_HASH: pin_hash} if pin_hash else {})
+                self.pending_options = options | (
+                    {CONF_MODE_PIN_HASH: pin_hash} if pin_hash else {}
                 )
+                if linked:
+                    return await self.async_step_district()
+                return self.async_create_entry(data=self.pending_options)
         suggested = {
-            key: value for key, value in (user_input or {}).items() if key != CONF_MODE_PIN
-        }
+            CONF_DISTRICT_LINK: bool(self.config_entry.options.get(CONF_DISTRICT_LINK, False))
+        } | {key: value for key, value in (user_input or {}).items() if key != CONF_MODE_PIN}
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(self._schema(), suggested),
@@ -340,5 +345,7 @@ class CompoundOptionsFlow(OptionsFlow):
                     TextSelectorConfig(type=TextSelectorType.PASSWORD)
                 ),
                 vol.Required(CONF_CLEAR_MODE_PIN, default=False): BooleanSelector(),
+                # No default, so a form sent without it leaves the link off.
+                vol.Optional(CONF_DISTRICT_LINK): BooleanSelector(),
             }
         )
