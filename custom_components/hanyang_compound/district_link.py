@@ -52,6 +52,9 @@ SHARED_STATUS_TOPIC = "homeassistant/status"
 def topic_segment(text: str, fallback: str) -> str:
     """Return text as one level of the topic layout (lower case, ASCII), or fallback if nothing is left."""
     segment = slugify(text)
+    # slugify says "unknown" for a text it can make nothing of: two such compounds must not meet.
+    if segment == "unknown" and text.strip().lower() != "unknown":
+        return fallback
     return segment if valid_segment(segment) else fallback
 
 

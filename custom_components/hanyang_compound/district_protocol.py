@@ -132,20 +132,6 @@ def _aware_time(value: Any) -> datetime:
     return instant
 
 
-def directive_payload(directive: Directive) -> str:
-    """Return the JSON a district publishes (retained) for a directive."""
-    return json.dumps(
-        {
-            "id": directive.directive_id,
-            "issuer": directive.issuer,
-            "target": directive.target,
-            "mode": str(directive.mode),
-            "reason": directive.reason,
-            "issued_at": directive.issued_at.isoformat(),
-        }
-    )
-
-
 def result_payload(
     directive: Directive, result: str, mode: CompoundMode, at: datetime, refusal: str | None = None
 ) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
+import json
 from pathlib import Path
 from unittest.mock import patch
 
@@ -15,8 +16,8 @@ from custom_components.hanyang_compound.const import (
     CONF_DISTRICT_LINK,
     CONF_DISTRICT_MAY,
 )
+from tests.conftest import make_compound_entry
 
-from ..conftest import make_compound_entry
 from .broker import Broker, Watcher, wait_until
 
 DISTRICT = "hanyang"
@@ -41,18 +42,22 @@ def watcher(broker: Broker) -> Generator[Watcher]:
     client.close()
 
 
-def mqtt_entry(port: int, *, discovery: bool = False) -> MockConfigEntry:
-    """Return Home Assistant's mqtt config entry for the broker, with a will topic of the compound's own."""
+def mqtt_entry(port: int, *, discovery: bool = False, own_status: bool = True) -> MockConfigEntry:
+    """Return Home Assistant's mqtt config entry for the broker.
+
+    own_status gives its birth and will messages a topic of the compound's own, as the README
+    asks; without, they keep mqtt's default topic, which every Home Assistant shares.
+    """
+    status = {
+        "birth_message": {"topic": HA_STATUS, "payload": "online", "qos": 1, "retain": True},
+        "will_message": {"topic": HA_STATUS, "payload": "offline", "qos": 1, "retain": True},
+    }
     return MockConfigEntry(
         domain="mqtt",
         version=1,
         minor_version=2,
         data={"broker": "127.0.0.1", "port": port},
-        options={
-            "discovery": discovery,
-            "birth_message": {"topic": HA_STATUS, "payload": "online", "qos": 1, "retain": True},
-            "will_message": {"topic": HA_STATUS, "payload": "offline", "qos": 1, "retain": True},
-        },
+        options={"discovery": discovery} | (status if own_status else {}),
     )
 
 
@@ -65,13 +70,15 @@ def no_yaml() -> Generator[None]:
 
 @pytest.fixture
 async def mqtt_ready(
-    hass: HomeAssistant, broker: Broker, no_yaml: None
+    hass: HomeAssistant, broker: Broker, watcher: Watcher, no_yaml: None
 ) -> AsyncGenerator[MockConfigEntry]:
-    """Home Assistant's mqtt integration, connected to the broker; unloaded before the broker stops."""
+    """Home Assistant's mqtt integration, connected and born; unloaded before the broker stops."""
     entry = mqtt_entry(broker.port)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+    # Until its birth message is out, mqtt's own start-up may still fail on a broker restart.
+    await wait_until(lambda: watcher.messages.get(HA_STATUS) == b"online")
     yield entry
     await unload_all(hass)
 
@@ -94,7 +101,9 @@ def linked_entry(rights: str | None = None, name: str = "Longdengli") -> MockCon
 
 
 @pytest.fixture
-async def linked(hass: HomeAssistant, mqtt_ready: MockConfigEntry, watcher: Watcher) -> MockConfigEntry:
+async def linked(
+    hass: HomeAssistant, mqtt_ready: MockConfigEntry, watcher: Watcher
+) -> MockConfigEntry:
     """The Longdengli compound, linked to the district and published."""
     entry = linked_entry()
     entry.add_to_hass(hass)
@@ -102,3 +111,31 @@ async def linked(hass: HomeAssistant, mqtt_ready: MockConfigEntry, watcher: Watc
     await hass.async_block_till_done()
     await wait_until(lambda: f"{BASE}/state" in watcher.messages)
     return entry
+
+
+def directive(
+    directive_id: str,
+    target: str,
+    mode: str,
+    *,
+    issued_at: str = "2026-12-01T08:00:00+00:00",
+    issuer: str = "district-office",
+    reason: str | None = "Epidemic control notice",
+) -> str:
+    """Return a directive's JSON as the district publishes it."""
+    return json.dumps(
+        {
+            "id": directive_id,
+            "issuer": issuer,
+            "target": target,
+            "mode": mode,
+            "reason": reason,
+            "issued_at": issued_at,
+        }
+    )
+
+
+TOPIC_ALL = "hanyang/hanyang/directive"
+TOPIC_ZONE = "hanyang/hanyang/qingchuan/directive"
+TOPIC_COMPOUND = f"{BASE}/directive"
+TARGET_COMPOUND = "qingchuan/longdengli"
