@@ -115,6 +115,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> None:
-    """Forget a deleted compound's persisted mode."""
+    """Forget a deleted compound's persisted mode, patrol rounds and district directives."""
     await Compound(hass, entry).async_remove_storage()
+    await DistrictLink.async_remove_storage(hass, entry.entry_id)
     await async_remove_route_stores(hass, entry)

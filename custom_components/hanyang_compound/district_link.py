@@ -68,10 +68,15 @@ def compound_topics(compound: Compound) -> CompoundTopics:
     )
 
 
+def mqtt_settings(hass: HomeAssistant) -> dict[str, Any]:
+    """Return the settings of Home Assistant's mqtt entry (older releases keep some in its data)."""
+    entries = hass.config_entries.async_entries(mqtt.DOMAIN)
+    return {**entries[0].data, **entries[0].options} if entries else {}
+
+
 def ha_status(hass: HomeAssistant) -> tuple[str, str, str]:
     """Return this Home Assistant's MQTT will topic with its online and offline payloads."""
-    entry = hass.config_entries.async_entries(mqtt.DOMAIN)[0]
-    settings = {**entry.data, **entry.options}
+    settings = mqtt_settings(hass)
     birth = settings.get(mqtt.CONF_BIRTH_MESSAGE) or {}
     will = settings.get(mqtt.CONF_WILL_MESSAGE) or {}
     return (
@@ -94,16 +99,20 @@ class DistrictLink:
         self.hass = hass
         self.compound = compound
         self.topics = compound_topics(compound)
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.district.{compound.entry.entry_id}", private=True
-        )
+        self._store = _directive_store(hass, compound.entry.entry_id)
         self.book = DirectiveBook()
         self._unsubscribers: list[Callable[[], None]] = []
         self._settle: CALLBACK_TYPE | None = None
         self._retry: CALLBACK_TYPE | None = None
         self._published: dict[str, str] = {}
         self._linked = False
+        self._shared_status_reported = False
         self._start: asyncio.Task[None] | None = None
+
+    @staticmethod
+    async def async_remove_storage(hass: HomeAssistant, entry_id: str) -> None:
+        """Forget the directives a deleted compound handled."""
+        await _directive_store(hass, entry_id).async_remove()
 
     @callback
     def start(self) -> None:
@@ -177,14 +186,14 @@ class DistrictLink:
     async def _async_refresh(self, _now: datetime | None = None) -> None:
         """Publish the discovery config and the summary where they changed since last published."""
         status = ha_status(self.hass)
-        if status[0] == SHARED_STATUS_TOPIC and SHARED_STATUS_TOPIC not in self._published:
+        if status[0] == SHARED_STATUS_TOPIC and not self._shared_status_reported:
+            self._shared_status_reported = True
             LOGGER.warning(
                 "MQTT's will topic is %s, which every Home Assistant on the broker shares: the "
                 "district cannot tell when this one is gone. Give it the topic %s/ha",
                 SHARED_STATUS_TOPIC,
                 self.topics.base,
             )
-            self._published[SHARED_STATUS_TOPIC] = ""
         config = discovery_config(self.compound, self.topics, status)
         await self._async_publish_changed(self._discovery_topic(), json.dumps(config))
         await self._async_publish_changed(
@@ -192,11 +201,8 @@ class DistrictLink:
         )
 
     def _discovery_topic(self) -> str:
-        entry = self.hass.config_entries.async_entries(mqtt.DOMAIN)[0]
-        settings = {**entry.data, **entry.options}
-        return self.topics.discovery(
-            str(settings.get(mqtt.CONF_DISCOVERY_PREFIX) or mqtt.DEFAULT_PREFIX)
-        )
+        prefix = mqtt_settings(self.hass).get(mqtt.CONF_DISCOVERY_PREFIX)
+        return self.topics.discovery(str(prefix or mqtt.DEFAULT_PREFIX))
 
     async def _async_publish_changed(self, topic: str, payload: str) -> None:
         if self._published.get(topic) != payload:
@@ -265,6 +271,11 @@ class DistrictLink:
             )
         payload = result_payload(directive, result, self.compound.mode, dt_util.utcnow(), refusal)
         await self._async_publish(self.topics.result, payload)
+
+
+def _directive_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Return where a compound keeps the ids of the directives it handled."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.district.{entry_id}", private=True)
 
 
 def _stored_handled(stored: Any) -> list[tuple[str, datetime]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
@@ -127,3 +129,20 @@ async def test_a_directive_is_carried_out_once_even_after_a_restart(
     await wait_until(lambda: watcher.json(f"{BASE}/state")["mode"] == "normal")
 
     assert linked.runtime_data.mode is CompoundMode.NORMAL
+
+
+async def test_a_deleted_compound_forgets_its_directives(
+    hass: HomeAssistant,
+    linked: MockConfigEntry,
+    watcher: Watcher,
+    hass_storage: dict[str, Any],
+) -> None:
+    watcher.publish(TOPIC_COMPOUND, directive("d-1", TARGET_COMPOUND, "controlled"))
+    await wait_until(lambda: result_of(watcher, "d-1") == "applied")
+    key = f"hanyang_compound.district.{linked.entry_id}"
+    await wait_until(lambda: key in hass_storage)
+
+    assert await hass.config_entries.async_remove(linked.entry_id)
+    await hass.async_block_till_done()
+
+    assert key not in hass_storage

@@ -56,8 +56,10 @@ async def test_the_district_sees_the_compound_as_a_device_in_its_zone(
         lambda: (state := hass.states.get(mode_entity)) is not None and state.state == "normal"
     )
 
-    device = dr.async_get(hass).async_get_device(identifiers={(mqtt.DOMAIN, UID)})
-    assert device is not None
+    # Looked up as both lanes' registries allow (2026.x deprecates async_get_device).
+    mqtt_entry_id = hass.config_entries.async_entries(mqtt.DOMAIN)[0].entry_id
+    [device] = dr.async_entries_for_config_entry(dr.async_get(hass), mqtt_entry_id)
+    assert (mqtt.DOMAIN, UID) in device.identifiers
     assert device.name == "Longdengli"
     area = ar.async_get(hass).async_get_area(device.area_id or "")
     assert area is not None
