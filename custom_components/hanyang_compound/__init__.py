@@ -13,6 +13,7 @@ from .blueprints import async_install_blueprints
 from .bthome_sensor import BTHomeSensorDevice
 from .compound import Compound
 from .const import (
+    CONF_DISTRICT_LINK,
     DOMAIN,
     SUBENTRY_ACCESS_TERMINAL,
     SUBENTRY_BARRIER_GATE,
@@ -24,6 +25,7 @@ from .const import (
     SUBENTRY_SHED_SOCKET,
 )
 from .device_set import DeviceFactory
+from .district_link import DistrictLink
 from .entity import compound_device_info
 from .flows.ble import async_offer_unowned_devices
 from .gate import barrier_gate_factory
@@ -102,6 +104,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
     availability.async_start()
     entry.async_on_unload(availability.async_stop)
     async_offer_unowned_devices(hass)
+    if entry.options.get(CONF_DISTRICT_LINK):
+        link = DistrictLink(hass, compound)
+        entry.async_on_unload(link.async_stop)
+        link.start()
     return True
 
 
@@ -116,7 +122,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> None:
-    """Forget a deleted compound's persisted mode, rounds and assessment."""
+    """Forget a deleted compound's persisted mode, patrol rounds, assessment and district directives."""
     await Compound(hass, entry).async_remove_storage()
+    await DistrictLink.async_remove_storage(hass, entry.entry_id)
     await async_remove_route_stores(hass, entry)
     await assessment_store(hass, entry.entry_id).async_remove()

@@ -16,7 +16,9 @@ from homeassistant.util import dt as dt_util
 from .const import (
     ATTR_COMPOUND,
     ATTR_CONFIG_ENTRY_ID,
+    ATTR_DIRECTIVE,
     ATTR_ENTRANCE,
+    ATTR_ISSUER,
     ATTR_NEW_MODE,
     ATTR_OLD_MODE,
     ATTR_REASON,
@@ -39,6 +41,7 @@ from .mode_access import ModeAccess
 from .modes import (
     REFUSED_LOCKDOWN,
     CompoundMode,
+    DirectiveOrigin,
     EntranceAction,
     EntrancePolicy,
     entrance_policy,
@@ -168,22 +171,34 @@ class Compound:
         reason: str | None = None,
         voice: bool = False,
         pin: str | None = None,
+        directive: DirectiveOrigin | None = None,
     ) -> None:
         """Switch the compound to a mode, persist it, announce it and enforce it on every target.
 
         Who may do so is decided here for every path (see modes.mode_change_refusal); a refusal
         raises RequestRefusedError and changes nothing. voice marks a request that came as an
-        intent (Assist, a voice satellite, an LLM agent), pin what it said as the mode PIN.
+        intent (Assist, a voice satellite, an LLM agent), pin what it said as the mode PIN;
+        directive a district's directive, which the district rules decide (modes.district_refusal).
         Setting the current mode again re-applies its policy without announcing a change.
         """
         async with self._mode_lock:
             old = self._mode.mode
-            await self.access.async_check_mode_change(old, mode, context, voice=voice, pin=pin)
+            if directive is not None:
+                self.access.check_district_change(
+                    old, mode, started_by_district=self._mode.directive is not None
+                )
+            else:
+                await self.access.async_check_mode_change(old, mode, context, voice=voice, pin=pin)
             if mode is not old:
-                self._mode = ModeRecord(mode=mode, changed_at=dt_util.utcnow(), reason=reason)
+                self._mode = ModeRecord(
+                    mode=mode,
+                    changed_at=dt_util.utcnow(),
+                    reason=reason,
+                    directive=directive.directive_id if directive else None,
+                )
                 # Persist before touching hardware: a crash half-way must not forget a lockdown.
                 await self._store.async_save(self._mode.as_stored())
-                self._announce(old, mode, reason, context)
+                self._announce(old, mode, reason, context, directive)
             await asyncio.gather(
                 *(self._async_apply(target, mode) for target in list(self._targets))
             )
@@ -304,18 +319,31 @@ class Compound:
         )
 
     def _announce(
-        self, old: CompoundMode, new: CompoundMode, reason: str | None, context: Context | None
+        self,
+        old: CompoundMode,
+        new: CompoundMode,
+        reason: str | None,
+        context: Context | None,
+        directive: DirectiveOrigin | None,
     ) -> None:
         LOGGER.info(
-            "Compound %s switched from %s to %s mode%s",
+            "Compound %s switched from %s to %s mode%s%s",
             log_safe(self.name),
             old,
             new,
             f" ({log_safe(reason)})" if reason else "",
+            f" by directive {log_safe(directive.directive_id)} of {log_safe(directive.issuer)}"
+            if directive
+            else "",
+        )
+        origin = (
+            {ATTR_DIRECTIVE: directive.directive_id, ATTR_ISSUER: directive.issuer}
+            if directive
+            else {}
         )
         self.fire_event(
             EVENT_MODE_CHANGED,
-            {ATTR_OLD_MODE: str(old), ATTR_NEW_MODE: str(new), ATTR_REASON: reason},
+            {ATTR_OLD_MODE: str(old), ATTR_NEW_MODE: str(new), ATTR_REASON: reason, **origin},
             context,
         )
         self._listeners.notify(context)

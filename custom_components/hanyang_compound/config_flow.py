@@ -10,7 +10,6 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
-    OptionsFlow,
 )
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import callback
@@ -33,6 +32,7 @@ from .assessment_options import (
 from .const import (
     ATTR_SUBENTRY_ID,
     CONF_CLEAR_MODE_PIN,
+    CONF_DISTRICT_LINK,
     CONF_FEVER_THRESHOLD,
     CONF_MODE_PIN,
     CONF_MODE_PIN_HASH,
@@ -63,6 +63,7 @@ from .flows.ble import (
     discovered_kind,
     discovery_schema,
 )
+from .flows.district import DistrictOptionsStep
 from .flows.iomodule import (
     BarrierGateSubentryFlow,
     IoModuleSubentryFlow,
@@ -293,16 +294,17 @@ class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
         return data, errors
 
 
-class CompoundOptionsFlow(OptionsFlow):
-    """Privacy, screening and who-may-change-the-mode settings of a compound."""
+class CompoundOptionsFlow(DistrictOptionsStep):
+    """Privacy, screening and who-may-change-the-mode settings of a compound, and its district link."""
 
     config_entry: HanyangConfigEntry
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Ask for the privacy option, the fever threshold, the users' rights and the voice PIN."""
+        """Ask for the privacy option, the fever threshold, the users' rights, the voice PIN and the link."""
         errors: dict[str, str] = {}
         if user_input is not None:
             options, errors = form_number_errors(self._schema(), user_input)
+            linked = bool(options.pop(CONF_DISTRICT_LINK, False))
             errors |= assessment_option_errors(options)
             pin = str(options.pop(CONF_MODE_PIN, "") or "").strip()
             clear_pin = bool(options.pop(CONF_CLEAR_MODE_PIN, False))
@@ -314,13 +316,15 @@ class CompoundOptionsFlow(OptionsFlow):
             elif clear_pin:
                 pin_hash = None
             if not errors:
-                return self.async_create_entry(
-                    data=stored_assessment_options(options)
-                    | ({CONF_MODE_PIN_HASH: pin_hash} if pin_hash else {})
+                self.pending_options = stored_assessment_options(options) | (
+                    {CONF_MODE_PIN_HASH: pin_hash} if pin_hash else {}
                 )
+                if linked:
+                    return await self.async_step_district()
+                return self.async_create_entry(data=self.pending_options)
         suggested = {
-            key: value for key, value in (user_input or {}).items() if key != CONF_MODE_PIN
-        }
+            CONF_DISTRICT_LINK: bool(self.config_entry.options.get(CONF_DISTRICT_LINK, False))
+        } | {key: value for key, value in (user_input or {}).items() if key != CONF_MODE_PIN}
         return self.async_show_form(
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(self._schema(), suggested),
@@ -348,5 +352,7 @@ class CompoundOptionsFlow(OptionsFlow):
                 ),
                 vol.Required(CONF_CLEAR_MODE_PIN, default=False): BooleanSelector(),
                 **assessment_option_fields(self.config_entry.data[CONF_SERVICE_TIER], options),
+                # No default, so a form sent without it leaves the link off.
+                vol.Optional(CONF_DISTRICT_LINK): BooleanSelector(),
             }
         )

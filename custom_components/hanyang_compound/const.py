@@ -25,6 +25,9 @@ CONF_MODE_PIN: Final = "mode_pin"
 """Options form field of a new voice PIN; only its hash is stored, under CONF_MODE_PIN_HASH."""
 CONF_MODE_PIN_HASH: Final = "mode_pin_hash"
 CONF_CLEAR_MODE_PIN: Final = "clear_mode_pin"
+CONF_DISTRICT_LINK: Final = "district_link"
+CONF_DISTRICT: Final = "district"
+CONF_DISTRICT_MAY: Final = "district_may"
 
 DEFAULT_FEVER_THRESHOLD: Final = 37.3
 FEVER_THRESHOLD: Final = NumberRange(37.0, 39.0, 0.1, "°C")
@@ -40,6 +43,8 @@ ATTR_NEW_MODE: Final = "new"
 ATTR_REASON: Final = "reason"
 ATTR_USER: Final = "user"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
+ATTR_DIRECTIVE: Final = "directive"
+ATTR_ISSUER: Final = "issuer"
 
 ATTR_VOICE: Final = "voice"
 ATTR_PIN: Final = "pin"

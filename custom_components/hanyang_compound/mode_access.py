@@ -11,9 +11,23 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError, Unauthorized
 
-from .const import CONF_MODE_PIN_HASH, CONF_USERS_MAY_RESTRICT, DOMAIN, LOGGER, MODE_KEY
+from .const import (
+    CONF_DISTRICT_MAY,
+    CONF_MODE_PIN_HASH,
+    CONF_USERS_MAY_RESTRICT,
+    DOMAIN,
+    LOGGER,
+    MODE_KEY,
+)
 from .mode_pin import PinGuard, normalize_pin, pin_matches
-from .modes import CompoundMode, Requester, mode_change_refusal, override_refusal
+from .modes import (
+    CompoundMode,
+    DistrictRights,
+    Requester,
+    district_refusal,
+    mode_change_refusal,
+    override_refusal,
+)
 from .texts import entity_text, log_safe
 
 
@@ -68,6 +82,24 @@ class ModeAccess:
         if not user.permissions.access_all_entities(POLICY_CONTROL):
             return Requester.READ_ONLY
         return Requester.USER
+
+    @property
+    def district_rights(self) -> DistrictRights:
+        """What the compound lets its district do; the default where the option is unset or unknown."""
+        try:
+            return DistrictRights(str(self.entry.options.get(CONF_DISTRICT_MAY)))
+        except ValueError:
+            return DistrictRights.OWN_RESTRICTIONS
+
+    def check_district_change(
+        self, old: CompoundMode, new: CompoundMode, *, started_by_district: bool
+    ) -> None:
+        """Raise RequestRefusedError if a district directive may not switch from old to new."""
+        refusal = district_refusal(
+            old, new, rights=self.district_rights, started_by_district=started_by_district
+        )
+        if refusal:
+            self._refuse(refusal, Requester.DISTRICT, old, new, None)
 
     async def async_check_mode_change(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 REFUSED_LOCKDOWN = "refused_lockdown"
@@ -79,6 +80,27 @@ class Requester(StrEnum):
     """No user: an automation or a script, which only administrators can write."""
     VOICE = "voice"
     """A voice request (or an agent's) without a user: a voice satellite."""
+    DISTRICT = "district"
+    """A directive of the district (or a property company), received over the district link."""
+
+
+@dataclass(frozen=True, slots=True)
+class DirectiveOrigin:
+    """The district directive a mode change carries out: its id and who issued it."""
+
+    directive_id: str
+    issuer: str
+
+
+class DistrictRights(StrEnum):
+    """What a compound lets its district do with its mode."""
+
+    NOTHING = "nothing"
+    """The district only sees the compound; every directive is refused."""
+    OWN_RESTRICTIONS = "own_restrictions"
+    """Start a lockdown, controlled mode or an evacuation, and lift only what the district started."""
+    ANY_RESTRICTION = "any_restriction"
+    """As above, and lift a lockdown or end an evacuation the compound started itself."""
 
 
 REFUSED_READ_ONLY = "mode_refused_read_only"
@@ -87,6 +109,8 @@ REFUSED_RESTRICTING_NOT_ALLOWED = "mode_refused_restricting_not_allowed"
 REFUSED_VOICE_WITHOUT_PIN = "mode_refused_voice_no_pin_set"
 REFUSED_VOICE_PIN_NEEDED = "mode_refused_voice_pin_needed"
 REFUSED_OVERRIDE = "override_refused"
+REFUSED_DISTRICT_NOT_ALLOWED = "mode_refused_district_not_allowed"
+REFUSED_DISTRICT_NOT_ITS_OWN = "mode_refused_district_not_its_own"
 
 
 def _is_lift(old: CompoundMode, new: CompoundMode) -> bool:
@@ -94,6 +118,31 @@ def _is_lift(old: CompoundMode, new: CompoundMode) -> bool:
     if old is CompoundMode.EVACUATION:
         return new is not CompoundMode.EVACUATION
     return old is CompoundMode.LOCKDOWN and new in (CompoundMode.NORMAL, CompoundMode.CONTROLLED)
+
+
+def _ends_restriction(old: CompoundMode, new: CompoundMode) -> bool:
+    """Whether going from old to new lifts a lockdown, ends an evacuation or ends controlled mode."""
+    return _is_lift(old, new) or (old is CompoundMode.CONTROLLED and new is CompoundMode.NORMAL)
+
+
+def district_refusal(
+    old: CompoundMode,
+    new: CompoundMode,
+    *,
+    rights: DistrictRights,
+    started_by_district: bool,
+) -> str | None:
+    """Return why a district directive may not switch the compound from old to new, or None.
+
+    Restating the current mode and starting an evacuation are refused only to a district the
+    compound lets do nothing; ending a restriction is for the district that started it, or for
+    any district where the compound allows it.
+    """
+    if rights is DistrictRights.NOTHING:
+        return REFUSED_DISTRICT_NOT_ALLOWED
+    if _ends_restriction(old, new) and not started_by_district:
+        return None if rights is DistrictRights.ANY_RESTRICTION else REFUSED_DISTRICT_NOT_ITS_OWN
+    return None
 
 
 def mode_change_refusal(  # noqa: PLR0911 - one return per rule of the table

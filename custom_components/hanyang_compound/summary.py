@@ -39,6 +39,8 @@ class ModeRecord:
     mode: CompoundMode = CompoundMode.NORMAL
     changed_at: datetime | None = None
     reason: str | None = None
+    directive: str | None = None
+    """The id of the district directive that set the mode; None when the compound set it itself."""
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any] | None) -> ModeRecord:
@@ -51,7 +53,13 @@ class ModeRecord:
             LOGGER.warning("Stored compound mode %r is unknown; starting in normal mode", stored)
             return cls()
         changed_at = dt_util.parse_datetime(stored.get("changed_at") or "")
-        return cls(mode=mode, changed_at=changed_at, reason=stored.get("reason"))
+        directive = stored.get("directive")
+        return cls(
+            mode=mode,
+            changed_at=changed_at,
+            reason=stored.get("reason"),
+            directive=directive if isinstance(directive, str) else None,
+        )
 
     def as_stored(self) -> dict[str, Any]:
         """Return the record as storable data."""
@@ -59,4 +67,5 @@ class ModeRecord:
             "mode": str(self.mode),
             "changed_at": self.changed_at.isoformat() if self.changed_at else None,
             "reason": self.reason,
+            "directive": self.directive,
         }

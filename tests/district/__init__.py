@@ -1,0 +1,1 @@
+"""Tests of the district link, against a real Mosquitto."""

@@ -1,0 +1,141 @@
+"""Fixtures of the district link's tests: a real broker, Home Assistant's mqtt on it, a linked compound."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator
+import json
+from pathlib import Path
+from unittest.mock import patch
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.hanyang_compound.const import (
+    CONF_DISTRICT,
+    CONF_DISTRICT_LINK,
+    CONF_DISTRICT_MAY,
+)
+from tests.conftest import make_compound_entry
+
+from .broker import Broker, Watcher, wait_until
+
+DISTRICT = "hanyang"
+BASE = "hanyang/hanyang/qingchuan/longdengli"
+HA_STATUS = f"{BASE}/ha"
+
+
+@pytest.fixture
+def broker(tmp_path: Path, socket_enabled: None) -> Generator[Broker]:
+    """A Mosquitto of the test's own, on a free port of 127.0.0.1."""
+    server = Broker(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def watcher(broker: Broker) -> Generator[Watcher]:
+    """A plain MQTT client on the broker that sees every message."""
+    client = Watcher(broker.port)
+    yield client
+    client.close()
+
+
+def mqtt_entry(port: int, *, discovery: bool = False, own_status: bool = True) -> MockConfigEntry:
+    """Return Home Assistant's mqtt config entry for the broker.
+
+    own_status gives its birth and will messages a topic of the compound's own, as the README
+    asks; without, they keep mqtt's default topic, which every Home Assistant shares.
+    """
+    status = {
+        "birth_message": {"topic": HA_STATUS, "payload": "online", "qos": 1, "retain": True},
+        "will_message": {"topic": HA_STATUS, "payload": "offline", "qos": 1, "retain": True},
+    }
+    return MockConfigEntry(
+        domain="mqtt",
+        version=1,
+        minor_version=2,
+        data={"broker": "127.0.0.1", "port": port},
+        options={"discovery": discovery} | (status if own_status else {}),
+    )
+
+
+@pytest.fixture
+def no_yaml() -> Generator[None]:
+    """An installation without configuration.yaml, which the mqtt integration reads as it starts."""
+    with patch("homeassistant.config.async_hass_config_yaml", return_value={}):
+        yield
+
+
+@pytest.fixture
+async def mqtt_ready(
+    hass: HomeAssistant, broker: Broker, watcher: Watcher, no_yaml: None
+) -> AsyncGenerator[MockConfigEntry]:
+    """Home Assistant's mqtt integration, connected and born; unloaded before the broker stops."""
+    entry = mqtt_entry(broker.port)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    # Until its birth message is out, mqtt's own start-up may still fail on a broker restart.
+    await wait_until(lambda: watcher.messages.get(HA_STATUS) == b"online")
+    yield entry
+    await unload_all(hass)
+
+
+async def unload_all(hass: HomeAssistant) -> None:
+    """Unload the compounds first, then mqtt, as Home Assistant would on removal."""
+    entries = hass.config_entries.async_entries()
+    for entry in sorted(entries, key=lambda entry: entry.domain == "mqtt"):
+        if entry.state.recoverable:
+            await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def linked_entry(rights: str | None = None, name: str = "Longdengli") -> MockConfigEntry:
+    """Return a compound linked to the district, with the district's rights if given."""
+    options = {CONF_DISTRICT_LINK: True, CONF_DISTRICT: DISTRICT}
+    if rights:
+        options[CONF_DISTRICT_MAY] = rights
+    return make_compound_entry(name, options=options)
+
+
+@pytest.fixture
+async def linked(
+    hass: HomeAssistant, mqtt_ready: MockConfigEntry, watcher: Watcher
+) -> MockConfigEntry:
+    """The Longdengli compound, linked to the district and published."""
+    entry = linked_entry()
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await wait_until(lambda: f"{BASE}/state" in watcher.messages)
+    return entry
+
+
+def directive(
+    directive_id: str,
+    target: str,
+    mode: str,
+    *,
+    issued_at: str = "2026-12-01T08:00:00+00:00",
+    issuer: str = "district-office",
+    reason: str | None = "Epidemic control notice",
+) -> str:
+    """Return a directive's JSON as the district publishes it."""
+    return json.dumps(
+        {
+            "id": directive_id,
+            "issuer": issuer,
+            "target": target,
+            "mode": mode,
+            "reason": reason,
+            "issued_at": issued_at,
+        }
+    )
+
+
+TOPIC_ALL = "hanyang/hanyang/directive"
+TOPIC_ZONE = "hanyang/hanyang/qingchuan/directive"
+TOPIC_COMPOUND = f"{BASE}/directive"
+TARGET_COMPOUND = "qingchuan/longdengli"
