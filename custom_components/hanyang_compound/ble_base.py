@@ -20,6 +20,7 @@ from .const import CONF_BIND_KEY, CONF_LOCATION, DOMAIN, LOGGER
 from .coordinator import Listeners
 from .devices.ble.address import normalize_address
 from .devices.ble.bthome import parse_bind_key
+from .lookup import loaded_compounds
 from .validation import InvalidSettingError, NumberRange
 
 BLUETOOTH: Final = "bluetooth"
@@ -108,8 +109,7 @@ class BleDevice:
         self.last_seen: datetime | None = None
         self.radio_ready = False
         """Whether the device is listened to through Home Assistant's Bluetooth."""
-        self.listeners: Listeners[()] = Listeners()
-        """Called whenever the device's state changes (also its availability)."""
+        self._listeners: Listeners[()] = Listeners()
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._radio_wait: CALLBACK_TYPE | None = None
 
@@ -136,7 +136,7 @@ class BleDevice:
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call listener whenever the device's state changes; returns the function that stops it."""
-        return self.listeners.add(listener)
+        return self._listeners.add(listener)
 
     @callback
     def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -146,7 +146,7 @@ class BleDevice:
     @callback
     def notify(self) -> None:
         """Tell every listener that the device's state changed."""
-        self.listeners.notify()
+        self._listeners.notify()
 
     @callback
     def heard(self, service_info: BluetoothServiceInfoBleak) -> None:
@@ -211,8 +211,8 @@ def _ble_devices(hass: HomeAssistant) -> list[BleDevice]:
     """Return the Bluetooth devices of every running compound."""
     return [
         device
-        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
-        for device in entry.runtime_data.devices.of_kind(BleDevice)
+        for compound in loaded_compounds(hass)
+        for device in compound.devices.of_kind(BleDevice)
     ]
 
 

@@ -45,10 +45,6 @@ class Listeners[*Args]:
         for listener in list(self._callbacks):
             listener(*args)
 
-    def __bool__(self) -> bool:
-        """Whether anybody listens."""
-        return bool(self._callbacks)
-
 
 class ModuleCoordinator(DataUpdateCoordinator[ModuleSnapshot | None]):
     """Polls one module; None while it cannot be read, logged once when lost and once when back."""

@@ -187,7 +187,7 @@ class BleEntity(CompoundDeviceEntity):
     async def async_added_to_hass(self) -> None:
         """Follow the device's updates."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.device.listeners.add(self._handle_device_update))
+        self.async_on_remove(self.device.async_add_listener(self._handle_device_update))
 
     @property
     def available(self) -> bool:
