@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -95,11 +96,15 @@ def move_to(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Mover:
 
 
 @pytest.fixture
-async def tags(hass: HomeAssistant, hass_ws_client: Any) -> Any:
+async def tags(hass: HomeAssistant, hass_ws_client: Any, tmp_path: Path) -> Any:
     """Home Assistant's tag integration with the three checkpoint tags of the night route."""
+    # The integration installs its blueprints into the configuration: a test's own folder.
+    hass.config.config_dir = str(tmp_path)
     assert await async_setup_component(hass, "tag", {})
-    # The calendar registers HTTP views, which must happen before the websocket client starts HTTP.
+    # The calendar and the integration register HTTP views, which must happen before the websocket
+    # client starts HTTP (a real server lets views come later; the test client does not).
     assert await async_setup_component(hass, "calendar", {})
+    assert await async_setup_component(hass, DOMAIN, {})
     client = await hass_ws_client(hass)
     for tag_id, name in TAGS.items():
         await client.send_json_auto_id({"type": "tag/create", "tag_id": tag_id, "name": name})

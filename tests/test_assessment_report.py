@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
 
 from custom_components.hanyang_compound.const import (
     CONF_PROPERTY_COMPANY,
@@ -59,9 +65,10 @@ async def assessed_compound(
     days["2026-11-05"].update(
         rounds_completed=3,
         rounds_missed=1,
+        entrance_down_seconds=75 * 60,
         details=[
             ["round_missed", "Night route", "22:00", 0],
-            ["outage", "North gate", "03:00", 45],
+            ["outage", "North gate", "03:00", 75],
         ],
     )
     days["2026-11-12"].update(
@@ -109,8 +116,8 @@ async def test_html_report_in_english(
     """The page lists each indicator against its standard, the days missed and why."""
     response = await _report(hass)
     path = Path(response["path"])
-    assert str(path.parent) == hass.config.path("www", "hanyang_compound")
-    assert response["url"] == f"/local/hanyang_compound/{path.name}"
+    assert str(path.parent) == hass.config.path("hanyang_compound", "reports")
+    assert response["url"].startswith(f"/api/hanyang_compound/reports/{path.name}?authSig=")
     page = await _read(hass, response)
     assert '<html lang="en">' in page
     for text in (
@@ -124,7 +131,7 @@ async def test_html_report_in_english(
         "at least 4 rounds",
         "Not met",
         "Round of Night route at 22:00 missed",
-        "North gate unavailable from 03:00 for 45 min",
+        "North gate unavailable from 03:00 for 75 min",
         "Alert at North gate at 09:05 acknowledged after 25 min",
         "1 alerts not acknowledged",
         "Home Assistant down (not counted)",
@@ -197,6 +204,7 @@ async def test_bad_input_writes_nothing(
     with pytest.raises(ServiceValidationError) as raised:
         await _report(hass, *call)
     assert raised.value.translation_key == key
+    assert not await hass.async_add_executor_job(Path(hass.config.path(DOMAIN)).exists)
     assert not await hass.async_add_executor_job(Path(hass.config.path("www")).exists)
 
 
@@ -222,3 +230,62 @@ async def test_the_action_accepts_an_event_recorded_today(
     page = await _read(hass, await _report(hass, month="2026-12"))
     assert "Round of Day route at 08:00 missed" in page
     assert "1 alerts not acknowledged" in page
+
+
+async def test_each_indicator_gives_only_its_own_reasons(
+    hass: HomeAssistant, assessed_compound: MockConfigEntry
+) -> None:
+    """A day that missed patrol and availability lists the round under patrol, the outage under availability."""
+    rows = (await _read(hass, await _report(hass, fmt="csv"), "utf-8-sig")).splitlines()
+    day = {row.split(",")[2]: row.split(",")[6] for row in rows if row.startswith("2026-11-05,")}
+    assert day["Assessment: patrol rounds today"] == "Round of Night route at 22:00 missed"
+    assert (
+        day["Assessment: entrance availability today"]
+        == "North gate unavailable from 03:00 for 75 min"
+    )
+    assert day["Assessment: slowest alert acknowledgement today"] == ""
+    alerts = [row for row in rows if row.startswith("2026-11-12,") and "alert" in row]
+    why = "Alert at North gate at 09:05 acknowledged after 25 min; 1 alerts not acknowledged"
+    assert alerts == [
+        f"2026-11-12,Counted,Assessment: slowest alert acknowledgement today,25 min,at most 15 min,Not met,{why}"
+    ]
+
+
+async def test_a_report_opens_from_the_ui_for_a_logged_in_user_or_a_signed_link(
+    hass: HomeAssistant,
+    assessed_compound: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """The link in the response and the notification opens the report; nothing opens without a login."""
+    assert await async_setup_component(hass, "persistent_notification", {})
+    websocket = await hass_ws_client(hass)
+    response = await _report(hass)
+    name = Path(response["path"]).name
+    anonymous = await hass_client_no_auth()
+    opened = await anonymous.get(response["url"])
+    assert opened.status == HTTPStatus.OK
+    assert opened.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "Longdengli" in await opened.text()
+    assert (await anonymous.get(f"/api/hanyang_compound/reports/{name}")).status == (
+        HTTPStatus.UNAUTHORIZED
+    )
+    assert (await anonymous.get(f"/local/hanyang_compound/{name}")).status == HTTPStatus.NOT_FOUND
+    user = await hass_client()
+    assert (await user.get(f"/api/hanyang_compound/reports/{name}")).status == HTTPStatus.OK
+    csv_file = Path((await _report(hass, fmt="csv"))["path"]).name
+    downloaded = await user.get(f"/api/hanyang_compound/reports/{csv_file}")
+    assert downloaded.headers["Content-Disposition"] == f'attachment; filename="{csv_file}"'
+    for missing in ("assessment_x_2026-10.html", "..%2Fsecrets.yaml", "assessment_a_2026-11.pdf"):
+        answer = await user.get(f"/api/hanyang_compound/reports/{missing}")
+        assert answer.status in (HTTPStatus.NOT_FOUND, HTTPStatus.BAD_REQUEST), missing
+    await websocket.send_json_auto_id({"type": "persistent_notification/get"})
+    notices = {
+        notice["notification_id"]: notice for notice in (await websocket.receive_json())["result"]
+    }
+    notice = notices[f"hanyang_compound_report_{assessed_compound.entry_id}"]
+    assert notice["title"] == "Assessment report ready"
+    assert (
+        f"[open the report](/api/hanyang_compound/reports/{csv_file}?authSig=" in notice["message"]
+    )

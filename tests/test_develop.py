@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import yaml
 
 import custom_components.hanyang_compound as integration
+from custom_components.hanyang_compound.const import DOMAIN
 from scripts.demo_client import HomeAssistantClient
 from scripts.demo_config import install_requirements, write_configuration
 from scripts.demo_provision import async_provision, async_set_aliases, async_set_up_demo
@@ -184,8 +185,8 @@ async def test_provisioning_waits_for_a_compound_slow_to_start_again(
         "aliases": {"cover.north_gate": ["北门"]},
     }
     # Whatever registers HTTP views must be set up before the server starts (the compound's
-    # patrol calendar does).
-    for component in ("websocket_api", "config", "tag", "calendar"):
+    # patrol calendar and the integration's report view do).
+    for component in ("websocket_api", "config", "tag", "calendar", DOMAIN):
         assert await async_setup_component(hass, component, {})
     server = await hass_client()
     set_up_compound = integration.async_setup_entry

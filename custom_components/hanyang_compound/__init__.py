@@ -33,6 +33,7 @@ from .iomodule import IoModuleDevice
 from .notification_actions import async_setup_notification_actions
 from .patrol_route import PatrolRouteDevice, async_remove_route_stores
 from .repairs import DeviceAvailabilityWatcher, async_check_fever_threshold
+from .report_files import async_register_report_view
 from .services import async_setup_services
 from .shed import shed_output_factory
 from .terminal import AccessTerminal
@@ -70,6 +71,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions and install its blueprints, once for all compounds."""
     async_setup_services(hass)
+    async_register_report_view(hass)
     async_setup_notification_actions(hass)
     await async_install_blueprints(hass)
     return True

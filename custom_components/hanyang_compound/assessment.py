@@ -108,6 +108,18 @@ class MissKind(StrEnum):
     SHED_SLOW = "shed_slow"
 
 
+MISS_INDICATORS: Final[Mapping[MissKind, frozenset[Indicator]]] = {
+    MissKind.ROUND_MISSED: frozenset({Indicator.PATROL_ROUNDS, Indicator.PATROL_ON_TIME}),
+    MissKind.ROUND_LATE: frozenset({Indicator.PATROL_ON_TIME}),
+    MissKind.ALERT_LATE: frozenset({Indicator.ALERT_ACKNOWLEDGEMENT}),
+    MissKind.ALERT_UNACKNOWLEDGED: frozenset({Indicator.ALERT_ACKNOWLEDGEMENT}),
+    MissKind.OUTAGE: frozenset({Indicator.ENTRANCE_AVAILABILITY}),
+    MissKind.MANHOLE_SLOW: frozenset({Indicator.MANHOLE_RESOLUTION}),
+    MissKind.SHED_SLOW: frozenset({Indicator.SHED_OVERHEAT}),
+}
+"""Which indicators each listed case weighs on, so a report gives an indicator only its own reasons."""
+
+
 @dataclass(frozen=True, slots=True)
 class Figure:
     """An indicator's value against its standard; the value is NaN when no day was counted."""

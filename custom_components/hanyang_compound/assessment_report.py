@@ -1,9 +1,9 @@
-"""The monthly assessment report: a printable page or a CSV file in the installation's language, under www/."""
+"""The monthly assessment report: a printable page or a CSV file in the installation's language."""
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 import csv
 from dataclasses import dataclass
 from datetime import date
@@ -20,8 +20,10 @@ from homeassistant.util import dt as dt_util
 
 from .assessment import (
     INDICATORS,
+    MISS_INDICATORS,
     Figure,
     Indicator,
+    MissKind,
     counted,
     day_figures,
     month_figures,
@@ -30,9 +32,8 @@ from .assessment import (
 from .compound import Compound
 from .const import CONF_PROPERTY_COMPANY, CONF_SERVICE_TIER, CONF_ZONE, DOMAIN
 from .errors import request_error
+from .report_files import notify_report_ready, report_name, reports_folder, signed_report_url
 
-REPORT_FOLDER: Final = "hanyang_compound"
-"""The folder under the configuration's www/ (served as /local/) that reports are written to."""
 FORMATS: Final = ("html", "csv")
 MONTH: Final = re.compile(r"^(\d{4})-(\d{2})$")
 STATUS_COUNTED: Final = "counted"
@@ -152,18 +153,26 @@ class ReportTexts:
         way = "at_least" if INDICATORS[figure.indicator].at_least else "at_most"
         return self(way, value=self.number(figure, figure.standard))
 
-    def why(self, day: ReportDay) -> list[str]:
-        """Return why a day missed: each recorded case, then what was left unhandled."""
+    def why(self, day: ReportDay, missed: Collection[Indicator]) -> list[str]:
+        """Return why a day missed the given indicators: their recorded cases, then what was left open."""
         reasons = [
             self(f"why_{kind}", subject=subject, time=time, minutes=minutes)
             for kind, subject, time, minutes in day.details
+            if _weighs_on(kind, missed)
         ]
         reasons += [
             self(f"why_{indicator}_open", count=count)
             for indicator, count in day.open_counts.items()
-            if count > 0
+            if count > 0 and indicator in missed
         ]
         return reasons
+
+
+def _weighs_on(kind: str, missed: Collection[Indicator]) -> bool:
+    try:
+        return not MISS_INDICATORS[MissKind(kind)].isdisjoint(missed)
+    except ValueError:  # a case kind this release no longer lists
+        return False
 
 
 async def async_report_texts(hass: HomeAssistant) -> ReportTexts:
@@ -220,7 +229,6 @@ def render_csv(
             ]
         )
     for day in days:
-        why = "; ".join(texts.why(day))
         if not day.figures:
             writer.writerow(
                 [day.day.isoformat(), texts(f"status_{day.status}"), "", "", "", "", ""]
@@ -234,7 +242,7 @@ def render_csv(
                     texts.number(figure),
                     texts.standard(figure),
                     texts.met(figure),
-                    why if not figure.met else "",
+                    "; ".join(texts.why(day, {figure.indicator})) if not figure.met else "",
                 ]
             )
     return out.getvalue()
@@ -299,10 +307,11 @@ def _missed_days(days: list[ReportDay], indicator: Indicator) -> list[str]:
 
 
 def _day_row(day: ReportDay, texts: ReportTexts) -> str:
-    missed = [texts.indicator(figure.indicator) for figure in day.figures if not figure.met]
-    why = "<br>".join(html.escape(reason) for reason in texts.why(day)) if missed else ""
+    missed = [figure.indicator for figure in day.figures if not figure.met]
+    why = "<br>".join(html.escape(reason) for reason in texts.why(day, missed))
+    names = ", ".join(texts.indicator(indicator) for indicator in missed)
     return (
-        f"<tr>{_cells(day.day.isoformat(), texts(f'status_{day.status}'), ', '.join(missed) or '—')}"
+        f"<tr>{_cells(day.day.isoformat(), texts(f'status_{day.status}'), names or '—')}"
         f"<td>{why or '—'}</td></tr>"
     )
 
@@ -329,10 +338,17 @@ async def async_write_report(
     content = RENDERERS[report_format](
         report_heading(compound, texts, year, month), summary, days, texts
     )
-    name = f"assessment_{compound.entry.entry_id}_{year:04d}-{month:02d}.{report_format}"
-    path = Path(hass.config.path("www", REPORT_FOLDER, name))
+    name = report_name(compound.entry.entry_id, year, month, report_format)
+    path = reports_folder(hass) / name
     await hass.async_add_executor_job(_write, path, content)
-    return {"path": str(path), "url": f"/local/{REPORT_FOLDER}/{name}"}
+    url = signed_report_url(hass, name)
+    notify_report_ready(
+        hass,
+        compound.entry.entry_id,
+        texts("report_ready_title"),
+        texts("report_ready", compound=compound.name, month=f"{year:04d}-{month:02d}", url=url),
+    )
+    return {"path": str(path), "url": url}
 
 
 def _write(path: Path, content: str) -> None:
