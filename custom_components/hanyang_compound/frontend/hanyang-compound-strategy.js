@@ -7,6 +7,8 @@
 const LAYOUT_COMMAND = "hanyang_compound/dashboard";
 const STRATEGY = "hanyang-compound";
 const MODES = ["normal", "controlled", "lockdown", "evacuation"];
+/** A card across its whole section, where names are long (an entrance, a route). */
+const WIDE = { grid_options: { columns: 12 } };
 const DOCUMENTATION = "https://github.com/hanyang-compound/hanyang-compound#the-compound-dashboard";
 
 /** Ask the integration for the layout, of one compound when the configuration names it. */
@@ -99,11 +101,25 @@ function entranceSection(compound, labels) {
   const entrances = compound.devices.filter((device) => device.policy);
   if (entrances.length === 0) return null;
   const cards = [];
+  const faults = [];
   for (const entrance of entrances) {
     const { gate, open_door: openDoor, gate_fault: fault } = entrance.entities;
-    if (gate) cards.push(tile(gate, { name: entrance.name, features: [{ type: "cover-open-close" }] }));
-    if (openDoor) cards.push(tile(openDoor, { name: entrance.name }));
-    if (fault) cards.push(tile(fault));
+    if (gate) {
+      cards.push(tile(gate, { name: entrance.name, features: [{ type: "cover-open-close" }], ...WIDE }));
+    }
+    // A door's button has no state worth showing (when it was last pressed); its name opens it.
+    if (openDoor) cards.push(tile(openDoor, { name: entrance.name, hide_state: true, ...WIDE }));
+    if (fault) faults.push(fault);
+  }
+  if (faults.length) {
+    // A gate's fault is worth a line only while there is one.
+    cards.push({
+      type: "entity-filter",
+      entities: faults,
+      state_filter: ["on"],
+      show_empty: false,
+      card: { type: "entities", title: labels.faults },
+    });
   }
   const modeEntity = compound.entities.mode;
   if (modeEntity) {
@@ -156,8 +172,8 @@ function patrolSection(routes, labels) {
   const calendars = [];
   for (const route of routes) {
     const { patrol_status: status, next_round: next, progress, start_round: start } = route.entities;
-    if (status) cards.push(tile(status, { name: route.name }));
-    for (const entity of [next, progress, start]) if (entity) cards.push(tile(entity));
+    if (status) cards.push(tile(status, { name: route.name, ...WIDE }));
+    for (const entity of [next, progress, start]) if (entity) cards.push(tile(entity, WIDE));
     if (route.entities.rounds) calendars.push(route.entities.rounds);
   }
   if (calendars.length) cards.push({ type: "calendar", entities: calendars, initial_view: "listWeek" });
@@ -172,7 +188,7 @@ function attentionSection(compound, labels) {
     .map((key) => compound.entities[key])
     .filter(Boolean);
   if (sensors.length === 0 && circuits.length === 0) return null;
-  const cards = counts.map((entity) => tile(entity));
+  const cards = counts.map((entity) => tile(entity, WIDE));
   const problems = sensors.flatMap((sensor) =>
     ["needs_attention", "overheating", "flooded", "cover_open", "tilted"]
       .map((key) => sensor.entities[key])
@@ -189,7 +205,7 @@ function attentionSection(compound, labels) {
   }
   for (const circuit of circuits) {
     const entity = circuit.entities.light ?? circuit.entities.switch ?? circuit.entities.outlet;
-    if (entity) cards.push(tile(entity, { name: circuit.name }));
+    if (entity) cards.push(tile(entity, { name: circuit.name, ...WIDE }));
   }
   return section(labels.attention, "mdi:alert-circle-outline", cards);
 }
@@ -212,7 +228,7 @@ function offlineSection(compound, labels) {
 function assessmentSection(compound, labels) {
   const indicators = Object.entries(compound.entities)
     .filter(([key]) => key.startsWith("assessment_"))
-    .map(([, entity]) => tile(entity));
+    .map(([, entity]) => tile(entity, WIDE));
   if (indicators.length === 0) return null;
   return section(labels.assessment, "mdi:clipboard-check-outline", indicators);
 }

@@ -1,0 +1,63 @@
+"""The compound dashboard in a real browser: headless Chromium against a real Home Assistant running the demo compound."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.browser import Browser, chromium_available
+from scripts.demo_client import DEMO_USER
+from scripts.screenshots import async_add_compound_dashboard
+from simulator.runtime import Simulator
+
+from .test_develop import (  # noqa: F401 - simulated_demo is a fixture
+    demo_home_assistant,
+    simulated_demo,
+)
+
+MODE = "select.longdengli_mode"
+GATES = ("North gate", "South gate", "East gate")
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_the_dashboard_shows_the_compound_and_follows_a_mode_change(
+    tmp_path: Path,
+    simulated_demo: tuple[dict[str, Any], Simulator],  # noqa: F811 - the fixture imported above
+) -> None:
+    assert chromium_available(), "scripts/setup installs Debian's chromium and chromium-driver"
+    demo, simulator = simulated_demo
+    async with demo_home_assistant(tmp_path, demo, simulator) as (client, _):
+        # As a user adds it in Settings → Dashboards, or with the YAML line.
+        dashboard = await async_add_compound_dashboard(client, "Longdengli")
+        # The browser blocks while it waits: the simulated compound keeps running meanwhile.
+        await asyncio.to_thread(_use_the_dashboard, f"{client.url}{dashboard}", client.url)
+
+
+def _use_the_dashboard(dashboard: str, url: str) -> None:
+    with Browser.started() as browser:
+        browser.log_in(url, DEMO_USER["username"], DEMO_USER["password"])
+        browser.open(dashboard)
+        # Cards appear first; the texts that follow the mode once their template is rendered.
+        shown = browser.wait_for_text(
+            "Longdengli Mode",
+            *GATES,
+            "You may switch the compound to: Controlled, Lockdown, Evacuation",
+            "North gate : in normal use",
+            within=60,
+        )
+        assert "Normal" in shown
+        assert "shut and held shut" not in shown
+        # The administrator switches the mode through the page's own connection, as its
+        # mode switch does; the dashboard follows without being reloaded.
+        answer = browser.call(
+            "await hass.callService('select', 'select_option', args[0]); return 'done';",
+            {"entity_id": MODE, "option": "lockdown"},
+        )
+        assert answer == "done", answer
+        shown = browser.wait_for_text("North gate : shut and held shut", within=30)
+        assert "Lockdown" in shown
+        assert "You may switch the compound to: Normal, Controlled, Evacuation" in shown
+        assert "North gate : in normal use" not in shown
