@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import aiohttp
+from PIL import Image
 
 from scripts.browser import Browser, chromium_available
 from scripts.demo_client import DEMO_USER, DemoError, HomeAssistantClient, say
@@ -91,7 +92,15 @@ def take(
     # Charts and the calendar draw after their data arrives.
     time.sleep(SETTLE_SECONDS)
     browser.screenshot(target)
+    shrink(target)
     say(f"saved {target.relative_to(ROOT)}")
+
+
+def shrink(path: Path) -> None:
+    """Store a screenshot with a 256-colour palette: a third of the size, no visible loss for a UI."""
+    with Image.open(path) as shot:
+        small = shot.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
 
 
 async def async_prepare() -> tuple[str, str]:

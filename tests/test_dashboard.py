@@ -179,3 +179,26 @@ async def test_without_the_frontend_only_the_layout_is_offered(
     assert await async_setup_component(hass, "hanyang_compound", {})
     assert "frontend" not in hass.config.components
     assert (await _layout(hass, hass_ws_client))["compounds"] == []
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_disabled_entities_and_devices_without_any_are_left_out(
+    hass: HomeAssistant, full_compound: MockConfigEntry, hass_ws_client: WebSocketGenerator
+) -> None:
+    (compound,) = (await _layout(hass, hass_ws_client))["compounds"]
+    # The I/O module has only diagnostic entities, disabled by default: nothing of it to show.
+    assert "io_module" not in {device["kind"] for device in compound["devices"]}
+    assert "link_latency" not in json.dumps(compound)
+    (gate,) = [device for device in compound["devices"] if device["kind"] == "barrier_gate"]
+    assert gate["entities"]["gate"] == "cover.north_gate"
+
+
+async def test_a_read_only_user_may_change_nothing(
+    hass: HomeAssistant,
+    loaded_compound: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    hass_read_only_access_token: str,
+) -> None:
+    (compound,) = (await _layout(hass, hass_ws_client, hass_read_only_access_token))["compounds"]
+    assert compound["changes"] == {mode: [] for mode in MODES}
+    assert compound["may_override"] is False
