@@ -71,6 +71,30 @@ return found;
 """Return the text fields a user sees, in the order of the page."""
 
 
+VISIBLE_ELEMENT = """
+const [tag, text] = arguments;
+const walk = function* (node) {
+  for (const child of [...(node.shadowRoot?.children ?? []), ...(node.children ?? [])]) {
+    yield child;
+    yield* walk(child);
+  }
+};
+const parent = (node) => node.parentElement ?? node.getRootNode().host ?? null;
+for (const element of walk(document.body)) {
+  if (!element.getClientRects().length) continue;
+  if (tag && element.localName === tag) return element;
+  if (text && element.textContent.trim() === text) {
+    // The choice the user clicks: the option or menu item the text is in.
+    for (let node = element; node; node = parent(node)) {
+      if (["option", "menuitem", "menuitemradio"].includes(node.getAttribute?.("role"))) return node;
+    }
+  }
+}
+return null;
+"""
+"""Return the first visible element of a tag, or the visible option or menu item saying text."""
+
+
 class BrowserError(Exception):
     """The page did not come to show what was expected in time."""
 
@@ -161,15 +185,14 @@ class Browser:
         self.driver.get(url)
         self.wait_for("the frontend", self.frontend_ready)
 
-    def call(self, script: str, *args: Any) -> Any:
-        """Run an async script in the page with `hass` (the frontend's) and args; return its result."""
-        return self.driver.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "const hass = document.querySelector('home-assistant').hass;"
-            f"(async (...args) => {{ {script} }})(...Array.from(arguments).slice(0, -1))"
-            ".then(done, (error) => done({error: String(error && (error.message || error.code) || error)}));",
-            *args,
+    def click(
+        self, *, tag: str | None = None, option: str | None = None, within: float = 30.0
+    ) -> None:
+        """Click, as a user does, the first visible element of a tag or the option (menu item) saying option."""
+        element: WebElement = self.wait_for(
+            f"a visible {tag or option}", lambda: self.script(VISIBLE_ELEMENT, tag, option), within
         )
+        element.click()
 
     def screenshot(self, path: Path) -> None:
         """Save what the window shows as a PNG."""

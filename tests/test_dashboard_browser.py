@@ -20,7 +20,6 @@ from .test_develop import (  # noqa: F401 - simulated_demo is a fixture
     simulated_demo,
 )
 
-MODE = "select.longdengli_mode"
 OFFERED_IN_ADD_DASHBOARD = AwesomeVersion(ha_version) >= AwesomeVersion("2026.5.0")
 """Releases whose Add dashboard dialog lists the strategies the page registered."""
 PICKER_NAME = "Hanyang Compound"
@@ -68,13 +67,10 @@ def _use_the_dashboard(dashboard: str, url: str) -> None:
         )
         assert "Normal" in shown
         assert "shut and held shut" not in shown
-        # The administrator switches the mode through the page's own connection, as its
-        # mode switch does; the dashboard follows without being reloaded.
-        answer = browser.call(
-            "await hass.callService('select', 'select_option', args[0]); return 'done';",
-            {"entity_id": MODE, "option": "lockdown"},
-        )
-        assert answer == "done", answer
+        # The administrator switches the mode with the dashboard's mode switch; the dashboard
+        # follows without being reloaded.
+        browser.click(tag="ha-control-select-menu")
+        browser.click(option="Lockdown")
         shown = browser.wait_for_text("North gate : shut and held shut", within=30)
         assert "Lockdown" in shown
         assert "You may switch the compound to: Normal, Controlled, Evacuation" in shown
