@@ -9,7 +9,7 @@ const STRATEGY = "hanyang-compound";
 const MODES = ["normal", "controlled", "lockdown", "evacuation"];
 /** A card across its whole section, where names are long (an entrance, a route). */
 const WIDE = { grid_options: { columns: 12 } };
-const DOCUMENTATION = "https://github.com/hanyang-compound/hanyang-compound#the-compound-dashboard";
+const DOCUMENTATION = "https://github.com/hanyang-compound/hanyang-compound#the-compound-dashboard-小区看板";
 
 /** Ask the integration for the layout, of one compound when the configuration names it. */
 export async function fetchLayout(config, hass) {
@@ -75,7 +75,7 @@ function modeSection(compound, labels) {
     return {
       type: "conditional",
       conditions: [{ condition: "state", entity: modeEntity, state: mode }],
-      card: tile(modeEntity, { features, vertical: false }),
+      card: tile(modeEntity, { features }),
     };
   });
   const rules = Object.fromEntries(
