@@ -38,6 +38,7 @@ async def async_set_up_demo(
         removal = asyncio.create_task(client.async_remove_online_integrations())
     try:
         await client.async_wait_until_running()
+        await async_keep_http_settings(client)
         plan = demo.get("home_assistant") or {}
         await async_provision(client, demo["compound"], plan)
         await async_set_aliases(client, plan.get("aliases", {}))
@@ -49,6 +50,24 @@ async def async_set_up_demo(
         if removal is not None:
             removal.cancel()
     return webhook_id
+
+
+async def async_keep_http_settings(client: HomeAssistantClient) -> None:
+    """Confirm the demo's HTTP settings where Home Assistant holds them on trial.
+
+    Home Assistant 2026.x moves the http: section of configuration.yaml into its own storage as
+    a trial that it reverts (restarting on its default port) unless an administrator confirms
+    it within five minutes, covering every page with the question meanwhile. Older releases
+    have no such command.
+    """
+    try:
+        settings = await client.async_websocket({"type": "http/config"})
+    except DemoError as err:
+        if "unknown_command" in str(err):
+            return
+        raise
+    if settings["active_config_type"] == "pending":
+        await client.async_websocket({"type": "http/config/promote"})
 
 
 async def async_provision(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 import contextlib
 import os
 from pathlib import Path
@@ -95,11 +95,15 @@ async def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-@pytest.mark.usefixtures("socket_enabled")
-async def test_the_demo_comes_up_from_an_empty_configuration(
-    tmp_path: Path, simulated_demo: tuple[dict[str, Any], Simulator]
-) -> None:
-    demo, simulator = simulated_demo
+@contextlib.asynccontextmanager
+async def demo_home_assistant(
+    tmp_path: Path, demo: dict[str, Any], simulator: Simulator
+) -> AsyncIterator[tuple[HomeAssistantClient, Path]]:
+    """A real Home Assistant process on a free port with the demo set up, as scripts/develop runs it.
+
+    Yields a client logged in as the demo user, and the log file; stops the process on leaving
+    and checks that its port is free again.
+    """
     install_requirements()
     port = _free_port()
     config = tmp_path / "config"
@@ -129,10 +133,19 @@ async def test_the_demo_comes_up_from_an_empty_configuration(
             await async_set_up_demo(
                 client, demo, language="en", phone_registration=tmp_path / "phone.json"
             )
-            await _assert_the_demo_is_set_up(client, demo["home_assistant"])
+            yield client, log
     finally:
         await _stop(process)
     assert _port_is_free(port)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_the_demo_comes_up_from_an_empty_configuration(
+    tmp_path: Path, simulated_demo: tuple[dict[str, Any], Simulator]
+) -> None:
+    demo, simulator = simulated_demo
+    async with demo_home_assistant(tmp_path, demo, simulator) as (client, log):
+        await _assert_the_demo_is_set_up(client, demo["home_assistant"])
     integration_errors = [
         line
         for line in log.read_text(encoding="utf-8").splitlines()

@@ -24,6 +24,7 @@ from .const import (
     SUBENTRY_SHED_LIGHT,
     SUBENTRY_SHED_SOCKET,
 )
+from .dashboard import async_setup_dashboard
 from .device_set import DeviceFactory
 from .district_link import DistrictLink
 from .entity import compound_device_info
@@ -69,9 +70,10 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the integration's actions and install its blueprints, once for all compounds."""
+    """Register the actions, the report view and the dashboard, and install the blueprints, once for all."""
     async_setup_services(hass)
     async_register_report_view(hass)
+    await async_setup_dashboard(hass)
     async_setup_notification_actions(hass)
     await async_install_blueprints(hass)
     return True

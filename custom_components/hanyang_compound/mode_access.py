@@ -160,6 +160,37 @@ class ModeAccess:
         }
         raise RequestRefusedError(refusal, placeholders, context, (old, new))
 
+    async def async_changes_allowed(self, user_id: str) -> dict[CompoundMode, list[CompoundMode]]:
+        """Return, for each mode the compound may be in, the modes this user may switch it to.
+
+        What the dashboard offers a user; the table is the one every request is checked against.
+        A voice PIN never comes from a dashboard, so lifting is offered only where no PIN is needed.
+        """
+        requester = await self.async_requester(Context(user_id=user_id))
+        users_may_restrict = bool(self.entry.options.get(CONF_USERS_MAY_RESTRICT, False))
+        pin_set = bool(self.entry.options.get(CONF_MODE_PIN_HASH))
+        return {
+            old: [
+                new
+                for new in CompoundMode
+                if new is not old
+                and mode_change_refusal(
+                    requester,
+                    old,
+                    new,
+                    users_may_restrict=users_may_restrict,
+                    pin_set=pin_set,
+                    pin_given=False,
+                )
+                is None
+            ]
+            for old in CompoundMode
+        }
+
+    async def async_may_override(self, user_id: str) -> bool:
+        """Return whether this user may override an entrance the mode keeps shut."""
+        return override_refusal(await self.async_requester(Context(user_id=user_id))) is None
+
     async def async_check_override(self, entrance: str, context: Context | None) -> None:
         """Raise RequestRefusedError unless an administrator or an automation asks to override."""
         requester = await self.async_requester(context)

@@ -1,0 +1,84 @@
+"""The compound dashboard in a real browser: headless Chromium against a real Home Assistant running the demo compound."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from awesomeversion import AwesomeVersion
+from homeassistant.const import __version__ as ha_version
+import pytest
+
+from scripts.browser import Browser, chromium_available
+from scripts.demo_client import DEMO_USER
+from scripts.screenshots import async_add_compound_dashboard
+from simulator.runtime import Simulator
+
+from .test_develop import (  # noqa: F401 - simulated_demo is a fixture
+    demo_home_assistant,
+    simulated_demo,
+)
+
+OFFERED_IN_ADD_DASHBOARD = AwesomeVersion(ha_version) >= AwesomeVersion("2026.5.0")
+"""Releases whose Add dashboard dialog lists the strategies the page registered."""
+PICKER_NAME = "Hanyang Compound"
+CLICK_ADD_DASHBOARD = """
+let target = null;
+const walk = (node) => {
+  for (const child of [...(node.shadowRoot?.children ?? []), ...(node.children ?? [])]) {
+    if (child.textContent.trim() === "Add dashboard" && child.getClientRects().length) target = child;
+    walk(child);
+  }
+};
+walk(document.body);
+if (target) target.click();
+return Boolean(target);
+"""
+"""Press the dashboards page's Add dashboard button (its innermost element that says so)."""
+GATES = ("North gate", "South gate", "East gate")
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_the_dashboard_shows_the_compound_and_follows_a_mode_change(
+    tmp_path: Path,
+    simulated_demo: tuple[dict[str, Any], Simulator],  # noqa: F811 - the fixture imported above
+) -> None:
+    assert chromium_available(), "scripts/setup installs Debian's chromium and chromium-driver"
+    demo, simulator = simulated_demo
+    async with demo_home_assistant(tmp_path, demo, simulator) as (client, _):
+        # As a user adds it in Settings → Dashboards, or with the YAML line.
+        dashboard = await async_add_compound_dashboard(client, "Longdengli")
+        # The browser blocks while it waits: the simulated compound keeps running meanwhile.
+        await asyncio.to_thread(_use_the_dashboard, f"{client.url}{dashboard}", client.url)
+
+
+def _use_the_dashboard(dashboard: str, url: str) -> None:
+    with Browser.started() as browser:
+        browser.log_in(url, DEMO_USER["username"], DEMO_USER["password"])
+        browser.open(dashboard)
+        # Cards appear first; the texts that follow the mode once their template is rendered.
+        shown = browser.wait_for_text(
+            "Longdengli Mode",
+            *GATES,
+            "You may switch the compound to: Controlled, Lockdown, Evacuation",
+            "North gate : in normal use",
+            within=60,
+        )
+        assert "Normal" in shown
+        assert "shut and held shut" not in shown
+        # The administrator switches the mode with the dashboard's mode switch; the dashboard
+        # follows without being reloaded.
+        browser.click(tag="ha-control-select-menu")
+        browser.click(option="Lockdown")
+        shown = browser.wait_for_text("North gate : shut and held shut", within=30)
+        assert "Lockdown" in shown
+        assert "You may switch the compound to: Normal, Controlled, Evacuation" in shown
+        assert "North gate : in normal use" not in shown
+        if OFFERED_IN_ADD_DASHBOARD:
+            browser.open(f"{url}/config/lovelace/dashboards")
+            assert PICKER_NAME not in browser.wait_for_text("Add dashboard")
+            browser.wait_for(
+                "the Add dashboard button", lambda: browser.script(CLICK_ADD_DASHBOARD)
+            )
+            browser.wait_for_text(PICKER_NAME)
