@@ -181,3 +181,31 @@ async def test_entities_disabled_by_default(
         entry.entity_id: entry.disabled_by
         for entry in sorted(entries, key=lambda entry: entry.entity_id)
     } == snapshot
+
+
+async def test_devices_are_linked_without_deprecated_registry_calls(
+    hass: HomeAssistant, full_compound: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each device reached through another names it the way the running release supports.
+
+    Newer releases deprecate naming the parent device by an identifier (`via_device`) and
+    warn when an integration does; the devices must still hang off their parents.
+    """
+    registry = dr.async_get(hass)
+    parents = {
+        device.name: registry.async_get(device.via_device_id).name  # type: ignore[union-attr]
+        for device in dr.async_entries_for_config_entry(registry, full_compound.entry_id)
+        if device.via_device_id
+    }
+    assert parents == {
+        "North gate": "North gate I/O module",
+        "East shed light": "North gate I/O module",
+        "East shed sockets": "North gate I/O module",
+        "East pedestrian gate": "Longdengli",
+        "Night patrol": "Longdengli",
+    }
+    # The compound was set up by the fixture: its log lines are those of the setup phase.
+    setup_log = "\n".join(record.getMessage() for record in caplog.get_records("setup"))
+    assert "Registered new" in setup_log
+    assert "via_device" not in setup_log
+    assert "deprecated" not in setup_log

@@ -32,6 +32,7 @@ from .const import (
     SUBENTRY_IO_MODULE,
 )
 from .coordinator import ModuleCoordinator
+from .device_links import linked_device_info
 from .devices.iomodule.module import (
     IoModule,
 )
@@ -211,12 +212,16 @@ class WiredDevice:
         self.compound = compound
         self.subentry = subentry
         self.module = module
-        self.device_info = DeviceInfo(
-            identifiers={(DOMAIN, subentry.subentry_id)},
-            name=subentry.title,
-            manufacturer=MANUFACTURER,
-            model=model,
-            via_device=(DOMAIN, module.subentry.subentry_id),
+        self.device_info = linked_device_info(
+            compound.hass,
+            compound.entry.entry_id,
+            DeviceInfo(
+                identifiers={(DOMAIN, subentry.subentry_id)},
+                name=subentry.title,
+                manufacturer=MANUFACTURER,
+                model=model,
+            ),
+            (DOMAIN, module.subentry.subentry_id),
         )
 
     @property
