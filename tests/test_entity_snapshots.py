@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.entity_platform import async_get_platforms
 from homeassistant.helpers.json import json_dumps
 from homeassistant.util.json import json_loads_object
 import pytest
@@ -15,6 +16,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.matchers import path_type
 
 from custom_components.hanyang_compound import DEVICE_FACTORIES
+from custom_components.hanyang_compound.const import DOMAIN
 
 from .full_compound import (  # noqa: F401 - fixtures
     entity_registry_enabled_by_default,
@@ -209,3 +211,15 @@ async def test_devices_are_linked_without_deprecated_registry_calls(
     assert "Registered new" in setup_log
     assert "via_device" not in setup_log
     assert "deprecated" not in setup_log
+
+
+async def test_no_entity_polls(hass: HomeAssistant, full_compound: MockConfigEntry) -> None:
+    """Every device pushes its changes, and a module's coordinator polls for its entities."""
+    entities = [
+        entity
+        for platform in async_get_platforms(hass, DOMAIN)
+        if platform.config_entry is full_compound
+        for entity in platform.entities.values()
+    ]
+    assert len(entities) > 40
+    assert [entity.entity_id for entity in entities if entity.should_poll] == []

@@ -125,6 +125,9 @@ async def test_modules_behind_one_gateway_share_one_connection(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)  # first reads
+    for light in ("light.north_light", "light.spare_light"):
+        # On a busy machine a first read may time out: the next poll brings the module back.
+        await wait_for_state(hass, light, lambda state: state.state != STATE_UNAVAILABLE)
     await hass.services.async_call(
         "light", "turn_on", {"entity_id": ["light.north_light", "light.spare_light"]}, blocking=True
     )
