@@ -262,7 +262,7 @@ class Simulator(AbstractAsyncContextManager["Simulator"]):
             stderr=subprocess.DEVNULL,
         )
         async with aiohttp.ClientSession() as session:
-            for _ in range(200):
+            for _ in range(600):  # 80 devices per 20 compounds: a minute on a busy machine
                 try:
                     async with session.get(f"http://127.0.0.1:{self._control}/status"):
                         return self

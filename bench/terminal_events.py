@@ -205,7 +205,7 @@ async def _run_rush(
                 for serial in serials & arrived.times.keys()
             ]
             sent = sum(len(serials) for serials in expected)
-            figures = {
+            figures: dict[str, Any] = {
                 "terminals": terminals,
                 "events": sent,
                 "p50_ms": round(statistics.median(latencies), 2),
