@@ -6,8 +6,9 @@ light and a shed socket, 2 access terminals with residents passing (6 and 4 a mi
 and 3 BTHome sensors (Bluetooth not running). The simulator runs in its own process, so only Home
 Assistant's CPU is counted. For 0 (the same Home Assistant without compounds), 1, 5, 10 and 20
 compounds, in turn, each in a fresh Home Assistant (asyncio debug off): set up, settle, then
-measure CPU time of this process per second of wall time (% of one core), state writes per
-second, and the memory the compounds added.
+measure CPU time of that Home Assistant's process per second of wall time (% of one core),
+state writes per second, and the memory the compounds added (each row runs in a process of its
+own, so that memory freed by one row is not reused by the next).
 
     .venv/bin/python bench/compounds.py [--seconds 20] [--counts 1,5,10,20]
 
@@ -78,30 +79,34 @@ def _barrier(name: str) -> dict[str, Any]:
     }
 
 
+DEVICES = ("gateway", "bridge", "east", "north")
+"""Each compound's simulated devices: a Modbus TCP gateway, an RTU bridge, two terminals."""
+
+
 class Compounds:
-    """The ports of each compound's simulated gateways and terminals."""
+    """Each compound's simulated gateways and terminals, and their ports once they listen."""
 
     def __init__(self, count: int) -> None:
-        """Choose free ports for count compounds."""
+        """Describe count compounds; the simulator picks their ports."""
+        self.count = count
+        self.ports: list[dict[str, int]] = []
+
+    def learn_ports(self, status: dict[str, Any]) -> None:
+        """Take each device's port from the simulator's status."""
         self.ports = [
-            {
-                "gateway": free_port(),
-                "bridge": free_port(),
-                "east": free_port(),
-                "north": free_port(),
-            }
-            for _ in range(count)
+            {device: int(status[f"c{index}_{device}"]["port"]) for device in DEVICES}
+            for index in range(self.count)
         ]
 
     def description(self) -> dict[str, Any]:
         """Return every compound's devices as one simulator description."""
         devices: list[dict[str, Any]] = []
-        for index, ports in enumerate(self.ports):
+        for index in range(self.count):
             devices += [
                 {
                     "id": f"c{index}_gateway",
                     "kind": "io_module",
-                    "port": ports["gateway"],
+                    "port": 0,
                     "modules": [
                         {"unit_id": 1, "barriers": [_barrier("north")]},
                         {"unit_id": 2, "barriers": [_barrier("south")]},
@@ -110,7 +115,7 @@ class Compounds:
                 {
                     "id": f"c{index}_bridge",
                     "kind": "io_module",
-                    "port": ports["bridge"],
+                    "port": 0,
                     "framing": "rtu",
                     "modules": [{"unit_id": 3, "barriers": [_barrier("east")]}],
                 },
@@ -120,7 +125,7 @@ class Compounds:
                     {
                         "id": f"c{index}_{door}",
                         "kind": "access_terminal",
-                        "port": ports[door],
+                        "port": 0,
                         "serial": f"DS-K1T671TM-C{index}{door.upper()}",
                         "password": PASSWORD,
                         "heartbeat_interval": 10,
@@ -264,8 +269,12 @@ class Simulator(AbstractAsyncContextManager["Simulator"]):
         async with aiohttp.ClientSession() as session:
             for _ in range(600):  # 80 devices per 20 compounds: a minute on a busy machine
                 try:
-                    async with session.get(f"http://127.0.0.1:{self._control}/status"):
+                    async with session.get(f"http://127.0.0.1:{self._control}/status") as reply:
+                        self.status: dict[str, Any] = (await reply.json())["devices"]
+                    # Devices listen once started, on the ports the system gave them.
+                    if all(device.get("port") for device in self.status.values()):
                         return self
+                    await asyncio.sleep(0.1)
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.1)
         raise RuntimeError("the simulator did not start")
@@ -336,14 +345,36 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--counts", default="1,5,10,20")
+    parser.add_argument("--row", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--ports", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    counts = [int(count) for count in args.counts.split(",")]
     logging.basicConfig(level=logging.CRITICAL)  # devices' log lines are not the figures
+    if args.row is not None:
+        # One row, in a process of its own: its memory is this row's alone.
+        compounds = Compounds(args.row)
+        compounds.ports = json.loads(await asyncio.to_thread(Path(args.ports).read_text, "utf-8"))
+        print(json.dumps(await measure(compounds, args.row, args.seconds)))
+        return
+    counts = [int(count) for count in args.counts.split(",")]
     compounds = Compounds(max(counts))
     rows: dict[int, dict[str, float]] = {}
-    async with Simulator(compounds.description()):
-        for count in [0, *counts]:
-            rows[count] = await measure(compounds, count, args.seconds)
+    async with Simulator(compounds.description()) as simulator:
+        compounds.learn_ports(simulator.status)
+        with tempfile.TemporaryDirectory() as scratch:
+            ports = Path(scratch) / "ports.json"
+            ports.write_text(json.dumps(compounds.ports), encoding="utf-8")
+            for count in [0, *counts]:
+                row = await asyncio.to_thread(
+                    subprocess.run,
+                    [
+                        *(sys.executable, __file__, "--row", str(count)),
+                        *("--ports", str(ports), "--seconds", str(args.seconds)),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                rows[count] = json.loads(row.stdout.strip().splitlines()[-1])
     base = rows[0]["cpu_pct"]
     print(f"{args.seconds:.0f} s per row after {SETTLE_S:.0f} s settling; one run per row")
     print(
