@@ -196,6 +196,9 @@ async def _run_rush(
             expected = expect(lambda _: int(share * duration))
             for sim in sims:
                 await sim.async_command("burst", {"rate": share, "duration": duration})
+                # Residents do not arrive at all entrances in the same instant: the terminals'
+                # events interleave evenly, 1/rate apart, as the total rate says.
+                await asyncio.sleep(1 / rate)
             await asyncio.sleep(duration)
             for arrived, serials in zip(arrivals, expected, strict=True):
                 await arrived.wait_for(serials)
