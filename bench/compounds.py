@@ -364,7 +364,7 @@ async def main() -> None:
             ports = Path(scratch) / "ports.json"
             ports.write_text(json.dumps(compounds.ports), encoding="utf-8")
             for count in [0, *counts]:
-                row = await asyncio.to_thread(
+                measured = await asyncio.to_thread(
                     subprocess.run,
                     [
                         *(sys.executable, __file__, "--row", str(count)),
@@ -374,7 +374,7 @@ async def main() -> None:
                     text=True,
                     check=True,
                 )
-                rows[count] = json.loads(row.stdout.strip().splitlines()[-1])
+                rows[count] = json.loads(measured.stdout.strip().splitlines()[-1])
     base = rows[0]["cpu_pct"]
     print(f"{args.seconds:.0f} s per row after {SETTLE_S:.0f} s settling; one run per row")
     print(
