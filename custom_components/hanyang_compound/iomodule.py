@@ -175,8 +175,9 @@ class IoModuleDevice:
             **self.device_info,
         )
         # Not awaited: a module that accepts connections and never answers would hold the
-        # compound's loading for a whole request timeout, one module after another.
-        self._first_read = self.compound.entry.async_create_background_task(
+        # compound's loading for a whole request timeout, one module after another. A task
+        # Home Assistant waits for when it stops, as the read ends within its timeout.
+        self._first_read = self.compound.entry.async_create_task(
             self.compound.hass,
             self.coordinator.async_refresh(),
             f"{DOMAIN} first read of {self.subentry.title}",
@@ -185,7 +186,9 @@ class IoModuleDevice:
     async def async_stop(self) -> None:
         """Stop polling; the link is released when the compound unloads."""
         if self._first_read is not None:
-            self._first_read.cancel()
+            # Left to end (within its timeout) rather than cancelled: a link dropped while
+            # it connects for a cancelled read cannot close cleanly.
+            await asyncio.wait([self._first_read])
         await self.coordinator.async_shutdown()
 
 

@@ -236,7 +236,7 @@ async def slow_compound(
     entry = wired_compound(gateway.port, poll_interval=request.param)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)  # first reads
+    await hass.async_block_till_done()  # first reads
     yield entry
     await hass.config_entries.async_unload(entry.entry_id)
 

@@ -124,7 +124,7 @@ async def test_modules_behind_one_gateway_share_one_connection(
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)  # first reads
+    await hass.async_block_till_done()  # first reads
     for light in ("light.north_light", "light.spare_light"):
         # On a busy machine a first read may time out: the next poll brings the module back.
         await wait_for_state(hass, light, lambda state: state.state != STATE_UNAVAILABLE)
@@ -156,7 +156,7 @@ async def test_only_the_modules_poll_and_only_for_what_is_wired_to_them(
     )
     spare.add_to_hass(hass)
     assert await hass.config_entries.async_setup(spare.entry_id)
-    await hass.async_block_till_done(wait_background_tasks=True)  # first reads
+    await hass.async_block_till_done()  # first reads
     await hass.config_entries.async_unload(compound.entry_id)
     requests = gateway.requests
     await asyncio.sleep(2.5)
