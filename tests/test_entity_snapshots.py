@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.entity_platform import async_get_platforms
 from homeassistant.helpers.json import json_dumps
 from homeassistant.util.json import json_loads_object
 import pytest
@@ -15,6 +16,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.matchers import path_type
 
 from custom_components.hanyang_compound import DEVICE_FACTORIES
+from custom_components.hanyang_compound.const import DOMAIN
 
 from .full_compound import (  # noqa: F401 - fixtures
     entity_registry_enabled_by_default,
@@ -181,3 +183,43 @@ async def test_entities_disabled_by_default(
         entry.entity_id: entry.disabled_by
         for entry in sorted(entries, key=lambda entry: entry.entity_id)
     } == snapshot
+
+
+async def test_devices_are_linked_without_deprecated_registry_calls(
+    hass: HomeAssistant, full_compound: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each device reached through another names it the way the running release supports.
+
+    Newer releases deprecate naming the parent device by an identifier (`via_device`) and
+    warn when an integration does; the devices must still hang off their parents.
+    """
+    registry = dr.async_get(hass)
+    parents = {
+        device.name: registry.async_get(device.via_device_id).name  # type: ignore[union-attr]
+        for device in dr.async_entries_for_config_entry(registry, full_compound.entry_id)
+        if device.via_device_id
+    }
+    assert parents == {
+        "North gate": "North gate I/O module",
+        "East shed light": "North gate I/O module",
+        "East shed sockets": "North gate I/O module",
+        "East pedestrian gate": "Longdengli",
+        "Night patrol": "Longdengli",
+    }
+    # The compound was set up by the fixture: its log lines are those of the setup phase.
+    setup_log = "\n".join(record.getMessage() for record in caplog.get_records("setup"))
+    assert "Registered new" in setup_log
+    assert "via_device" not in setup_log
+    assert "deprecated" not in setup_log
+
+
+async def test_no_entity_polls(hass: HomeAssistant, full_compound: MockConfigEntry) -> None:
+    """Every device pushes its changes, and a module's coordinator polls for its entities."""
+    entities = [
+        entity
+        for platform in async_get_platforms(hass, DOMAIN)
+        if platform.config_entry is full_compound
+        for entity in platform.entities.values()
+    ]
+    assert len(entities) > 40
+    assert [entity.entity_id for entity in entities if entity.should_poll] == []

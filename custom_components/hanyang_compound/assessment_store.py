@@ -94,6 +94,7 @@ class AssessmentRecorder:
         self._store = assessment_store(hass, compound.entry.entry_id)
         self.book = AssessmentBook(dt_util.get_default_time_zone(), self.standards)
         self._listeners: Listeners[()] = Listeners()
+        self._today: list[Figure] | None = None
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._entrances: list[str] = []
 
@@ -156,7 +157,16 @@ class AssessmentRecorder:
         return self._listeners.add(listener)
 
     def today(self) -> list[Figure]:
-        """Return today's indicators so far against the standards in force."""
+        """Return today's indicators so far against the standards in force.
+
+        Counted once per change (every followed event and the heartbeat are one): each of
+        the compound's assessment sensors asks on each change.
+        """
+        if self._today is None:
+            self._today = self._count_today()
+        return self._today
+
+    def _count_today(self) -> list[Figure]:
         now = dt_util.utcnow()
         self.book.standards = self.standards
         self.book.advance(now)
@@ -164,7 +174,7 @@ class AssessmentRecorder:
 
     def days(self) -> Mapping[str, Mapping[str, Any]]:
         """Return the daily aggregates by local day (YYYY-MM-DD), today's accounted up to now."""
-        self.today()
+        self._count_today()
         return self.book.days
 
     # What is followed
@@ -235,6 +245,7 @@ class AssessmentRecorder:
         self._changed()
 
     def _changed(self) -> None:
+        self._today = None
         self._save()
         self._listeners.notify()
 

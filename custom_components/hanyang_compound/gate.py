@@ -86,7 +86,7 @@ class BarrierGate(WiredDevice):
             self.compound.async_register_policy_target(self),
             self.module.coordinator.async_add_listener(self._handle_poll),
         ]
-        # The module was read once as it started: if it answered, the mode is applied now.
+        # Applied now if the module has answered already, else when it first does.
         self._handle_poll()
 
     async def async_stop(self) -> None:

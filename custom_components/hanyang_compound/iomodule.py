@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from .const import (
     SUBENTRY_IO_MODULE,
 )
 from .coordinator import ModuleCoordinator
+from .device_links import linked_device_info
 from .devices.iomodule.module import (
     IoModule,
 )
@@ -147,6 +149,7 @@ class IoModuleDevice:
             compound.hass, compound.entry, subentry, self.module, settings.poll_interval
         )
         self.device_info = module_device_info(subentry, self.profile)
+        self._first_read: asyncio.Task[None] | None = None
 
     @property
     def available(self) -> bool:
@@ -159,7 +162,11 @@ class IoModuleDevice:
         return self.coordinator.availability_listeners.add(listener)
 
     async def async_start(self) -> None:
-        """Register the module as a device and read it once; an unreachable one is retried every poll."""
+        """Register the module as a device and start reading it; the compound loads meanwhile.
+
+        Until the first read answers, the module and what is wired to it are unavailable; an
+        unreachable module is retried every poll.
+        """
         # Registered here, not by its entities (diagnostics, disabled by default), so the gates
         # and shed outputs wired to it can name it as the device they are reached through.
         dr.async_get(self.compound.hass).async_get_or_create(
@@ -167,10 +174,21 @@ class IoModuleDevice:
             config_subentry_id=self.subentry.subentry_id,
             **self.device_info,
         )
-        await self.coordinator.async_refresh()
+        # Not awaited: a module that accepts connections and never answers would hold the
+        # compound's loading for a whole request timeout, one module after another. A task
+        # Home Assistant waits for when it stops, as the read ends within its timeout.
+        self._first_read = self.compound.entry.async_create_task(
+            self.compound.hass,
+            self.coordinator.async_refresh(),
+            f"{DOMAIN} first read of {self.subentry.title}",
+        )
 
     async def async_stop(self) -> None:
         """Stop polling; the link is released when the compound unloads."""
+        if self._first_read is not None:
+            # Left to end (within its timeout) rather than cancelled: a link dropped while
+            # it connects for a cancelled read cannot close cleanly.
+            await asyncio.wait([self._first_read])
         await self.coordinator.async_shutdown()
 
 
@@ -211,12 +229,16 @@ class WiredDevice:
         self.compound = compound
         self.subentry = subentry
         self.module = module
-        self.device_info = DeviceInfo(
-            identifiers={(DOMAIN, subentry.subentry_id)},
-            name=subentry.title,
-            manufacturer=MANUFACTURER,
-            model=model,
-            via_device=(DOMAIN, module.subentry.subentry_id),
+        self.device_info = linked_device_info(
+            compound.hass,
+            compound.entry.entry_id,
+            DeviceInfo(
+                identifiers={(DOMAIN, subentry.subentry_id)},
+                name=subentry.title,
+                manufacturer=MANUFACTURER,
+                model=model,
+            ),
+            (DOMAIN, module.subentry.subentry_id),
         )
 
     @property

@@ -51,6 +51,7 @@ from .const import (
     SUBENTRY_PATROL_ROUTE,
 )
 from .coordinator import Listeners
+from .device_links import linked_device_info
 from .errors import device_error, request_error
 from .modes import CompoundMode
 from .patrol import PatrolRoute
@@ -119,12 +120,16 @@ class PatrolRouteDevice:
         self.subentry = subentry
         self.name = subentry.title
         self.config = route_config(subentry.data)
-        self.device_info = DeviceInfo(
-            identifiers={(DOMAIN, route_identifier(subentry, compound.entry.entry_id))},
-            name=subentry.title,
-            manufacturer=MANUFACTURER,
-            model="Patrol route",
-            via_device=(DOMAIN, compound.entry.entry_id),
+        self.device_info = linked_device_info(
+            self.hass,
+            compound.entry.entry_id,
+            DeviceInfo(
+                identifiers={(DOMAIN, route_identifier(subentry, compound.entry.entry_id))},
+                name=subentry.title,
+                manufacturer=MANUFACTURER,
+                model="Patrol route",
+            ),
+            (DOMAIN, compound.entry.entry_id),
         )
         self._store = route_store(self.hass, compound.entry.entry_id, subentry.subentry_id)
         self.route = PatrolRoute(self.config, compound.mode, checked_until=dt_util.utcnow())

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+import math
 from typing import Any, Final
 
 from homeassistant.components.sensor import (
@@ -679,6 +680,7 @@ class AssessmentSensor(CompoundEntity, SensorEntity):
     """One of today's assessment indicators of the compound, with its standard and whether it is met."""
 
     _attr_state_class = SensorStateClass.MEASUREMENT
+    _written: tuple[float | None, float, bool] | None = None
 
     def __init__(self, compound: Compound, source: AssessmentSource, indicator: Indicator) -> None:
         """Initialise the sensor of one indicator of source."""
@@ -691,12 +693,26 @@ class AssessmentSensor(CompoundEntity, SensorEntity):
     async def async_added_to_hass(self) -> None:
         """Follow the recorder."""
         await super().async_added_to_hass()
-        self.async_on_remove(self._source.async_add_listener(self.async_write_ha_state))
+        self._written = self._shown()
+        self.async_on_remove(self._source.async_add_listener(self._handle_recorder_update))
 
     def _figure(self) -> Figure:
         return next(
             figure for figure in self._source.today() if figure.indicator is self._indicator
         )
+
+    def _shown(self) -> tuple[float | None, float, bool]:
+        figure = self._figure()
+        # NaN (no day counted) equals nothing, itself included: compare it as None.
+        return (None if math.isnan(figure.value) else figure.value, figure.standard, figure.met)
+
+    @callback
+    def _handle_recorder_update(self) -> None:
+        # The recorder tells every change of any indicator (an incident beginning at a manhole,
+        # a pass): write only when this indicator's figure changed.
+        if (shown := self._shown()) != self._written:
+            self._written = shown
+            self.async_write_ha_state()
 
     @property
     def native_value(self) -> float:

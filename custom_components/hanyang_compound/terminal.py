@@ -35,6 +35,7 @@ from .const import (
     LOGGER,
 )
 from .coordinator import Listeners
+from .device_links import linked_device_info
 from .devices.isapi.client import DoorCommand
 from .devices.isapi.errors import TerminalAuthError, TerminalError, TerminalUnreachableError
 from .devices.isapi.events import AccessEvent, Screening, is_fever, screening
@@ -102,13 +103,17 @@ class AccessTerminal:
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._lost_logged = False
         self._auth_failure_logged = False
-        self.device_info = DeviceInfo(
-            identifiers={(DOMAIN, serial_number)},
-            name=subentry.title,
-            model=model or None,
-            sw_version=firmware or None,
-            serial_number=serial_number,
-            via_device=(DOMAIN, compound.entry.entry_id),
+        self.device_info = linked_device_info(
+            self.hass,
+            compound.entry.entry_id,
+            DeviceInfo(
+                identifiers={(DOMAIN, serial_number)},
+                name=subentry.title,
+                model=model or None,
+                sw_version=firmware or None,
+                serial_number=serial_number,
+            ),
+            (DOMAIN, compound.entry.entry_id),
         )
 
     # ----- compound.Entrance and compound.PolicyTarget -----------------------------------

@@ -121,7 +121,7 @@ async def compound(hass: HomeAssistant, gateway: Gateway) -> AsyncGenerator[Mock
     entry = wired_compound(gateway.port)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done()  # first reads
     yield entry
     await hass.config_entries.async_unload(entry.entry_id)
 

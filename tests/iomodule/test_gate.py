@@ -99,6 +99,7 @@ async def test_a_jammed_arm_is_reported_as_a_fault(
     entry = wired_compound(gateway.port, gate=gate_data(travel_timeout=2))
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()  # first reads
     await wait_for_state(hass, NORTH_GATE, "closed")
     barrier(gateway).jammed = True
     await _cover(hass, "open_cover")
@@ -176,6 +177,7 @@ async def test_a_gate_kept_open_in_lockdown_stays_in_normal_use(
     entry = wired_compound(gateway.port, gate=gate_data(kept_open_in_lockdown=True))
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()  # first reads
     await _cover(hass, "open_cover")
     await wait_for_state(hass, NORTH_GATE, "open")
     await _set_mode(entry, CompoundMode.LOCKDOWN)
@@ -222,6 +224,7 @@ async def test_lockdown_is_reapplied_when_the_module_returns_and_after_a_restart
     await hass.config_entries.async_unload(compound.entry_id)
     barrier(gateway).position = 1.0  # raised by hand while Home Assistant was down
     assert await hass.config_entries.async_setup(compound.entry_id)
+    await hass.async_block_till_done()  # first reads
     await wait_for_state(hass, NORTH_GATE, "closed")
     assert compound.runtime_data.mode is CompoundMode.LOCKDOWN
 
@@ -265,7 +268,7 @@ async def test_a_gate_whose_module_was_removed_has_no_entities(
     entry.add_to_hass(hass)
     hass.config_entries.async_remove_subentry(entry, "module1")
     assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done()  # first reads
     assert hass.states.get(NORTH_GATE) is None
     assert hass.states.get("light.east_shed_light") is None
     assert (
@@ -280,6 +283,7 @@ async def test_an_override_at_a_gate_without_a_loop_ends_when_it_is_closed(
     entry = wired_compound(gateway.port, gate=gate_data(vehicle_loop=None))
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()  # first reads
     await wait_for_state(hass, NORTH_GATE, "closed")
     assert hass.states.get(VEHICLE) is None
     await _set_mode(entry, CompoundMode.LOCKDOWN)
@@ -313,6 +317,7 @@ async def test_evacuation_is_reapplied_after_a_restart_and_a_garbled_module(
     await hass.config_entries.async_unload(compound.entry_id)
     barrier(gateway).position = 0.0  # lowered by hand while Home Assistant was down
     assert await hass.config_entries.async_setup(compound.entry_id)
+    await hass.async_block_till_done()  # first reads
     await wait_for_state(hass, NORTH_GATE, "open")
 
     caplog.clear()

@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 import logging
 import time
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
@@ -235,6 +236,7 @@ async def slow_compound(
     entry = wired_compound(gateway.port, poll_interval=request.param)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()  # first reads
     yield entry
     await hass.config_entries.async_unload(entry.entry_id)
 
@@ -294,3 +296,26 @@ async def test_a_lockdown_releases_an_open_relay_that_another_controller_holds(
         (logging.INFO, "Compound Longdengli switched from normal to lockdown mode"),
         (logging.WARNING, held),
     ]
+
+
+async def test_a_compound_loads_while_its_silent_module_is_still_being_read(
+    hass: HomeAssistant, gateway: Gateway
+) -> None:
+    """Nothing waits on a module during setup: one that accepts and never answers holds nothing up."""
+    gateway.fault = Fault.NO_ANSWER
+    entry = wired_compound(gateway.port, poll_interval=2)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    # Loaded, with the module's first read asked and not answered: its gate is unavailable.
+    # (Waiting for it would have taken the request's whole timeout, and counted a failure.)
+    assert entry.state is ConfigEntryState.LOADED
+    coordinator = _gate(entry).module.coordinator
+    assert coordinator.data is None
+    assert coordinator.failures == 0
+    assert hass.states.get(NORTH_GATE).state == STATE_UNAVAILABLE
+    await wait_until(lambda: gateway.requests > 0)
+    # The module answers at last: the gate shows where it is, with no reload.
+    gateway.fault = Fault.NONE
+    await wait_for_state(hass, NORTH_GATE, "closed")
+    assert entry.state is ConfigEntryState.LOADED
+    await hass.config_entries.async_unload(entry.entry_id)
