@@ -6,10 +6,8 @@ from datetime import UTC, datetime, timedelta
 import json
 from typing import Any
 
-from homeassistant.core import HomeAssistant
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.hanyang_compound.district_protocol import (
     DirectiveRejectedError,
@@ -23,22 +21,12 @@ from custom_components.hanyang_compound.modes import (
 from simulator.district_protocol import (
     MODES,
     RIGHTS,
-    CompoundPlace,
     Directive,
     DirectiveError,
     Directives,
-    discovery_config,
     district_layout,
     parse_directive,
     refusal,
-)
-from tests.district.broker import Watcher
-from tests.district.conftest import (  # noqa: F401 - the district link's fixtures, used below
-    broker,
-    linked,
-    mqtt_ready,
-    no_yaml,
-    watcher,
 )
 
 TARGETS = ("all", "qingchuan", "qingchuan/longdengli")
@@ -148,13 +136,3 @@ def test_the_layout_spreads_unique_compounds_over_the_zones() -> None:
     assert all(place.base.startswith("hanyang/hanyang/") for place in places)
     with pytest.raises(ValueError, match="zones"):
         district_layout("hanyang", 10, 0)
-
-
-async def test_a_simulated_compound_is_discovered_as_a_real_one_is(
-    hass: HomeAssistant, linked: MockConfigEntry, watcher: Watcher
-) -> None:
-    """The simulator writes the discovery config on its own: it must agree with the integration's."""
-    real = watcher.json("homeassistant/device/hanyang_hanyang_qingchuan_longdengli/config")
-    place = CompoundPlace("hanyang", "Qingchuan", "qingchuan", "Longdengli", "longdengli")
-
-    assert discovery_config(place, {}) == real
