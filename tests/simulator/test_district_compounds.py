@@ -10,7 +10,11 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import area_registry as ar, device_registry as dr
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+)
 import pytest
 
 from broker.accounts import DistrictAccounts
@@ -200,16 +204,26 @@ async def test_a_district_home_assistant_shows_every_simulated_compound_in_its_z
     devices = dr.async_get(hass)
     areas = ar.async_get(hass)
     try:
-        await wait_until(lambda: len(devices.devices) >= len(PLACES))
+        await wait_until(
+            lambda: len(dr.async_entries_for_config_entry(devices, entry.entry_id)) >= len(PLACES)
+        )
+        # Looked up as both lanes' registries allow (2026.x deprecates async_get_device).
+        by_id = {
+            identifier: device
+            for device in dr.async_entries_for_config_entry(devices, entry.entry_id)
+            for identifier in device.identifiers
+        }
         for place in PLACES:
-            device = devices.async_get_device(identifiers={("mqtt", place.unique_id)})
-            assert device is not None
+            device = by_id[("mqtt", place.unique_id)]
             assert device.area_id is not None
             area = areas.async_get_area(device.area_id)
             assert area is not None
             assert area.name == place.zone
         # Available once both its Home Assistant and the compound say online (availability_mode all).
-        mode = f"sensor.{PLACES[0].level}_mode"
+        mode = er.async_get(hass).async_get_entity_id(
+            "sensor", "mqtt", f"{PLACES[0].unique_id}_mode"
+        )
+        assert mode is not None
         await wait_until(lambda: getattr(hass.states.get(mode), "state", None) == "normal")
     finally:
         await unload_all(hass)
