@@ -73,6 +73,7 @@ class Office:
         """(compound base, directive id) -> last result."""
         self.result_times: dict[tuple[str, str], float] = {}
         self.states: dict[str, dict[str, Any]] = {}
+        self.state_messages = 0
         self.changed = threading.Condition(self.lock)
         self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id="bench-office")
         self._client.username_pw_set(OFFICE, password)
@@ -94,6 +95,7 @@ class Office:
                     self.result_times.setdefault((base, data["id"]), time.monotonic())
             else:
                 self.states[base] = data
+                self.state_messages += 1
             self.changed.notify_all()
 
     def publish(self, topic: str, payload: str) -> None:
@@ -285,7 +287,11 @@ async def async_run(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR091
 
             figures["all_available_s"] = figures["discovery_s"] + await async_poll(all_available)
             await asyncio.sleep(args.settle_seconds)
+            counted, started = office.state_messages, time.monotonic()
             figures["district_cpu_percent"] = await async_cpu(ha, args.cpu_seconds)
+            figures["summaries_per_second"] = (office.state_messages - counted) / (
+                time.monotonic() - started
+            )
 
             applied, shown = await async_zone_lockdowns(office, places, client, args.repeat)
             figures["zone_lockdown_applied_p50_s"] = statistics.median(applied)
@@ -356,6 +362,12 @@ def main() -> None:
         ("compounds / zones", f"{COMPOUNDS} / {ZONES}", ""),
         ("every compound discovered (device registry)", f"{figures['discovery_s']:.1f} s", ""),
         ("every compound shown available", f"{figures['all_available_s']:.1f} s", ""),
+        (
+            "district Home Assistant, CPU before the compounds",
+            f"{figures['idle_cpu_percent']:.1f} % of a core",
+            "",
+        ),
+        ("summaries published (steady)", f"{figures['summaries_per_second']:.1f} /s", ""),
         (
             "district Home Assistant, steady CPU",
             f"{figures['district_cpu_percent']:.1f} % of a core",
