@@ -16,7 +16,7 @@ compound does. Measured:
   the office and in the district Home Assistant), the directive carried out by each compound of
   the zone exactly once.
 Prints a table, then as its last line one JSON object.
-Usage: .venv/bin/python bench/district.py [--repeat 20] [--cpu-seconds 20]
+Usage: .venv/bin/python bench/district.py [--repeat 20] [--cpu-seconds 30] [--compounds 161]
 """
 
 from __future__ import annotations
@@ -241,7 +241,8 @@ async def async_zone_round(
 async def async_run(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR0915 - one scenario, in order
     """Run the scenario and return the figures."""
     workdir = Path(tempfile.mkdtemp(prefix="hanyang-district-bench-"))
-    places = district_layout(DISTRICT, COMPOUNDS, ZONES)
+    compounds: int = args.compounds
+    places = district_layout(DISTRICT, compounds, ZONES)
     broker, passwords = start_broker(workdir, places)
     credentials = workdir / "credentials.json"
     credentials.write_text(json.dumps(passwords), encoding="utf-8")
@@ -256,12 +257,12 @@ async def async_run(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR091
         "district",
         {
             "broker": f"{HOST}:{broker.port}",
-            "compounds": COMPOUNDS,
+            "compounds": compounds,
             "zones": ZONES,
             "credentials": str(credentials),
         },
     )
-    figures: dict[str, Any] = {"compounds": COMPOUNDS, "zones": ZONES}
+    figures: dict[str, Any] = {"compounds": compounds, "zones": ZONES}
     try:
         async with aiohttp.ClientSession() as session:
             client = HomeAssistantClient(
@@ -277,13 +278,13 @@ async def async_run(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR091
             await simulated.async_start()
 
             async def all_discovered() -> bool:
-                return await async_district_devices(client) >= COMPOUNDS
+                return await async_district_devices(client) >= compounds
 
             figures["discovery_s"] = await async_poll(all_discovered, every=0.25)
 
             async def all_available() -> bool:
                 modes = await async_modes(client)
-                return sum(1 for state in modes.values() if state == "normal") >= COMPOUNDS
+                return sum(1 for state in modes.values() if state == "normal") >= compounds
 
             figures["all_available_s"] = figures["discovery_s"] + await async_poll(all_available)
             await asyncio.sleep(args.settle_seconds)
@@ -311,7 +312,7 @@ async def async_run(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR091
             restarted = time.monotonic()
             broker.stop()
             broker.start()
-            await asyncio.to_thread(office.wait, lambda: len(office.states) >= COMPOUNDS)
+            await asyncio.to_thread(office.wait, lambda: len(office.states) >= compounds)
             figures["restart_states_back_at_office_s"] = time.monotonic() - restarted
             await asyncio.to_thread(
                 office.wait,
@@ -325,7 +326,7 @@ async def async_run(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR091
                 modes = await async_modes(client)
                 return (
                     sum(1 for state in modes.values() if state in ("normal", "lockdown"))
-                    >= COMPOUNDS
+                    >= compounds
                 )
 
             await async_poll(district_back)
@@ -352,6 +353,9 @@ def main() -> None:
     """Run the benchmark and print the table and the JSON line."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=20, help="zone lockdowns measured")
+    parser.add_argument(
+        "--compounds", type=int, default=COMPOUNDS, help="more, to see how the district scales"
+    )
     parser.add_argument("--cpu-seconds", type=float, default=30.0, help="CPU measured over")
     parser.add_argument(
         "--settle-seconds", type=float, default=30.0, help="wait before measuring CPU"
@@ -359,7 +363,7 @@ def main() -> None:
     args = parser.parse_args()
     figures = asyncio.run(async_run(args))
     rows = [
-        ("compounds / zones", f"{COMPOUNDS} / {ZONES}", ""),
+        ("compounds / zones", f"{figures['compounds']} / {ZONES}", ""),
         ("every compound discovered (device registry)", f"{figures['discovery_s']:.1f} s", ""),
         ("every compound shown available", f"{figures['all_available_s']:.1f} s", ""),
         (

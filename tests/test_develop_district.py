@@ -21,7 +21,7 @@ from scripts.demo_district import (
     district_accounts,
 )
 from tests.conftest import make_compound_entry
-from tests.district.broker import DistrictBroker, Watcher, wait_until
+from tests.district.broker import DistrictBroker, Watcher, running, wait_until
 
 COMPOUND = {"name": "Longdengli", "zone": "Qingchuan", "service_tier": "standard"}
 BASE = "hanyang/hanyang/qingchuan/longdengli"
@@ -30,10 +30,8 @@ BASE = "hanyang/hanyang/qingchuan/longdengli"
 @pytest.fixture
 def district_broker(tmp_path: Path, socket_enabled: None) -> Generator[DistrictBroker]:
     """The demo's district broker: the office, Longdengli and the 160 simulated compounds' accounts."""
-    server = DistrictBroker(tmp_path, district_accounts(COMPOUND))
-    server.start()
-    yield server
-    server.stop()
+    with running(DistrictBroker(tmp_path, district_accounts(COMPOUND))) as server:
+        yield server
 
 
 @pytest.fixture

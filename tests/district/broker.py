@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+import contextlib
 import getpass
 import json
 from pathlib import Path
@@ -79,6 +80,16 @@ class DistrictBroker(Broker):
     def client(self, username: str, subscribe: str | None = "#") -> Watcher:
         """Return a client logged in as one of the district's accounts, on the plain listener."""
         return Watcher(self.port, username, self.passwords[username], subscribe=subscribe)
+
+
+@contextlib.contextmanager
+def running[ServerT: Broker](server: ServerT) -> Iterator[ServerT]:
+    """Run a broker for the duration of a with-block."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class Watcher:

@@ -20,7 +20,7 @@ from custom_components.hanyang_compound.const import (
 )
 from tests.conftest import make_compound_entry
 
-from .broker import Broker, DistrictBroker, Watcher, wait_until
+from .broker import Broker, DistrictBroker, Watcher, running, wait_until
 from .certificates import make_certificates
 
 DISTRICT = "hanyang"
@@ -39,19 +39,15 @@ LONGDENGLI_ACCOUNT = "compound-hanyang-qingchuan-longdengli"
 @pytest.fixture
 def broker(tmp_path: Path, socket_enabled: None) -> Generator[Broker]:
     """A Mosquitto of the test's own, on a free port of 127.0.0.1."""
-    server = Broker(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+    with running(Broker(tmp_path)) as server:
+        yield server
 
 
 @pytest.fixture
 def district_broker(tmp_path: Path, socket_enabled: None) -> Generator[DistrictBroker]:
     """A Mosquitto from the shipped template with the district's accounts and a TLS listener."""
-    server = DistrictBroker(tmp_path, ACCOUNTS, make_certificates(tmp_path))
-    server.start()
-    yield server
-    server.stop()
+    with running(DistrictBroker(tmp_path, ACCOUNTS, make_certificates(tmp_path))) as server:
+        yield server
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Generator
 import json
 import logging
 from pathlib import Path
@@ -20,7 +20,7 @@ import pytest
 from broker.accounts import DistrictAccounts
 from simulator.devices.district_compounds import DistrictCompounds
 from simulator.district_protocol import district_layout
-from tests.district.broker import DistrictBroker, Watcher, wait_until
+from tests.district.broker import DistrictBroker, Watcher, running, wait_until
 from tests.district.conftest import mqtt_entry, unload_all
 
 PLACES = district_layout("hanyang", 6, 3)
@@ -32,15 +32,13 @@ ELSEWHERE = [place for place in PLACES if place.zone_level != ZONE]
 
 
 @pytest.fixture
-def district_broker(tmp_path: Path, socket_enabled: None) -> AsyncGenerator[DistrictBroker]:
+def district_broker(tmp_path: Path, socket_enabled: None) -> Generator[DistrictBroker]:
     """The district's broker with an account for the office and each simulated compound."""
     accounts = DistrictAccounts(
         "hanyang", ("office",), tuple((place.zone_level, place.level) for place in PLACES)
     )
-    server = DistrictBroker(tmp_path, accounts)
-    server.start()
-    yield server  # type: ignore[misc]
-    server.stop()
+    with running(DistrictBroker(tmp_path, accounts)) as server:
+        yield server
 
 
 @pytest.fixture
