@@ -8,7 +8,7 @@ import contextlib
 import getpass
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
@@ -82,8 +82,18 @@ class DistrictBroker(Broker):
         return Watcher(self.port, username, self.passwords[username], subscribe=subscribe)
 
 
+class Startable(Protocol):
+    """A server started and stopped at will (a Broker, a Mosquitto)."""
+
+    def start(self) -> None:
+        """Start serving."""
+
+    def stop(self) -> None:
+        """Stop serving."""
+
+
 @contextlib.contextmanager
-def running[ServerT: Broker](server: ServerT) -> Iterator[ServerT]:
+def running[ServerT: Startable](server: ServerT) -> Iterator[ServerT]:
     """Run a broker for the duration of a with-block."""
     server.start()
     try:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import contextlib
+from getpass import getuser
+import json
 from pathlib import Path
 import ssl
 
 import pytest
 
+from broker import __main__ as broker_cli
 from broker.accounts import AccountsError, DistrictAccounts, write_password_file
+from broker.process import Mosquitto, free_port
 
-from .broker import Broker, DistrictBroker, Watcher, wait_until
+from .broker import Broker, DistrictBroker, Watcher, running, wait_until
 from .certificates import make_certificates
 from .conftest import LONGDENGLI_ACCOUNT, OFFICE
 
@@ -195,3 +199,26 @@ async def test_a_compound_broker_bridges_to_the_district_as_the_readme_says(
     finally:
         home.close()
         local.stop()
+
+
+async def test_the_command_line_writes_a_configuration_mosquitto_runs(
+    tmp_path: Path, socket_enabled: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = Path(broker_cli.__file__).parent / "accounts.example.yaml"
+    port = free_port()
+    assert broker_cli.main(["accounts", str(example), str(tmp_path)]) == 0
+    assert broker_cli.main(["config", str(tmp_path), "--port", str(port), "--user", getuser()]) == 0
+    assert broker_cli.main(["config", str(tmp_path), "--tls-port", "8883"]) == 2
+    passwords = json.loads((tmp_path / "new-accounts.json").read_text())
+    assert set(passwords) == set(DistrictAccounts.load(example).usernames)
+    assert "5 new accounts" in capsys.readouterr().out
+
+    with running(Mosquitto(tmp_path / "mosquitto.conf", port)):
+        office = Watcher(port, OFFICE, passwords[OFFICE], subscribe=None)
+        try:
+            assert await office.connected()
+        finally:
+            office.close()
+    # Run again: every account keeps its password, and no new one is announced.
+    assert broker_cli.main(["accounts", str(example), str(tmp_path)]) == 0
+    assert "new accounts" not in capsys.readouterr().out
