@@ -44,7 +44,7 @@ import psutil  # type: ignore[import-untyped]
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from broker.accounts import DistrictAccounts, write_password_file  # noqa: E402
+from broker.accounts import DistrictAccounts, acl_file, write_password_file  # noqa: E402
 from broker.config import ACL_FILE, PASSWORD_FILE, render_config, write_config  # noqa: E402
 from broker.process import Mosquitto, free_port  # noqa: E402
 from scripts.demo_client import HomeAssistantClient  # noqa: E402
@@ -182,7 +182,7 @@ def start_broker(directory: Path, places: list[CompoundPlace]) -> tuple[Mosquitt
         DISTRICT, ("office",), tuple((place.zone_level, place.level) for place in places)
     )
     passwords = write_password_file(directory / PASSWORD_FILE, accounts.usernames)
-    (directory / ACL_FILE).write_text(accounts.acl(), encoding="utf-8")
+    (directory / ACL_FILE).write_text(acl_file([accounts]), encoding="utf-8")
     port = free_port()
     config = render_config(directory, port=port, user=getpass.getuser())
     broker = Mosquitto(write_config(directory, config), port)

@@ -1,6 +1,6 @@
 """Command line of the district's broker files.
 
-python -m broker accounts ACCOUNTS.yaml DIR   password file, ACL and the new accounts' passwords in DIR
+python -m broker accounts ACCOUNTS.yaml [MORE.yaml ...] DIR   password file, ACL and new passwords in DIR
 python -m broker config DIR [--port 1883] [--tls-port 8883 --cafile CA --certfile CERT --keyfile KEY]
 """
 
@@ -11,18 +11,25 @@ import json
 from pathlib import Path
 import sys
 
-from .accounts import AccountsError, DistrictAccounts, write_password_file
+from .accounts import (
+    AccountsError,
+    DistrictAccounts,
+    acl_file,
+    usernames_of,
+    write_password_file,
+)
 from .config import ACL_FILE, PASSWORD_FILE, TlsListener, render_config, write_config
 
 NEW_ACCOUNTS_FILE = "new-accounts.json"
 
 
-def _accounts(accounts_file: Path, directory: Path) -> int:
-    accounts = DistrictAccounts.load(accounts_file)
+def _accounts(accounts_files: list[Path], directory: Path) -> int:
+    districts = [DistrictAccounts.load(path) for path in accounts_files]
+    usernames = usernames_of(districts)
     directory.mkdir(parents=True, exist_ok=True)
-    created = write_password_file(directory / PASSWORD_FILE, accounts.usernames)
-    (directory / ACL_FILE).write_text(accounts.acl(), encoding="utf-8")
-    print(f"{len(accounts.usernames)} accounts in {directory / PASSWORD_FILE} and {ACL_FILE}")
+    created = write_password_file(directory / PASSWORD_FILE, usernames)
+    (directory / ACL_FILE).write_text(acl_file(districts), encoding="utf-8")
+    print(f"{len(usernames)} accounts in {directory / PASSWORD_FILE} and {ACL_FILE}")
     if created:
         new_accounts = directory / NEW_ACCOUNTS_FILE
         new_accounts.touch(mode=0o600)
@@ -48,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line."""
     parser = argparse.ArgumentParser(prog="python -m broker", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    accounts = commands.add_parser("accounts", help="write the password file and the ACL")
-    accounts.add_argument("accounts_file", type=Path)
+    accounts = commands.add_parser(
+        "accounts", help="write the password file and the ACL of the districts sharing the broker"
+    )
+    accounts.add_argument("accounts_files", type=Path, nargs="+", metavar="ACCOUNTS.yaml")
     accounts.add_argument("directory", type=Path)
     config = commands.add_parser("config", help="render mosquitto.conf from the template")
     config.add_argument("directory", type=Path)
@@ -64,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "accounts":
-            return _accounts(args.accounts_file, args.directory.resolve())
+            return _accounts(args.accounts_files, args.directory.resolve())
         args.directory = args.directory.resolve()
         return _config(args)
     except (AccountsError, OSError) as err:

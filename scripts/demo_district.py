@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from broker.accounts import DistrictAccounts, write_password_file
+from broker.accounts import DistrictAccounts, acl_file, write_password_file
 from broker.config import ACL_FILE, PASSWORD_FILE, render_config, write_config
 from broker.process import Mosquitto
 from scripts.demo_client import DemoError, HomeAssistantClient, say
@@ -62,7 +62,7 @@ def start_broker(directory: Path, accounts: DistrictAccounts) -> tuple[Mosquitto
     passwords = write_password_file(directory / PASSWORD_FILE, accounts.usernames, known)
     credentials.touch(mode=0o600)
     credentials.write_text(json.dumps(passwords, indent=1), encoding="utf-8")
-    (directory / ACL_FILE).write_text(accounts.acl(), encoding="utf-8")
+    (directory / ACL_FILE).write_text(acl_file([accounts]), encoding="utf-8")
     config = render_config(directory, port=BROKER_PORT, bind=HOST, user=getpass.getuser())
     broker = Mosquitto(
         write_config(directory, config), BROKER_PORT, log=directory / "mosquitto.out"

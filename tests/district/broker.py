@@ -14,7 +14,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
-from broker.accounts import DistrictAccounts, write_password_file
+from broker.accounts import DistrictAccounts, acl_file, usernames_of, write_password_file
 from broker.config import ACL_FILE, PASSWORD_FILE, TlsListener, render_config, write_config
 from broker.process import Mosquitto, free_port
 
@@ -54,14 +54,16 @@ class DistrictBroker(Broker):
         directory: Path,
         accounts: DistrictAccounts,
         certificates: BrokerCertificates | None = None,
+        other_districts: tuple[DistrictAccounts, ...] = (),
     ) -> None:
         """Write the password file, ACL and configuration into directory; nothing runs before start."""
+        districts = [accounts, *other_districts]
         self.port = free_port()
         self.tls_port = free_port()
         self.certificates = certificates
-        self.passwords = write_password_file(directory / PASSWORD_FILE, accounts.usernames)
+        self.passwords = write_password_file(directory / PASSWORD_FILE, usernames_of(districts))
         """Every account's password, by user name."""
-        (directory / ACL_FILE).write_text(accounts.acl(), encoding="utf-8")
+        (directory / ACL_FILE).write_text(acl_file(districts), encoding="utf-8")
         tls = None
         if certificates:
             tls = TlsListener(

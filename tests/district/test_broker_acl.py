@@ -17,7 +17,7 @@ from broker.process import Mosquitto, free_port
 
 from .broker import Broker, DistrictBroker, Watcher, running, wait_until
 from .certificates import make_certificates
-from .conftest import LONGDENGLI_ACCOUNT, OFFICE
+from .conftest import ACCOUNTS, LONGDENGLI_ACCOUNT, OFFICE
 
 ROOT = "hanyang/hanyang"
 LONGDENGLI = f"{ROOT}/qingchuan/longdengli"
@@ -222,3 +222,37 @@ async def test_the_command_line_writes_a_configuration_mosquitto_runs(
     # Run again: every account keeps its password, and no new one is announced.
     assert broker_cli.main(["accounts", str(example), str(tmp_path)]) == 0
     assert "new accounts" not in capsys.readouterr().out
+
+
+async def test_districts_sharing_a_broker_see_only_their_own_compounds(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    qiaokou = DistrictAccounts("qiaokou", ("office",), (("gutian", "hanzheng"),))
+    shared = DistrictBroker(tmp_path, ACCOUNTS, other_districts=(qiaokou,))
+    with (
+        running(shared),
+        account(shared, OFFICE) as hanyang_office,
+        account(shared, "district-qiaokou-office") as qiaokou_office,
+        account(shared, "compound-qiaokou-gutian-hanzheng", None) as neighbour,
+        account(shared, LONGDENGLI_ACCOUNT, None) as compound,
+    ):
+        assert await neighbour.connected()
+        assert await compound.connected()
+        qiaokou_office.publish(f"{LONGDENGLI}/directive", "forged")
+        qiaokou_office.publish(f"{ROOT}/directive", "forged")
+        own = (
+            "homeassistant/device/hanyang_hanyang_qingchuan_longdengli/config",
+            f"{LONGDENGLI}/state",
+        )
+        for topic in own:
+            compound.publish(topic, "{}")
+        neighbour.publish("homeassistant/device/hanyang_qiaokou_gutian_hanzheng/config", "{}")
+        neighbour.publish("hanyang/qiaokou/gutian/hanzheng/state", "{}")
+
+        await wait_until(lambda: f"{LONGDENGLI}/state" in hanyang_office.messages)
+        await wait_until(lambda: "hanyang/qiaokou/gutian/hanzheng/state" in qiaokou_office.messages)
+        assert set(hanyang_office.messages) == set(own)
+        assert set(qiaokou_office.messages) == {
+            "homeassistant/device/hanyang_qiaokou_gutian_hanzheng/config",
+            "hanyang/qiaokou/gutian/hanzheng/state",
+        }
