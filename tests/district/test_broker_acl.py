@@ -196,6 +196,9 @@ async def test_a_compound_broker_bridges_to_the_district_as_the_readme_says(
             await wait_until(lambda: f"{LONGDENGLI}/state" in office.messages)
             office.publish(f"{ROOT}/qingchuan/directive", "{}")
             await wait_until(lambda: f"{ROOT}/qingchuan/directive" in home.messages)
+        # The state crossed the bridge retained: a district client that comes later still gets it.
+        with account(district_broker, OFFICE) as latecomer:
+            await wait_until(lambda: f"{LONGDENGLI}/state" in latecomer.messages)
     finally:
         home.close()
         local.stop()
