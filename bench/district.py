@@ -160,14 +160,16 @@ async def async_poll(check: Any, within: float = TIMEOUT, every: float = 0.1) ->
     return time.monotonic() - start
 
 
-async def async_cpu(process: psutil.Process, seconds: float) -> float:
-    """Return a process's CPU (% of one core): the median of three windows over seconds."""
-    windows = []
+async def async_cpu(processes: list[psutil.Process], seconds: float) -> list[float]:
+    """Return each process's CPU (% of one core): the median of three windows over seconds."""
+    windows: list[list[float]] = [[] for _ in processes]
     for _ in range(3):
-        process.cpu_percent(None)
+        for process in processes:
+            process.cpu_percent(None)
         await asyncio.sleep(seconds / 3)
-        windows.append(process.cpu_percent(None))
-    return float(statistics.median(windows))
+        for measured, process in zip(windows, processes, strict=True):
+            measured.append(process.cpu_percent(None))
+    return [float(statistics.median(measured)) for measured in windows]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -273,7 +275,7 @@ async def async_run(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR091
                 await async_add_mqtt(client, (OFFICE, passwords[OFFICE]), None, broker.port)
             ha = psutil.Process(process.pid)
             await asyncio.sleep(args.settle_seconds)
-            figures["idle_cpu_percent"] = await async_cpu(ha, args.cpu_seconds)
+            (figures["idle_cpu_percent"],) = await async_cpu([ha], args.cpu_seconds)
 
             await simulated.async_start()
 
@@ -289,7 +291,11 @@ async def async_run(args: argparse.Namespace) -> dict[str, Any]:  # noqa: PLR091
             figures["all_available_s"] = figures["discovery_s"] + await async_poll(all_available)
             await asyncio.sleep(args.settle_seconds)
             counted, started = office.state_messages, time.monotonic()
-            figures["district_cpu_percent"] = await async_cpu(ha, args.cpu_seconds)
+            # This process runs the simulated compounds (and the office's client).
+            (
+                figures["district_cpu_percent"],
+                figures["simulated_compounds_cpu_percent"],
+            ) = await async_cpu([ha, psutil.Process()], args.cpu_seconds)
             figures["summaries_per_second"] = (office.state_messages - counted) / (
                 time.monotonic() - started
             )
@@ -369,6 +375,11 @@ def main() -> None:
         (
             "district Home Assistant, CPU before the compounds",
             f"{figures['idle_cpu_percent']:.1f} % of a core",
+            "",
+        ),
+        (
+            "simulated compounds (this process), steady CPU",
+            f"{figures['simulated_compounds_cpu_percent']:.1f} % of a core",
             "",
         ),
         ("summaries published (steady)", f"{figures['summaries_per_second']:.1f} /s", ""),
