@@ -116,11 +116,7 @@ class HomeAssistantClient:
         while removed != ONLINE_ONBOARDING_INTEGRATIONS and loop.time() < deadline:
             for entry in await self.async_get("/api/config/config_entries/entry"):
                 if entry["domain"] in ONLINE_ONBOARDING_INTEGRATIONS:
-                    async with self.session.delete(
-                        f"{self.url}/api/config/config_entries/entry/{entry['entry_id']}",
-                        headers=self._headers,
-                    ) as response:
-                        response.raise_for_status()
+                    await self.async_delete(f"/api/config/config_entries/entry/{entry['entry_id']}")
                     removed.add(entry["domain"])
             await asyncio.sleep(POLL_SECONDS)
 
@@ -169,6 +165,11 @@ class HomeAssistantClient:
             if response.status >= HTTPStatus.BAD_REQUEST:
                 raise DemoError(f"POST {path} answered {response.status}: {body}")
             return body
+
+    async def async_delete(self, path: str) -> None:
+        """DELETE a REST path."""
+        async with self.session.delete(f"{self.url}{path}", headers=self._headers) as response:
+            response.raise_for_status()
 
     async def async_websocket(self, command: dict[str, Any]) -> Any:
         """Run one websocket command and return its result."""

@@ -113,15 +113,19 @@ def write_configuration(
     language: str,
     host: str,
     port: int,
-    ble_proxy_url: str,
+    ble_proxy_url: str | None,
     integrations: Iterable[str] = INTEGRATIONS,
+    name: str = "Longdengli",
 ) -> None:
-    """Write the demo's configuration to config and link the integration from the working tree."""
+    """Write the demo's configuration to config and link the integration from the working tree.
+
+    Without ble_proxy_url there is no simulated Bluetooth proxy (the district's Home Assistant).
+    """
     config.mkdir(parents=True, exist_ok=True)
     url = f"http://{host}:{port}"
     configuration: dict[str, Any] = {
         "homeassistant": {
-            "name": "Longdengli",
+            "name": name,
             "latitude": 30.5537,
             "longitude": 114.2647,
             "elevation": 25,
@@ -138,7 +142,7 @@ def write_configuration(
             "logs": {"custom_components.hanyang_compound": "info", "homeassistant.setup": "info"},
         },
         **{integration: {} for integration in integrations},
-        "hanyang_ble_proxy": {"url": ble_proxy_url},
+        **({"hanyang_ble_proxy": {"url": ble_proxy_url}} if ble_proxy_url else {}),
         "automation": "!include automations.yaml",
         "script": "!include scripts.yaml",
         "scene": "!include scenes.yaml",
@@ -157,10 +161,11 @@ def write_configuration(
     )
     _link(config / "custom_sentences", ROOT / "custom_sentences")
     # Development only: the simulated Bluetooth proxy that relays the simulator's advertisements.
-    _link(
-        config / "custom_components" / "hanyang_ble_proxy",
-        ROOT / "dev" / "custom_components" / "hanyang_ble_proxy",
-    )
+    if ble_proxy_url:
+        _link(
+            config / "custom_components" / "hanyang_ble_proxy",
+            ROOT / "dev" / "custom_components" / "hanyang_ble_proxy",
+        )
 
 
 def _link(link: Path, target: Path) -> None:

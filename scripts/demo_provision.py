@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+import contextlib
 from pathlib import Path
 import re
 from typing import Any
@@ -32,6 +33,22 @@ async def async_set_up_demo(
 
     Returns the stand-in phone's webhook id. Each step waits (bounded) for what it needs.
     """
+    async with async_onboarded(client, language):
+        plan = demo.get("home_assistant") or {}
+        await async_provision(client, demo["compound"], plan)
+        await async_set_aliases(client, plan.get("aliases", {}))
+        webhook_id = await async_register_phone(client, phone_registration)
+        await async_add_automations(client, plan.get("automations", []))
+    return webhook_id
+
+
+@contextlib.asynccontextmanager
+async def async_onboarded(client: HomeAssistantClient, language: str) -> AsyncIterator[None]:
+    """Onboard (once) and log in, then wait until Home Assistant runs.
+
+    The integrations onboarding adds that need the internet are removed meanwhile; leaving
+    the block waits for that.
+    """
     removal: asyncio.Task[None] | None = None
     if await client.async_authenticate(language):
         # Meanwhile, not before: it only looks for a while.
@@ -39,17 +56,12 @@ async def async_set_up_demo(
     try:
         await client.async_wait_until_running()
         await async_keep_http_settings(client)
-        plan = demo.get("home_assistant") or {}
-        await async_provision(client, demo["compound"], plan)
-        await async_set_aliases(client, plan.get("aliases", {}))
-        webhook_id = await async_register_phone(client, phone_registration)
-        await async_add_automations(client, plan.get("automations", []))
+        yield
         if removal is not None:
             await removal
     finally:
         if removal is not None:
             removal.cancel()
-    return webhook_id
 
 
 async def async_keep_http_settings(client: HomeAssistantClient) -> None:

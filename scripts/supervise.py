@@ -3,13 +3,16 @@
 Started by scripts/develop as `python -m scripts.supervise`. It behaves like a small supervisor
 of a user's installation: Home Assistant is started again whenever it exits with code 100 (a
 restart asked for from the UI or by homeassistant.restart), and Ctrl-C stops both processes
-and frees their ports. `python -m scripts.supervise press ACTION` instead taps a notification
-action on the stand-in phone.
+and frees their ports. With --district it also runs the district's broker, simulated compounds
+in other zones and the district's Home Assistant (see scripts/demo_district.py).
+`python -m scripts.supervise press ACTION` instead taps a notification action on the stand-in phone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from dataclasses import dataclass
 import os
 from pathlib import Path
 import signal
@@ -21,10 +24,21 @@ from typing import Any
 import aiohttp
 import yaml
 
+from broker.accounts import DistrictAccounts
 from scripts.demo_client import DEMO_USER, DemoError, HomeAssistantClient, say
 from scripts.demo_config import ROOT, install_requirements, write_configuration
+from scripts.demo_district import (
+    BROKER_PORT,
+    CREDENTIALS_FILE,
+    DISTRICT_NAME,
+    async_link_compound,
+    async_set_up_district,
+    district_accounts,
+    simulator_description,
+    start_broker,
+)
 from scripts.demo_phone import async_press_phone_action, async_run_phone
-from scripts.demo_provision import async_set_up_demo
+from scripts.demo_provision import async_onboarded, async_set_up_demo
 
 DEVELOP = ROOT / ".develop"
 CONFIG = DEVELOP / "config"
@@ -37,6 +51,19 @@ HA_URL = f"http://{HOST}:{HA_PORT}"
 RESTART_EXIT_CODE = 100
 PHONE_REGISTRATION = DEVELOP / "phone.json"
 PHONE_LOG = DEVELOP / "phone.log"
+DISTRICT_DIRECTORY = DEVELOP / "district"
+DISTRICT_CONFIG = DISTRICT_DIRECTORY / "config"
+DISTRICT_HA_PORT = 8124
+DISTRICT_URL = f"http://{HOST}:{DISTRICT_HA_PORT}"
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictRun:
+    """The running district of --district: its accounts, their passwords, its Home Assistant."""
+
+    accounts: DistrictAccounts
+    passwords: dict[str, str]
+    home_assistant: subprocess.Popen[bytes]
 
 
 def ensure_port_free(port: int) -> None:
@@ -44,6 +71,15 @@ def ensure_port_free(port: int) -> None:
     with socket.socket() as probe:
         if probe.connect_ex((HOST, port)) == 0:
             raise DemoError(f"port {port} on {HOST} is in use: is another scripts/develop running?")
+
+
+def start_home_assistant(config: Path, log_file: Path) -> subprocess.Popen[bytes]:
+    """Start Home Assistant on a configuration folder."""
+    # Run from the configuration folder: from the repository root, `python -m` would put the
+    # repository's custom_components/ first on the path and hide the linked development proxy.
+    return start_process(
+        [sys.executable, "-m", "homeassistant", "--config", str(config)], log_file, cwd=config
+    )
 
 
 def start_process(command: list[str], log_file: Path, cwd: Path = ROOT) -> subprocess.Popen[bytes]:
@@ -67,15 +103,28 @@ def stop_process(process: subprocess.Popen[bytes], name: str, timeout: float = 6
         process.wait()
 
 
-async def async_run_home_assistant(language: str, demo: dict[str, Any]) -> int:
+async def async_set_up_district_home_assistant(language: str, district: DistrictRun) -> None:
+    """Onboard the district's Home Assistant and give it mqtt and the district entry."""
+    async with aiohttp.ClientSession() as session:
+        client = HomeAssistantClient(session, DISTRICT_URL, log=".develop/district/hass.log")
+        await client.async_wait_until_up(district.home_assistant)
+        async with async_onboarded(client, language):
+            await async_set_up_district(client, district.accounts, district.passwords)
+    say(f"the district's Home Assistant is ready: {DISTRICT_URL}")
+    say(f"  login: {DEMO_USER['username']} / {DEMO_USER['password']}")
+    say(f"  broker: mqtt://{HOST}:{BROKER_PORT}, accounts in .develop/district/broker/")
+
+
+async def async_run_home_assistant(
+    language: str, demo: dict[str, Any], district: DistrictRun | None
+) -> int:
     """Run Home Assistant with the demo set up until it exits; returns its exit code."""
-    # Run from the configuration folder: from the repository root, `python -m` would put the
-    # repository's custom_components/ first on the path and hide the linked development proxy.
-    process = start_process(
-        [sys.executable, "-m", "homeassistant", "--config", str(CONFIG)],
-        DEVELOP / "hass.log",
-        cwd=CONFIG,
-    )
+    process = start_home_assistant(CONFIG, DEVELOP / "hass.log")
+    district_setup = None
+    if district:
+        district_setup = asyncio.create_task(
+            async_set_up_district_home_assistant(language, district)
+        )
     try:
         async with aiohttp.ClientSession() as session:
             client = HomeAssistantClient(session, HA_URL, log=".develop/hass.log")
@@ -83,6 +132,11 @@ async def async_run_home_assistant(language: str, demo: dict[str, Any]) -> int:
             webhook_id = await async_set_up_demo(
                 client, demo, language=language, phone_registration=PHONE_REGISTRATION
             )
+            if district_setup and district:
+                await async_link_compound(
+                    client, demo["compound"], district.accounts, district.passwords
+                )
+                await district_setup
             phone = asyncio.create_task(async_run_phone(client, webhook_id, PHONE_LOG))
             say(f"Home Assistant is ready: {HA_URL}")
             say(f"  login: {DEMO_USER['username']} / {DEMO_USER['password']}")
@@ -93,12 +147,15 @@ async def async_run_home_assistant(language: str, demo: dict[str, Any]) -> int:
             phone.cancel()
             return code
     finally:
+        if district_setup:
+            district_setup.cancel()
         stop_process(process, "Home Assistant")
 
 
-def _supervise(language: str) -> int:
+def _supervise(language: str, *, district: bool) -> int:
     DEVELOP.mkdir(exist_ok=True)
-    for port in (HA_PORT, CONTROL_PORT, BLE_PROXY_PORT):
+    ports = (HA_PORT, CONTROL_PORT, BLE_PROXY_PORT)
+    for port in (*ports, BROKER_PORT, DISTRICT_HA_PORT) if district else ports:
         ensure_port_free(port)
     install_requirements()
     write_configuration(
@@ -109,29 +166,57 @@ def _supervise(language: str) -> int:
         ble_proxy_url=f"http://{HOST}:{BLE_PROXY_PORT}/advertisements",
     )
     demo = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-    simulator = start_process(
-        [
-            sys.executable,
-            "-m",
-            "simulator",
-            "serve",
-            "--config",
-            str(DEMO),
-            "--control-port",
-            str(CONTROL_PORT),
-        ],
-        DEVELOP / "simulator.log",
-    )
-    say(f"simulated compound {demo['compound']['name']} started")
-    try:
+    with contextlib.ExitStack() as running:
+        description = DEMO
+        district_run = _start_district(language, demo, running) if district else None
+        if district:
+            description = DISTRICT_DIRECTORY / "simulator.yaml"
+            credentials = DISTRICT_DIRECTORY / "broker" / CREDENTIALS_FILE
+            description.write_text(
+                yaml.safe_dump(simulator_description(demo, credentials), allow_unicode=True),
+                encoding="utf-8",
+            )
+        simulator = start_process(
+            [
+                sys.executable,
+                "-m",
+                "simulator",
+                "serve",
+                "--config",
+                str(description),
+                "--control-port",
+                str(CONTROL_PORT),
+            ],
+            DEVELOP / "simulator.log",
+        )
+        running.callback(stop_process, simulator, "the simulator")
+        say(f"simulated compound {demo['compound']['name']} started")
         while True:
-            code = asyncio.run(async_run_home_assistant(language, demo))
+            code = asyncio.run(async_run_home_assistant(language, demo, district_run))
             if code != RESTART_EXIT_CODE:
                 say(f"Home Assistant exited with code {code}")
                 return code
             say("Home Assistant asked for a restart; starting it again ...")
-    finally:
-        stop_process(simulator, "the simulator")
+
+
+def _start_district(
+    language: str, demo: dict[str, Any], running: contextlib.ExitStack
+) -> DistrictRun:
+    """Start the district's broker and Home Assistant; running stops them, the broker last."""
+    accounts = district_accounts(demo["compound"])
+    broker, passwords = start_broker(DISTRICT_DIRECTORY / "broker", accounts)
+    running.callback(broker.stop)
+    write_configuration(
+        DISTRICT_CONFIG,
+        language=language,
+        host=HOST,
+        port=DISTRICT_HA_PORT,
+        ble_proxy_url=None,
+        name=DISTRICT_NAME,
+    )
+    home_assistant = start_home_assistant(DISTRICT_CONFIG, DISTRICT_DIRECTORY / "hass.log")
+    running.callback(stop_process, home_assistant, "the district's Home Assistant")
+    return DistrictRun(accounts, passwords, home_assistant)
 
 
 def main() -> int:
@@ -143,7 +228,9 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        return _supervise(os.environ.get("DEVELOP_LANGUAGE", "en"))
+        return _supervise(
+            os.environ.get("DEVELOP_LANGUAGE", "en"), district="--district" in sys.argv[1:]
+        )
     except KeyboardInterrupt:
         return 0
     except DemoError as err:

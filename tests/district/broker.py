@@ -3,39 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 import contextlib
+import getpass
 import json
 from pathlib import Path
-import shutil
-import socket
-import subprocess
-import time
-from typing import Any
+from typing import Any, Protocol
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
 
-MOSQUITTO_PATHS = ("mosquitto", "/usr/sbin/mosquitto")
+from broker.accounts import DistrictAccounts, acl_file, usernames_of, write_password_file
+from broker.config import ACL_FILE, PASSWORD_FILE, TlsListener, render_config, write_config
+from broker.process import Mosquitto, free_port
 
-
-def mosquitto_binary() -> str:
-    """Return Mosquitto's executable; scripts/setup installs Debian's package when it is missing."""
-    for candidate in MOSQUITTO_PATHS:
-        if found := shutil.which(candidate):
-            return found
-    raise RuntimeError("Mosquitto is not installed: run scripts/setup")
-
-
-def free_port() -> int:
-    """Return a TCP port of 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from .certificates import BrokerCertificates
 
 
 class Broker:
-    """One Mosquitto process with a generated configuration, stopped and started at will."""
+    """A Mosquitto of a test's own on a free port, anonymous clients allowed (the link's own tests)."""
 
     def __init__(self, directory: Path, extra_config: str = "") -> None:
         """Prepare the broker's configuration in directory; nothing runs before start."""
@@ -45,48 +32,121 @@ class Broker:
             f"listener {self.port} 127.0.0.1\n"
             "persistence false\n"
             f"{extra_config or 'allow_anonymous true'}\n"
+            f"user {getpass.getuser()}\n"
             f"log_dest file {directory / 'mosquitto.log'}\n"
         )
-        self._process: subprocess.Popen[bytes] | None = None
+        self._mosquitto = Mosquitto(self.config, self.port)
 
     def start(self) -> None:
         """Start Mosquitto and wait until it accepts connections."""
-        self._process = subprocess.Popen(
-            [mosquitto_binary(), "-c", str(self.config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port)):
-                return
-            time.sleep(0.05)
-        raise RuntimeError("Mosquitto did not start")
+        self._mosquitto.start()
 
     def stop(self) -> None:
         """Stop Mosquitto; without persistence it forgets every retained message."""
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
-            self._process = None
+        self._mosquitto.stop()
+
+
+class DistrictBroker(Broker):
+    """A Mosquitto from the shipped template: the district's accounts and ACL, TLS if certificates are given."""
+
+    def __init__(
+        self,
+        directory: Path,
+        accounts: DistrictAccounts,
+        certificates: BrokerCertificates | None = None,
+        other_districts: tuple[DistrictAccounts, ...] = (),
+    ) -> None:
+        """Write the password file, ACL and configuration into directory; nothing runs before start."""
+        districts = [accounts, *other_districts]
+        self.port = free_port()
+        self.tls_port = free_port()
+        self.certificates = certificates
+        self.passwords = write_password_file(directory / PASSWORD_FILE, usernames_of(districts))
+        """Every account's password, by user name."""
+        (directory / ACL_FILE).write_text(acl_file(districts), encoding="utf-8")
+        tls = None
+        if certificates:
+            tls = TlsListener(
+                self.tls_port,
+                certificates.ca,
+                certificates.certificate,
+                certificates.key,
+                "127.0.0.1",
+            )
+        config = render_config(
+            directory, port=self.port, tls=tls, persistence=False, user=getpass.getuser()
+        )
+        self.config = write_config(directory, config)
+        self._mosquitto = Mosquitto(self.config, self.port)
+
+    def client(self, username: str, subscribe: str | None = "#") -> Watcher:
+        """Return a client logged in as one of the district's accounts, on the plain listener."""
+        return Watcher(self.port, username, self.passwords[username], subscribe=subscribe)
+
+
+class Startable(Protocol):
+    """A server started and stopped at will (a Broker, a Mosquitto)."""
+
+    def start(self) -> None:
+        """Start serving."""
+
+    def stop(self) -> None:
+        """Stop serving."""
+
+
+@contextlib.contextmanager
+def running[ServerT: Startable](server: ServerT) -> Iterator[ServerT]:
+    """Run a broker for the duration of a with-block."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class Watcher:
     """A plain MQTT client (paho, not Home Assistant) that records what it sees and publishes."""
 
-    def __init__(self, port: int, username: str | None = None, password: str | None = None) -> None:
-        """Connect to the broker of port and subscribe to everything."""
+    def __init__(
+        self,
+        port: int,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        subscribe: str | None = "#",
+        ca: Path | None = None,
+    ) -> None:
+        """Connect to the broker of port (over TLS checked against ca if given) and subscribe."""
         self.messages: dict[str, bytes] = {}
         """The last payload seen on each topic."""
         self.history: list[tuple[str, bytes]] = []
-        self.refused: list[str] = []
+        self.connack: list[ReasonCode] = []
+        """The broker's answer to each connection attempt."""
         self._client = paho.Client(CallbackAPIVersion.VERSION2)
         if username:
             self._client.username_pw_set(username, password)
+        if ca:
+            self._client.tls_set(str(ca))
         self._client.on_message = self._on_message
+        self._client.on_connect = self._on_connect
         self._client.connect("127.0.0.1", port)
-        self._client.subscribe("#", qos=1)
+        if subscribe:
+            self._client.subscribe(subscribe, qos=1)
         self._client.loop_start()
+
+    def _on_connect(
+        self, _client: Any, _userdata: Any, _flags: Any, reason: ReasonCode, _p: Any
+    ) -> None:
+        self.connack.append(reason)
+
+    async def connected(self) -> bool:
+        """Wait for the broker's answer to the connection; return whether it accepted it."""
+        await wait_until(lambda: bool(self.connack))
+        return not self.connack[0].is_failure
+
+    def subscribe(self, topic: str) -> None:
+        """Subscribe to topic at QoS 1."""
+        self._client.subscribe(topic, qos=1)
 
     def _on_message(self, _client: Any, _userdata: Any, message: paho.MQTTMessage) -> None:
         self.messages[message.topic] = message.payload

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Generator
 import json
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from broker.accounts import DistrictAccounts
 from custom_components.hanyang_compound.const import (
     CONF_DISTRICT,
     CONF_DISTRICT_LINK,
@@ -18,20 +20,34 @@ from custom_components.hanyang_compound.const import (
 )
 from tests.conftest import make_compound_entry
 
-from .broker import Broker, Watcher, wait_until
+from .broker import Broker, DistrictBroker, Watcher, running, wait_until
+from .certificates import make_certificates
 
 DISTRICT = "hanyang"
 BASE = "hanyang/hanyang/qingchuan/longdengli"
 HA_STATUS = f"{BASE}/ha"
+ACCOUNTS = DistrictAccounts(
+    district=DISTRICT,
+    district_accounts=("office",),
+    compounds=(("qingchuan", "longdengli"), ("qingchuan", "yuegong"), ("yuehu", "qintai")),
+)
+"""The district's broker accounts: the district office, Longdengli and two other compounds."""
+OFFICE = "district-hanyang-office"
+LONGDENGLI_ACCOUNT = "compound-hanyang-qingchuan-longdengli"
 
 
 @pytest.fixture
 def broker(tmp_path: Path, socket_enabled: None) -> Generator[Broker]:
     """A Mosquitto of the test's own, on a free port of 127.0.0.1."""
-    server = Broker(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+    with running(Broker(tmp_path)) as server:
+        yield server
+
+
+@pytest.fixture
+def district_broker(tmp_path: Path, socket_enabled: None) -> Generator[DistrictBroker]:
+    """A Mosquitto from the shipped template with the district's accounts and a TLS listener."""
+    with running(DistrictBroker(tmp_path, ACCOUNTS, make_certificates(tmp_path))) as server:
+        yield server
 
 
 @pytest.fixture
@@ -42,10 +58,16 @@ def watcher(broker: Broker) -> Generator[Watcher]:
     client.close()
 
 
-def mqtt_entry(port: int, *, discovery: bool = False, own_status: bool = True) -> MockConfigEntry:
+def mqtt_entry(
+    port: int,
+    *,
+    discovery: bool = False,
+    own_status: bool = True,
+    connection: dict[str, Any] | None = None,
+) -> MockConfigEntry:
     """Return Home Assistant's mqtt config entry for the broker.
 
-    own_status gives its birth and will messages a topic of the compound's own, as the README
+    connection adds to how it connects (account, the CA certificate for TLS); own_status gives its birth and will messages a topic of the compound's own, as the README
     asks; without, they keep mqtt's default topic, which every Home Assistant shares.
     """
     status = {
@@ -56,7 +78,7 @@ def mqtt_entry(port: int, *, discovery: bool = False, own_status: bool = True) -
         domain="mqtt",
         version=1,
         minor_version=2,
-        data={"broker": "127.0.0.1", "port": port},
+        data={"broker": "127.0.0.1", "port": port, **(connection or {})},
         options={"discovery": discovery} | (status if own_status else {}),
     )
 

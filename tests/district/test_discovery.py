@@ -11,6 +11,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.hanyang_compound.modes import CompoundMode
+from simulator.district_protocol import (
+    CompoundPlace,
+    discovery_config as simulated_discovery_config,
+)
 
 from .broker import Broker, Watcher, wait_until
 from .conftest import BASE, HA_STATUS, linked_entry, mqtt_entry, unload_all
@@ -74,3 +78,13 @@ async def test_the_district_sees_the_compound_as_a_device_in_its_zone(
     assert await hass.config_entries.async_unload(discovering.entry_id)
     await wait_until(lambda: watcher.messages.get(f"{BASE}/availability") == b"offline")
     await wait_until(lambda: hass.states.get(mode_entity).state == "unavailable")
+
+
+async def test_a_simulated_compound_is_discovered_as_a_real_one_is(
+    hass: HomeAssistant, linked: MockConfigEntry, watcher: Watcher
+) -> None:
+    """The simulator writes its compounds' discovery config on its own: it agrees with the integration's."""
+    real = watcher.json(f"homeassistant/device/{UID}/config")
+    place = CompoundPlace("hanyang", "Qingchuan", "qingchuan", "Longdengli", "longdengli")
+
+    assert simulated_discovery_config(place, {}) == real

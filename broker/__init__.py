@@ -1,0 +1,1 @@
+"""The district's Mosquitto: configuration template, broker accounts and their ACL."""
