@@ -340,6 +340,7 @@ class AccessTerminal:
                 EVENT_SCREENING_ALERT,
                 {
                     ATTR_ENTRANCE: self.entrance_name,
+                    ATTR_SUBENTRY_ID: self.subentry.subentry_id,
                     ATTR_ALERT: str(kind),
                     ATTR_TEMPERATURE: event.temperature_c,
                     ATTR_MODE: str(self.compound.mode),
