@@ -51,7 +51,7 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 
 COMPONENT = Path(__file__).parent.parent / "custom_components" / DOMAIN
 INTEGRATION_TRIGGERS = hasattr(core_trigger, "Trigger")
-"""Whether this release lets integrations offer their own triggers and conditions (2025.12+)."""
+"""Whether this release lets integrations offer their own triggers and conditions (2026.x)."""
 NO_INTEGRATION_TRIGGERS = pytest.mark.skipif(
     not INTEGRATION_TRIGGERS,
     reason="this release has no integration triggers or conditions, only device automations",

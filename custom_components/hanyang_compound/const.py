@@ -12,6 +12,9 @@ from .validation import NumberRange
 DOMAIN: Final = "hanyang_compound"
 LOGGER = logging.getLogger(__package__)
 MANUFACTURER: Final = "Hanyang Compound"
+"""The maker shown for devices that report none: the compound's own wiring and sensors."""
+ISAPI_MANUFACTURER: Final = "Hikvision"
+"""The maker of access terminals, whose deviceInfo does not say: ISAPI is Hikvision's protocol."""
 MODE_KEY: Final = "mode"
 """Key of the compound's mode select: its unique id suffix and translation key."""
 

@@ -1,4 +1,4 @@
-"""The compound's conditions on releases with integration conditions (2025.12 and later).
+"""The compound's conditions on releases with integration conditions (2026.x).
 
 Written against those releases' condition classes; type-checked with the newest release's venv.
 """

@@ -1,4 +1,4 @@
-"""The compound's triggers on releases with integration triggers (2025.12 and later): options and runners.
+"""The compound's triggers on releases with integration triggers (2026.x): options and runners.
 
 Written against those releases' trigger classes; type-checked with the newest release's venv.
 """

@@ -32,6 +32,7 @@ from .const import (
     CONF_SERIAL_NUMBER,
     DOMAIN,
     EVENT_SCREENING_ALERT,
+    ISAPI_MANUFACTURER,
     LOGGER,
 )
 from .coordinator import Listeners
@@ -105,6 +106,8 @@ class AccessTerminal:
         self.device_info = DeviceInfo(
             identifiers={(DOMAIN, serial_number)},
             name=subentry.title,
+            # deviceInfo names no maker; the protocol is Hikvision's (OEM terminals rebrand it).
+            manufacturer=ISAPI_MANUFACTURER,
             model=model or None,
             sw_version=firmware or None,
             serial_number=serial_number,
