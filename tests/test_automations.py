@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+import sys
 from typing import Any
 
 from homeassistant.components import automation
@@ -18,9 +19,11 @@ from homeassistant.components.device_automation import (
 from homeassistant.core import Event, HomeAssistant, ServiceCall
 from homeassistant.helpers import (
     condition,
+    device_registry as dr,
     entity_registry as er,
     trigger as core_trigger,
 )
+from homeassistant.loader import async_get_integration
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
@@ -140,6 +143,36 @@ async def test_each_device_offers_its_triggers_and_conditions(
         "patrol1": {"round_overdue"},
         "manhole3": set(),
     }
+
+
+async def test_devices_of_others_offer_nothing_and_a_removed_device_fires_nothing(
+    hass: HomeAssistant, full_compound: MockConfigEntry
+) -> None:
+    other = MockConfigEntry(domain="demo")
+    other.add_to_hass(hass)
+    registry = dr.async_get(hass)
+    foreign = registry.async_get_or_create(
+        config_entry_id=other.entry_id, identifiers={("demo", "lamp")}
+    )
+    for kind in (DeviceAutomationType.TRIGGER, DeviceAutomationType.CONDITION):
+        offered = await async_get_device_automations(hass, kind, [foreign.id])
+        assert [item for item in offered[foreign.id] if item["domain"] == DOMAIN] == []
+    assert await device_trigger.async_get_triggers(hass, "no such device") == []
+    assert await device_condition.async_get_conditions(hass, "no such device") == []
+    gate = device_id(hass, full_compound, "gate1")
+    calls = await automations(
+        hass, [{"trigger": "device", "domain": DOMAIN, "device_id": gate, "type": "gate_fault"}]
+    )
+    checker = device_condition.async_condition_from_config(
+        hass, {"device_id": gate, "type": "entrance_shut"}
+    )
+    await full_compound.runtime_data.async_set_mode(CompoundMode.LOCKDOWN, context=None)
+    assert checker(hass) is True
+    registry.async_remove_device(gate)
+    assert checker(hass) is False
+    fire(hass, full_compound, EVENT_GATE_FAULT, subentry_id="gate1")
+    await hass.async_block_till_done()
+    assert fired(calls) == [0]  # attached before the removal; reloading it would drop it
 
 
 async def test_device_triggers_fire_for_their_device_and_choice_only(
@@ -365,6 +398,37 @@ def test_every_trigger_and_condition_is_translated() -> None:
                 assert translated["description"], (language, key)
                 assert set(translated["fields"]) == set(description["fields"]), (language, key)
                 assert all(field["name"] for field in translated["fields"].values())
+
+
+async def test_the_trigger_and_condition_platforms_load_on_every_release(
+    hass: HomeAssistant, loaded_compound: MockConfigEntry
+) -> None:
+    """Every release imports trigger.py with the integration; only a release that asks builds the classes."""
+    integration = await async_get_integration(hass, DOMAIN)
+    trigger_platform = await integration.async_get_platform("trigger")
+    condition_platform = await integration.async_get_platform("condition")
+    built = {"integration_triggers", "integration_conditions"} & {
+        name.rsplit(".", 1)[-1]
+        for name in sys.modules
+        if name.startswith(trigger_platform.__package__)
+    }
+    if not INTEGRATION_TRIGGERS:
+        assert built == set()  # 2025.4 has none of their base classes
+        return
+    assert set(await trigger_platform.async_get_triggers(hass)) == {
+        "mode_changed",
+        "screening_alert",
+        "patrol_round",
+        "entrance_overridden",
+        "gate_fault",
+        "manhole_attention",
+        "shed_overheat",
+    }
+    assert set(await condition_platform.async_get_conditions(hass)) == {
+        "in_mode",
+        "round_overdue",
+        "entrance_shut",
+    }
 
 
 @NO_INTEGRATION_TRIGGERS
