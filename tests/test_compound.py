@@ -119,6 +119,7 @@ async def test_an_override_opens_a_shut_entrance_once_and_is_announced(
 ) -> None:
     compound: Compound = loaded_compound.runtime_data
     east = FakeEntrance("East gate")
+    compound.devices["east"] = east  # as if started for the subentry "east"
     await compound.async_set_mode(CompoundMode.LOCKDOWN, context=None)
     events = async_capture_events(hass, EVENT_ENTRANCE_OVERRIDE)
 
@@ -135,6 +136,7 @@ async def test_an_override_opens_a_shut_entrance_once_and_is_announced(
             "compound": "Longdengli",
             "config_entry_id": loaded_compound.entry_id,
             "entrance": "East gate",
+            "subentry_id": "east",
             "reason": "Ambulance",
             "user": hass_admin_user.id,
         }
