@@ -431,6 +431,37 @@ async def test_the_trigger_and_condition_platforms_load_on_every_release(
     }
 
 
+@pytest.mark.skipif(
+    INTEGRATION_TRIGGERS, reason="this release offers integration triggers (tested below)"
+)
+async def test_an_integration_trigger_is_refused_alone_where_the_release_has_none(
+    hass: HomeAssistant, loaded_compound: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: [
+                {
+                    "alias": "new",
+                    "triggers": {"trigger": "hanyang_compound.mode_changed"},
+                    "actions": [],
+                },
+                {
+                    "alias": "old",
+                    "triggers": {"trigger": "event", "event_type": "check"},
+                    "actions": [],
+                },
+            ]
+        },
+    )
+    await hass.async_block_till_done()
+    # Home Assistant keeps an invalid automation as an unavailable entity that says why.
+    assert getattr(hass.states.get("automation.old"), "state", None) == "on"
+    assert getattr(hass.states.get("automation.new"), "state", None) == "unavailable"
+    assert "hanyang_compound.mode_changed needs a newer Home Assistant" in caplog.text
+
+
 @NO_INTEGRATION_TRIGGERS
 async def test_integration_triggers_fire_for_what_their_options_pick(
     hass: HomeAssistant, full_compound: MockConfigEntry

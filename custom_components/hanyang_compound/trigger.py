@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.const import CONF_PLATFORM
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.typing import ConfigType
+import voluptuous as vol
 
 
 async def async_get_triggers(hass: HomeAssistant) -> dict[str, type[Any]]:
@@ -17,3 +20,15 @@ async def async_get_triggers(hass: HomeAssistant) -> dict[str, type[Any]]:
 
     triggers: dict[str, type[Any]] = TRIGGERS
     return triggers
+
+
+async def async_validate_trigger_config(hass: HomeAssistant, config: ConfigType) -> ConfigType:
+    """Refuse the trigger where only older releases ask this (they know no async_get_triggers).
+
+    Without it such a release fails on the missing schema and drops every automation with it;
+    this way only the automation with the trigger is refused, saying what to use instead.
+    """
+    raise vol.Invalid(
+        f"{config[CONF_PLATFORM]} needs a newer Home Assistant; "
+        "on this release use the compound's device triggers"
+    )
