@@ -119,6 +119,7 @@ async def test_an_override_opens_a_shut_entrance_once_and_is_announced(
 ) -> None:
     compound: Compound = loaded_compound.runtime_data
     east = FakeEntrance("East gate")
+    compound.devices["east"] = east  # as if started for the subentry "east"
     await compound.async_set_mode(CompoundMode.LOCKDOWN, context=None)
     events = async_capture_events(hass, EVENT_ENTRANCE_OVERRIDE)
 
@@ -128,6 +129,7 @@ async def test_an_override_opens_a_shut_entrance_once_and_is_announced(
         context=Context(user_id=hass_admin_user.id),
         override_reason="Ambulance",
     )
+    del compound.devices["east"]  # a stand-in: nothing to stop when the compound unloads
 
     assert east.performed == [EntranceAction.OPEN]
     assert [event.data for event in events] == [
@@ -135,6 +137,7 @@ async def test_an_override_opens_a_shut_entrance_once_and_is_announced(
             "compound": "Longdengli",
             "config_entry_id": loaded_compound.entry_id,
             "entrance": "East gate",
+            "subentry_id": "east",
             "reason": "Ambulance",
             "user": hass_admin_user.id,
         }

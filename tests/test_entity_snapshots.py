@@ -6,7 +6,11 @@ from typing import Any
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.entity_platform import async_get_platforms
 from homeassistant.helpers.json import json_dumps
 from homeassistant.util.json import json_loads_object
@@ -95,6 +99,7 @@ def state_essentials(hass: HomeAssistant, entity_id: str) -> dict[str, Any]:
 def device_essentials(hass: HomeAssistant, device: dr.DeviceEntry) -> dict[str, Any]:
     """Return what the device registry says about a device, in the same form on every release."""
     via = dr.async_get(hass).async_get(device.via_device_id) if device.via_device_id else None
+    area = ar.async_get(hass).async_get_area(device.area_id) if device.area_id else None
     return as_json(
         {
             "identifiers": sorted(device.identifiers),
@@ -106,6 +111,7 @@ def device_essentials(hass: HomeAssistant, device: dr.DeviceEntry) -> dict[str, 
             "hw_version": device.hw_version,
             "entry_type": device.entry_type,
             "via_device": via.name if via else None,
+            "area": area.name if area else None,
         }
     )
 

@@ -16,7 +16,7 @@ from homeassistant.setup import ATTR_COMPONENT
 from homeassistant.util import dt as dt_util
 
 from .compound import Compound
-from .const import CONF_BIND_KEY, CONF_LOCATION, DOMAIN, LOGGER
+from .const import CONF_BIND_KEY, CONF_LOCATION, DOMAIN, LOGGER, MANUFACTURER
 from .coordinator import Listeners
 from .devices.ble.address import normalize_address
 from .devices.ble.bthome import parse_bind_key
@@ -130,6 +130,7 @@ class BleDevice:
             identifiers={(DOMAIN, self.address)},
             connections={(CONNECTION_BLUETOOTH, self.address)},
             name=self.title,
+            manufacturer=MANUFACTURER,
             model=self.model,
         )
 

@@ -25,6 +25,11 @@ from .ble_base import (
 )
 from .compound import Compound
 from .const import (
+    ATTR_NEW_REASONS,
+    ATTR_REASONS,
+    ATTR_SENSOR,
+    ATTR_SUBENTRY_ID,
+    ATTR_TEMPERATURE,
     CONF_FLOOD_LEVEL,
     CONF_LOCATION,
     CONF_MANHOLE_DEPTH,
@@ -38,6 +43,8 @@ from .const import (
     DEFAULT_SILENCE_TIMEOUT,
     DEFAULT_TILT_THRESHOLD,
     DOMAIN,
+    EVENT_MANHOLE_ATTENTION,
+    EVENT_SHED_OVERHEAT,
     LOGGER,
     BTHomeRole,
 )
@@ -109,6 +116,9 @@ class BTHomeSensorDevice(BleDevice):
         """False once the sensor has been silent for longer than its timeout."""
         self._started_at = dt_util.utcnow()
         self._silence_check: CALLBACK_TYPE | None = None
+        self._reported_reasons: frozenset[str] = frozenset()
+        """The attention reasons already announced by an event: only new ones are announced."""
+        self._reported_overheating = False
 
     @property
     def available(self) -> bool:
@@ -155,7 +165,36 @@ class BTHomeSensorDevice(BleDevice):
         """Take a measurement from before the restart (its entity's last state) until one is heard."""
         if key not in self.restored:
             self.restored[key] = value
+            # What was true before the restart was announced then, not again now.
+            self._reported_reasons = frozenset(self.attention_reasons)
+            self._reported_overheating = bool(self.overheating)
             self.notify()
+
+    @callback
+    def notify(self) -> None:
+        """Tell every listener that the sensor changed; announce a new attention reason or overheating."""
+        if self.role is BTHomeRole.MANHOLE:
+            reasons = self.attention_reasons
+            if new_reasons := [
+                reason for reason in reasons if reason not in self._reported_reasons
+            ]:
+                self._fire(
+                    EVENT_MANHOLE_ATTENTION, {ATTR_REASONS: reasons, ATTR_NEW_REASONS: new_reasons}
+                )
+            self._reported_reasons = frozenset(reasons)
+        else:
+            overheating = bool(self.overheating)
+            if overheating and not self._reported_overheating:
+                self._fire(EVENT_SHED_OVERHEAT, {ATTR_TEMPERATURE: self.value("temperature")})
+            self._reported_overheating = overheating
+        super().notify()
+
+    def _fire(self, event_type: str, data: dict[str, object]) -> None:
+        self.compound.fire_event(
+            event_type,
+            {ATTR_SENSOR: self.title, ATTR_SUBENTRY_ID: self.subentry.subentry_id, **data},
+            None,
+        )
 
     def value(self, key: str) -> float | bool | None:
         """Return a measurement: live if heard since start, otherwise as restored."""

@@ -22,6 +22,7 @@ from .const import (
     ATTR_NEW_MODE,
     ATTR_OLD_MODE,
     ATTR_REASON,
+    ATTR_SUBENTRY_ID,
     ATTR_USER,
     CONF_FEVER_THRESHOLD,
     CONF_SERVICE_TIER,
@@ -262,7 +263,11 @@ class Compound:
             )
             self.fire_event(
                 EVENT_ENTRANCE_OVERRIDE,
-                {ATTR_ENTRANCE: entrance.entrance_name, ATTR_REASON: override_reason},
+                {
+                    ATTR_ENTRANCE: entrance.entrance_name,
+                    ATTR_SUBENTRY_ID: self.devices.subentry_id_of(entrance),
+                    ATTR_REASON: override_reason,
+                },
                 context,
             )
         await entrance.async_perform(action, override=bool(overriding))

@@ -12,6 +12,9 @@ from .validation import NumberRange
 DOMAIN: Final = "hanyang_compound"
 LOGGER = logging.getLogger(__package__)
 MANUFACTURER: Final = "Hanyang Compound"
+"""The maker shown for devices that report none: the compound's own wiring and sensors."""
+ISAPI_MANUFACTURER: Final = "Hikvision"
+"""The maker of access terminals, whose deviceInfo does not say: ISAPI is Hikvision's protocol."""
 MODE_KEY: Final = "mode"
 """Key of the compound's mode select: its unique id suffix and translation key."""
 
@@ -34,9 +37,16 @@ FEVER_THRESHOLD: Final = NumberRange(37.0, 39.0, 0.1, "°C")
 
 EVENT_MODE_CHANGED: Final = f"{DOMAIN}_mode_changed"
 EVENT_ENTRANCE_OVERRIDE: Final = f"{DOMAIN}_entrance_override"
+EVENT_GATE_FAULT: Final = f"{DOMAIN}_gate_fault"
+"""Fired when a barrier gate's arm stops short of where it was sent (jammed, or its limit switch failed)."""
+EVENT_MANHOLE_ATTENTION: Final = f"{DOMAIN}_manhole_attention"
+"""Fired when a manhole cover starts needing attention, and again for each reason added while it does."""
+EVENT_SHED_OVERHEAT: Final = f"{DOMAIN}_shed_overheat"
+"""Fired when an e-bike shed's temperature reaches its overheat threshold."""
 
 ATTR_COMPOUND: Final = "compound"
 ATTR_ENTRANCE: Final = "entrance"
+ATTR_FAULT: Final = "fault"
 ATTR_MODE: Final = "mode"
 ATTR_OLD_MODE: Final = "old"
 ATTR_NEW_MODE: Final = "new"
@@ -143,6 +153,8 @@ class BTHomeRole(StrEnum):
 
 
 ATTR_REASONS: Final = "reasons"
+ATTR_NEW_REASONS: Final = "new_reasons"
+ATTR_SENSOR: Final = "sensor"
 ATTR_MANHOLES: Final = "manholes"
 ATTR_SHEDS: Final = "sheds"
 ATTR_TEMPERATURE_TYPE: Final = "temperature_type"

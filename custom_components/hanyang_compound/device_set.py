@@ -35,6 +35,10 @@ class CompoundDevices[OwnerT: DeviceOwner](dict[str, CompoundDevice]):
         """Return the running devices of one kind (runtime class), in start order."""
         return [device for device in self.values() if isinstance(device, kind)]
 
+    def subentry_id_of(self, device: object) -> str | None:
+        """Return the subentry id a running device was started for; None if it is not running."""
+        return next((key for key, running in self.items() if running is device), None)
+
     async def async_start(self, factories: dict[str, DeviceFactory[OwnerT]]) -> None:
         """Build and start the device of every subentry whose kind has a factory.
 

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any, Final
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import callback
 
-from .const import DOMAIN, LOGGER
+from .const import (
+    ATTR_ENTRANCE,
+    ATTR_FAULT,
+    ATTR_SUBENTRY_ID,
+    DOMAIN,
+    EVENT_GATE_FAULT,
+    LOGGER,
+)
 from .devices.iomodule.barrier import BarrierCommand, BarrierInputs, BarrierMachine, BarrierState
 from .devices.iomodule.module import ModuleError
 from .errors import device_error
@@ -172,8 +179,18 @@ class BarrierGate(WiredDevice):
                 snapshot.inputs[self.vehicle_loop] if self.vehicle_loop is not None else False
             ),
         )
-        passes = self.machine.passes
+        passes, faulty = self.machine.passes, self.machine.state is BarrierState.FAULT
         pulses = self.machine.observe(inputs, time.monotonic())
+        if self.machine.fault is not None and not faulty:
+            self.compound.fire_event(
+                EVENT_GATE_FAULT,
+                {
+                    ATTR_ENTRANCE: self.entrance_name,
+                    ATTR_SUBENTRY_ID: self.subentry.subentry_id,
+                    ATTR_FAULT: str(self.machine.fault),
+                },
+                None,
+            )
         if self.machine.passes > passes or self.machine.state is BarrierState.CLOSED:
             # The override lets one vehicle through: it ends when the vehicle has passed the loop,
             # or, at a gate without a loop, when the gate has been closed again.

@@ -32,6 +32,7 @@ from .const import (
     CONF_SERIAL_NUMBER,
     DOMAIN,
     EVENT_SCREENING_ALERT,
+    ISAPI_MANUFACTURER,
     LOGGER,
 )
 from .coordinator import Listeners
@@ -109,6 +110,8 @@ class AccessTerminal:
             DeviceInfo(
                 identifiers={(DOMAIN, serial_number)},
                 name=subentry.title,
+                # deviceInfo names no maker; the protocol is Hikvision's (OEM terminals rebrand it).
+                manufacturer=ISAPI_MANUFACTURER,
                 model=model or None,
                 sw_version=firmware or None,
                 serial_number=serial_number,
@@ -345,6 +348,7 @@ class AccessTerminal:
                 EVENT_SCREENING_ALERT,
                 {
                     ATTR_ENTRANCE: self.entrance_name,
+                    ATTR_SUBENTRY_ID: self.subentry.subentry_id,
                     ATTR_ALERT: str(kind),
                     ATTR_TEMPERATURE: event.temperature_c,
                     ATTR_MODE: str(self.compound.mode),

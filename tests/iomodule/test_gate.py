@@ -11,8 +11,9 @@ from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.hanyang_compound.const import EVENT_GATE_FAULT
 from custom_components.hanyang_compound.gate import BarrierGate
 from custom_components.hanyang_compound.modes import CompoundMode, EntranceAction
 from simulator.devices.io_module import Gateway
@@ -96,6 +97,8 @@ async def test_the_gate_opens_and_closes_passing_through_opening_and_closing(
 async def test_a_jammed_arm_is_reported_as_a_fault(
     hass: HomeAssistant, gateway: Gateway, socket_enabled: None
 ) -> None:
+    """The fault sensor turns on, and one gate fault event is fired for automations."""
+    faults = async_capture_events(hass, EVENT_GATE_FAULT)
     entry = wired_compound(gateway.port, gate=gate_data(travel_timeout=2))
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -106,6 +109,23 @@ async def test_a_jammed_arm_is_reported_as_a_fault(
     fault = await wait_for_state(hass, FAULT, "on")
     assert fault.attributes["cause"] == "travel_timeout"
     assert hass.states.get(NORTH_GATE).state == STATE_UNKNOWN
+    # Polls that find the arm still jammed announce nothing new.
+    polls = 0
+
+    @callback
+    def count_poll() -> None:
+        nonlocal polls
+        polls += 1
+
+    gate = entry.runtime_data.devices["gate1"]
+    assert isinstance(gate, BarrierGate)
+    stop_counting = gate.coordinator.async_add_listener(count_poll)
+    await wait_until(lambda: polls >= 2)
+    stop_counting()
+    assert [(event.data["subentry_id"], event.data["fault"]) for event in faults] == [
+        ("gate1", "travel_timeout")
+    ]
+    assert faults[0].data["config_entry_id"] == entry.entry_id
     barrier(gateway).jammed = False
     await _cover(hass, "close_cover")
     await wait_for_state(hass, FAULT, "off")
