@@ -2,7 +2,8 @@
 
 Run by scripts/screenshots. It adds the compound dashboard to the demo if it is not there yet
 (as a user does in Settings → Dashboards), switches the demo user's language through the
-frontend's user data (as the profile page does), and saves docs/screenshots/<page>-<language>.png.
+frontend's user data (as the profile page does) and the installation's language (so entity names are in
+it too), and saves docs/screenshots/<page>-<language>.png.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import aiohttp
 from PIL import Image
 
 from scripts.browser import Browser, chromium_available
-from scripts.demo_client import DEMO_USER, DemoError, HomeAssistantClient, say
+from scripts.demo_client import DEMO_USER, DemoError, HomeAssistantClient, async_wait_for, say
+from scripts.demo_provision import DOMAIN
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -26,6 +28,7 @@ DASHBOARD = "compound-dashboard"
 LANGUAGES = {"en": "English", "zh-Hans": "简体中文"}
 COMPOUND = "Longdengli"
 SETTLE_SECONDS = 2
+RELOAD_SECONDS = 120.0
 SIZES = {"dashboard": (1920, 1400), "device": (1440, 960)}
 """Window sizes: the dashboard's four columns of sections, the device page's three cards."""
 
@@ -56,19 +59,39 @@ async def async_add_compound_dashboard(client: HomeAssistantClient, title: str) 
 
 
 async def async_set_language(client: HomeAssistantClient, language: str) -> None:
-    """Set the user's language as the profile page does (the frontend's user data)."""
+    """Set the user's language as the profile page does, and the installation's as Settings → General does.
+
+    Entity names follow the installation's language, read when the compound loads: it is
+    reloaded, as a Chinese installation would show it from the start. Times are the server's
+    (the compound's), whatever the browser's clock says.
+    """
     await client.async_websocket(
         {
             "type": "frontend/set_user_data",
             "key": "language",
-            "value": {"language": language, "number_format": "language", "time_format": "language"},
+            "value": {
+                "language": language,
+                "number_format": "language",
+                "time_format": "language",
+                "time_zone": "server",
+            },
         }
     )
+    await client.async_websocket({"type": "config/core/update", "language": language})
+    entries = await client.async_get(f"/api/config/config_entries/entry?domain={DOMAIN}")
+    for entry in entries:
+        await client.async_post(f"/api/config/config_entries/entry/{entry['entry_id']}/reload", {})
+
+    async def not_reloaded() -> list[str]:
+        entries = await client.async_get(f"/api/config/config_entries/entry?domain={DOMAIN}")
+        return [entry["title"] for entry in entries if entry["state"] != "loaded"]
+
+    await async_wait_for(not_reloaded, f"the compound in {LANGUAGES[language]}", RELOAD_SECONDS)
 
 
 async def async_compound_device(client: HomeAssistantClient) -> str:
     """Return the id of the compound's own device (its mode, summaries and assessment)."""
-    entries = await client.async_get("/api/config/config_entries/entry?domain=hanyang_compound")
+    entries = await client.async_get(f"/api/config/config_entries/entry?domain={DOMAIN}")
     entry_id = next(entry["entry_id"] for entry in entries if entry["title"] == COMPOUND)
     devices: list[dict[str, Any]] = await client.async_websocket(
         {"type": "config/device_registry/list"}
