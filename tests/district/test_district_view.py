@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.hanyang_compound.const import DOMAIN
 from custom_components.hanyang_compound.modes import CompoundMode
 
-from .broker import Watcher, wait_until
+from .broker import Broker, Watcher, wait_until
 from .conftest import DISTRICT
 
 YUEHU = "hanyang/hanyang/yuehu/guqintai"
@@ -134,7 +134,7 @@ async def test_the_district_shows_each_zone_of_its_compounds_as_a_device(
         ("hanyang/hanyang/yuehu/directive", b'{"id": "x"}', "issuer missing or invalid"),
     ],
 )
-async def test_a_bad_publication_is_dropped_with_one_log_line(
+async def test_a_bad_publication_is_dropped_with_one_log_line(  # noqa: PLR0917 - fixtures and parameters
     hass: HomeAssistant,
     district: MockConfigEntry,
     watcher: Watcher,
@@ -173,7 +173,7 @@ async def test_a_bad_publication_is_dropped_with_one_log_line(
 
 
 async def test_the_district_is_unavailable_while_its_broker_is_gone(
-    hass: HomeAssistant, district: MockConfigEntry, watcher: Watcher, broker
+    hass: HomeAssistant, district: MockConfigEntry, watcher: Watcher, broker: Broker
 ) -> None:
     watcher.publish(f"{YUEHU}/state", json.dumps(SIMULATED_STATE))
     await wait_until(
