@@ -191,10 +191,10 @@ async def test_the_actions_issue_to_one_compound_and_withdraw(
         ({"zone": "qingchuan", "mode": "party"}, "unknown_mode"),
     ],
 )
+@pytest.mark.usefixtures("three")
 async def test_a_bad_directive_is_refused_with_a_translated_error(
     hass: HomeAssistant,
     district: MockConfigEntry,
-    three: dict[str, MockConfigEntry],
     watcher: Watcher,
     data: dict[str, str],
     key: str,
