@@ -88,12 +88,19 @@ class DistrictModel:
         self.compounds: dict[tuple[str, str], CompoundView] = {}
         self.standing: dict[str, Directive] = {}
         """The directive standing for each target (all, a zone, zone/compound)."""
+        self._rankings: dict[str, list[Ranked]] = {}
+        """The rankings computed since the last publication changed the model."""
 
     def apply(self, levels: list[str], payload: bytes) -> str:
         """Take in one publication below the district's root; return the zone it concerns (or all).
 
         Raise PublicationRejectedError (nothing changes) for a topic or payload that is no valid one.
         """
+        zone = self._apply(levels, payload)
+        self._rankings.clear()
+        return zone
+
+    def _apply(self, levels: list[str], payload: bytes) -> str:
         if levels and levels[-1] == DIRECTIVE:
             return self._apply_directive(levels[:-1], payload)
         if len(levels) != 3 or not all(valid_segment(level) for level in levels[:2]):  # noqa: PLR2004
@@ -235,6 +242,11 @@ class DistrictModel:
 
     def ranking(self, by: str) -> list[Ranked]:
         """Return compounds, zones or companies (by) ranked by the share of indicator-days met this month."""
+        if (ranked := self._rankings.get(by)) is None:
+            ranked = self._rankings[by] = self._rank(by)
+        return ranked
+
+    def _rank(self, by: str) -> list[Ranked]:
         groups: dict[str, tuple[str, list[CompoundAssessment]]] = {}
         for view, assessment in self._assessed():
             if by == "compound":

@@ -68,6 +68,8 @@ class DistrictEntity(Entity):
     _attr_has_entity_name = True
     _attr_should_poll = False  # the district pushes what its compounds publish
     _shown: tuple[Any, ...] | None = None
+    follows_district: ClassVar[bool] = False
+    """Whether what a zone's entity shows depends on every zone (a rank), not on its own alone."""
 
     def __init__(self, district: District, zone: str | None, key: str) -> None:
         """Initialise the entity keyed by key under its zone's device (or the district's)."""
@@ -86,7 +88,8 @@ class DistrictEntity(Entity):
 
     async def async_added_to_hass(self) -> None:
         """Follow what the zone's compounds (or all of them) publish."""
-        self.async_on_remove(self.district.async_add_listener(self.zone, self._district_changed))
+        scope = None if self.follows_district else self.zone
+        self.async_on_remove(self.district.async_add_listener(scope, self._district_changed))
 
     def shown(self) -> tuple[Any, ...]:
         """Return what the entity shows: availability, state and attributes."""

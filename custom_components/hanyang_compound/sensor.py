@@ -778,6 +778,7 @@ class RankedAssessmentSensor(DistrictEntity, SensorEntity):
     _attr_state_class = SensorStateClass.MEASUREMENT
     _attr_native_unit_of_measurement = PERCENTAGE
     _attr_suggested_display_precision = 1
+    follows_district = True
 
     def __init__(self, district: District, zone: str | None, company: str | None) -> None:
         """Initialise the ranked assessment of a zone, or of a company (on the district's device)."""
