@@ -6,15 +6,18 @@ import json
 import logging
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import area_registry as ar, device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.hanyang_compound.const import DOMAIN
+from custom_components.hanyang_compound.diagnostics import async_get_config_entry_diagnostics
+from custom_components.hanyang_compound.district_role import issuer_name
 from custom_components.hanyang_compound.modes import CompoundMode
 
 from .broker import Broker, Watcher, wait_until
-from .conftest import DISTRICT
+from .conftest import DISTRICT, district_entry
 
 YUEHU = "hanyang/hanyang/yuehu/guqintai"
 SIMULATED_STATE = {
@@ -190,3 +193,43 @@ async def test_the_district_is_unavailable_while_its_broker_is_gone(
         within=30,
     )
     assert district.data["district"] == DISTRICT
+
+
+async def test_the_diagnostics_of_a_district_show_its_view(
+    hass: HomeAssistant, district: MockConfigEntry, watcher: Watcher
+) -> None:
+    watcher.publish(f"{YUEHU}/state", json.dumps(SIMULATED_STATE))
+    watcher.publish(f"{YUEHU}/availability", "online")
+    await wait_until(lambda: state_of(hass, district, "sensor", "district_compounds_online") == "1")
+
+    diagnostics = await async_get_config_entry_diagnostics(hass, district)
+
+    assert diagnostics["issuer"] == "hanyang_district"
+    assert diagnostics["connected"] is True
+    assert diagnostics["zones"]["yuehu"]["name"] == "Yuehu"
+    assert diagnostics["zones"]["yuehu"]["totals"]["entrances_offline"] == 1
+    assert diagnostics["compounds"] == {"yuehu/guqintai": {"online": True, "results": {}}}
+
+
+async def test_a_district_without_mqtt_waits_for_it(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = district_entry(name="汉阳区")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert "waits for Home Assistant's MQTT integration" in caplog.text
+    # A name that is no id still makes an issuer.
+    assert entry.runtime_data.issuer.endswith("_yang_qu")
+    assert issuer_name("!!!", "hanyang") == "district-hanyang"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    with pytest.raises(ServiceValidationError) as refused:
+        await hass.services.async_call(
+            DOMAIN,
+            "district_ranking",
+            {"district": entry.entry_id},
+            blocking=True,
+            return_response=True,
+        )
+    assert refused.value.translation_key == "district_not_loaded"
