@@ -16,7 +16,7 @@ from custom_components.hanyang_compound.modes import CompoundMode
 
 from .broker import Watcher, wait_until
 from .conftest import add_linked
-from .test_district_view import state_of
+from .test_district_view import entity_of, state_of
 
 ZONE_TOPIC = "hanyang/hanyang/qingchuan/directive"
 
@@ -51,8 +51,8 @@ async def test_a_zone_mode_chosen_in_the_district_locks_down_that_zone_only(
     watcher: Watcher,
     hass_admin_user: User,
 ) -> None:
-    select = "select.qingchuan_mode"
-    assert hass.states.get(select) is not None
+    select = entity_of(hass, district, "select", "zone_qingchuan_zone_mode")
+    assert select is not None
 
     await hass.services.async_call(
         "select",
@@ -94,12 +94,13 @@ async def test_refusals_are_counted_and_only_administrators_issue(
         lambda: state_of(hass, district, "select", "zone_qingchuan_zone_mode") == "normal"
     )
     user = await hass.auth.async_create_user("Guard", group_ids=["system-users"])
+    select = entity_of(hass, district, "select", "zone_qingchuan_zone_mode")
 
     with pytest.raises(Unauthorized) as refused:
         await hass.services.async_call(
             "select",
             "select_option",
-            {"entity_id": "select.qingchuan_mode", "option": "lockdown"},
+            {"entity_id": select, "option": "lockdown"},
             blocking=True,
             context=Context(user_id=user.id),
         )
@@ -109,7 +110,7 @@ async def test_refusals_are_counted_and_only_administrators_issue(
     await hass.services.async_call(
         "select",
         "select_option",
-        {"entity_id": "select.qingchuan_mode", "option": "lockdown"},
+        {"entity_id": select, "option": "lockdown"},
         blocking=True,
         context=Context(user_id=hass_admin_user.id),
     )
@@ -120,7 +121,7 @@ async def test_refusals_are_counted_and_only_administrators_issue(
     assert refusing.runtime_data.mode is CompoundMode.NORMAL
     assert result_for(watcher, "qintai")["refusal"] == "mode_refused_district_not_allowed"
     # The compounds disagree: the zone shows no single mode, and how many are in each.
-    state = hass.states.get("select.qingchuan_mode")
+    state = hass.states.get(select)
     assert state.state == "unknown"
     assert state.attributes["compounds_by_mode"] == {
         "normal": 1,

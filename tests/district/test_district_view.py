@@ -62,10 +62,12 @@ async def test_the_district_shows_each_zone_of_its_compounds_as_a_device(
     )
     assert state_of(hass, district, "select", "zone_qingchuan_zone_mode") == "normal"
 
-    zone_device = dr.async_get(hass).async_get_device(
-        {(DOMAIN, f"{district.entry_id}_zone_qingchuan")}
-    )
-    assert zone_device is not None
+    # Looked up as both lanes' registries allow (2026.x deprecates async_get_device).
+    [zone_device] = [
+        device
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), district.entry_id)
+        if (DOMAIN, f"{district.entry_id}_zone_qingchuan") in device.identifiers
+    ]
     assert zone_device.name == "Qingchuan"
     area = ar.async_get(hass).async_get_area(zone_device.area_id or "")
     assert area is not None
