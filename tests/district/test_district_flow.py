@@ -6,8 +6,10 @@ from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.hanyang_compound.const import (
     CONF_DISTRICT,
@@ -99,3 +101,25 @@ async def test_reconfigure_renames_the_district_and_keeps_its_id(hass: HomeAssis
     assert result["reason"] == "reconfigure_successful"
     assert entry.title == "汉阳区"
     assert entry.data[CONF_DISTRICT] == "hanyang"
+
+
+@pytest.mark.usefixtures("no_setup", "mqtt_configured")
+async def test_a_district_is_provisioned_over_the_rest_flow_api(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_client()
+
+    response = await client.post("/api/config/config_entries/flow", json={"handler": DOMAIN})
+    flow = await response.json()
+    assert (flow["type"], flow["menu_options"]) == ("menu", ["compound", "district"])
+    url = f"/api/config/config_entries/flow/{flow['flow_id']}"
+    form = await (await client.post(url, json={"next_step_id": "district"})).json()
+    assert (form["type"], form["step_id"]) == ("form", "district")
+    created = await (
+        await client.post(url, json={CONF_NAME: "Hanyang District", CONF_DISTRICT: "hanyang"})
+    ).json()
+
+    assert created["type"] == "create_entry"
+    [entry] = hass.config_entries.async_entries(DOMAIN)
+    assert entry.data == {CONF_ENTRY_KIND: ENTRY_KIND_DISTRICT, CONF_DISTRICT: "hanyang"}
