@@ -1,7 +1,7 @@
-"""What a compound shows its district: a summary of its devices and the MQTT discovery config for it.
+"""What a compound shows its district: a summary of its devices, its assessment and the MQTT discovery config.
 
-Only counts, states and the names of entrances leave the compound: never a resident's name,
-number, face or temperature, nor a device's address.
+Only counts, states, indicators and the names of entrances leave the compound: never a
+resident's name, number, face or temperature, nor a device's address.
 """
 
 from __future__ import annotations
