@@ -176,12 +176,12 @@ def parse_result(payload: bytes) -> DirectiveResult:
     directive_id = data.get("id")
     if not isinstance(directive_id, str) or not valid_identifier(directive_id):
         raise PublicationRejectedError("id missing or invalid")
-    if (result := data.get("result")) not in RESULTS:
+    if not isinstance(result := data.get("result"), str) or result not in RESULTS:
         raise PublicationRejectedError("unknown result")
     refusal = data.get("refusal")
     if refusal is not None and (not isinstance(refusal, str) or not valid_identifier(refusal)):
         raise PublicationRejectedError("refusal invalid")
-    return DirectiveResult(directive_id, str(result), refusal)
+    return DirectiveResult(directive_id, result, refusal)
 
 
 def _number(value: Any, key: str) -> float:

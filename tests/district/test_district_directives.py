@@ -38,9 +38,12 @@ async def three(
         "guqin": await add_linked(hass, "Guqin", zone="Yuehu"),
     }
     await wait_until(lambda: state_of(hass, district, "sensor", "district_compounds_online") == "3")
-    await wait_until(
-        lambda: state_of(hass, district, "select", "zone_qingchuan_zone_mode") == "normal"
-    )
+    for zone in ("qingchuan", "yuehu"):
+        await wait_until(
+            lambda zone=zone: (
+                state_of(hass, district, "select", f"zone_{zone}_zone_mode") == "normal"
+            )
+        )
     return compounds
 
 

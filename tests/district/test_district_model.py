@@ -6,7 +6,7 @@ import contextlib
 import json
 from typing import Any
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 import pytest
 
 from custom_components.hanyang_compound.district_model import DistrictModel
@@ -227,6 +227,7 @@ def test_no_publication_breaks_the_model(levels: list[str], payload: bytes) -> N
 
 @settings(max_examples=200, deadline=None)
 @given(SHAPED.map(lambda v: json.dumps(v).encode()))
+@example(b'{"id": "d-1", "result": {}}')
 def test_each_reader_raises_only_its_own_error(payload: bytes) -> None:
     for read in (parse_state, parse_result, parse_assessment):
         with contextlib.suppress(PublicationRejectedError):
