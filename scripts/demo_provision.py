@@ -90,6 +90,10 @@ async def async_provision(
     if not entries:
         say(f"adding the compound {compound['name']} ...")
         flow = await client.async_post("/api/config/config_entries/flow", {"handler": DOMAIN})
+        # The first step is a menu: a compound, or a district's view.
+        await client.async_post(
+            f"/api/config/config_entries/flow/{flow['flow_id']}", {"next_step_id": "compound"}
+        )
         await client.async_post(
             f"/api/config/config_entries/flow/{flow['flow_id']}",
             {key: compound[key] for key in ("name", "zone", "service_tier")},

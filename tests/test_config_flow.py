@@ -29,7 +29,14 @@ LONGDENGLI = {CONF_NAME: "Longdengli", CONF_ZONE: "Qingchuan", CONF_SERVICE_TIER
 
 async def _submit_user_step(hass: HomeAssistant, user_input: dict[str, Any]) -> Any:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "user"
+    assert result["menu_options"] == ["compound", "district"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "compound"}
+    )
     assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "compound"
     assert result["errors"] == {}
     return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
@@ -23,11 +25,14 @@ from .const import (
     SUBENTRY_PATROL_ROUTE,
     SUBENTRY_SHED_LIGHT,
     SUBENTRY_SHED_SOCKET,
+    is_district_data,
 )
 from .dashboard import async_setup_dashboard
 from .device_set import DeviceFactory
 from .district_link import DistrictLink
-from .entity import compound_device_info
+from .district_role import District
+from .district_services import async_setup_district_services
+from .entity import compound_device_info, district_device_info
 from .flows.ble import async_offer_unowned_devices
 from .gate import barrier_gate_factory
 from .iomodule import IoModuleDevice
@@ -54,6 +59,9 @@ PLATFORMS: list[Platform] = [
     Platform.SWITCH,
 ]
 
+DISTRICT_PLATFORMS: list[Platform] = [Platform.SELECT, Platform.SENSOR]
+"""A district's entities: each zone's mode select and its roll-ups, the district's totals."""
+
 DEVICE_FACTORIES: dict[str, DeviceFactory[Compound]] = {
     SUBENTRY_IO_MODULE: IoModuleDevice,
     SUBENTRY_BARRIER_GATE: barrier_gate_factory,
@@ -74,13 +82,19 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_setup_services(hass)
     async_register_report_view(hass)
     await async_setup_dashboard(hass)
+    async_setup_district_services(hass)
     async_setup_notification_actions(hass)
     await async_install_blueprints(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> bool:
-    """Set up a compound: restore its mode, register its device and start its platforms."""
+    """Set up a compound: restore its mode, register its device and start its platforms.
+
+    A district's entry sets up its view of the compounds instead.
+    """
+    if is_district_data(entry.data):
+        return await _async_setup_district(hass, entry)
     compound = Compound(hass, entry)
     await compound.async_load()
     entry.runtime_data = compound
@@ -115,18 +129,33 @@ async def async_setup_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> b
     return True
 
 
+async def _async_setup_district(hass: HomeAssistant, entry: ConfigEntry[Any]) -> bool:
+    district = District(hass, entry)
+    entry.runtime_data = district
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **district_device_info(district)
+    )
+    await hass.config_entries.async_forward_entry_setups(entry, DISTRICT_PLATFORMS)
+    entry.async_on_unload(district.async_stop)
+    district.start()
+    return True
+
+
 async def _async_reload_on_change(hass: HomeAssistant, entry: HanyangConfigEntry) -> None:
     # Options and subentries decide which devices exist and how they behave: rebuild from them.
     hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> bool:
-    """Stop a compound's platforms and devices."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Stop a compound's platforms and devices (a district's platforms)."""
+    platforms = DISTRICT_PLATFORMS if is_district_data(entry.data) else PLATFORMS
+    return await hass.config_entries.async_unload_platforms(entry, platforms)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> None:
     """Forget a deleted compound's persisted mode, patrol rounds, assessment and district directives."""
+    if is_district_data(entry.data):
+        return  # a district keeps nothing: what stands is retained on the broker
     await Compound(hass, entry).async_remove_storage()
     await DistrictLink.async_remove_storage(hass, entry.entry_id)
     await async_remove_route_stores(hass, entry)

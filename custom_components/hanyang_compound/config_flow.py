@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import (
     ConfigEntry,
-    ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
 )
@@ -53,6 +52,7 @@ from .const import (
     SUBENTRY_SHED_LIGHT,
     SUBENTRY_SHED_SOCKET,
     ServiceTier,
+    is_district_data,
 )
 from .flows.base import DeviceSubentryFlow
 from .flows.ble import (
@@ -63,7 +63,7 @@ from .flows.ble import (
     discovered_kind,
     discovery_schema,
 )
-from .flows.district import DistrictOptionsStep
+from .flows.district import DistrictEntrySteps, DistrictOptionsStep
 from .flows.iomodule import (
     BarrierGateSubentryFlow,
     IoModuleSubentryFlow,
@@ -119,8 +119,8 @@ def _compound_schema(defaults: dict[str, Any]) -> vol.Schema:
     )
 
 
-class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Set up and reconfigure a compound, and renew a terminal's credentials (reauth)."""
+class HanyangCompoundConfigFlow(DistrictEntrySteps, domain=DOMAIN):
+    """Set up and reconfigure a compound or a district, and renew a terminal's credentials (reauth)."""
 
     VERSION = 1
     MINOR_VERSION = 1
@@ -137,13 +137,25 @@ class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @classmethod
     @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
+        """Whether the entry has options: a compound has, a district has none."""
+        return not is_district_data(config_entry.data)
+
+    @classmethod
+    @callback
     def async_get_supported_subentry_types(
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """Return the device kinds a technician can add to a compound."""
-        return dict(SUBENTRY_FLOWS)
+        """Return the device kinds a technician can add to a compound (a district has no devices)."""
+        return {} if is_district_data(config_entry.data) else dict(SUBENTRY_FLOWS)
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask what to add: a compound, or a district's view of its compounds."""
+        return self.async_show_menu(menu_options=["compound", "district"])
+
+    async def async_step_compound(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Ask for the compound's name, zone and service tier."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -153,7 +165,7 @@ class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(title=data.pop(CONF_NAME), data=data, options={})
         return self.async_show_form(
-            step_id="user",
+            step_id="compound",
             data_schema=_compound_schema(user_input or {}),
             errors=errors,
         )
@@ -161,8 +173,10 @@ class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Rename a compound or change its zone or service tier."""
+        """Rename a compound or change its zone or service tier (a district: its name)."""
         entry = self._get_reconfigure_entry()
+        if is_district_data(entry.data):
+            return await self.async_step_reconfigure_district()
         errors: dict[str, str] = {}
         if user_input is not None:
             data, errors = self._validate(user_input, exclude_entry_id=entry.entry_id)
@@ -240,7 +254,7 @@ class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
         address = discovery_info.address
         if address_owner(self.hass, address, exclude_subentry_id=None):
             return self.async_abort(reason="already_configured")
-        if not self._async_current_entries(include_ignore=False):
+        if not self._compound_entries():
             return self.async_abort(reason="no_compound")
         # One discovery per device at a time; the id is not a compound's (those are names).
         await self.async_set_unique_id(f"bluetooth {address}")
@@ -253,7 +267,7 @@ class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask which compound the discovered device belongs to, and its settings; then add it."""
         kind, discovery_info = self._discovery
-        entries = self._async_current_entries(include_ignore=False)
+        entries = self._compound_entries()
         errors: dict[str, str] = {}
         if user_input is not None:
             errors = add_discovered_device(self.hass, kind, discovery_info, user_input)
@@ -271,6 +285,13 @@ class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
             },
         )
 
+    def _compound_entries(self) -> list[ConfigEntry]:
+        return [
+            entry
+            for entry in self._async_current_entries(include_ignore=False)
+            if not is_district_data(entry.data)
+        ]
+
     def _validate(
         self, user_input: dict[str, Any], *, exclude_entry_id: str | None
     ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -285,7 +306,7 @@ class HanyangCompoundConfigFlow(ConfigFlow, domain=DOMAIN):
             errors[CONF_NAME] = "name_empty"
         elif any(
             entry.unique_id == compound_unique_id(data[CONF_NAME])
-            for entry in self._async_current_entries(include_ignore=False)
+            for entry in self._compound_entries()
             if entry.entry_id != exclude_entry_id
         ):
             errors[CONF_NAME] = "name_taken"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from enum import StrEnum
 import logging
-from typing import Final
+from typing import Any, Final
 
 from .validation import NumberRange
 
@@ -31,6 +32,15 @@ CONF_CLEAR_MODE_PIN: Final = "clear_mode_pin"
 CONF_DISTRICT_LINK: Final = "district_link"
 CONF_DISTRICT: Final = "district"
 CONF_DISTRICT_MAY: Final = "district_may"
+CONF_ENTRY_KIND: Final = "kind"
+"""What a config entry is: a district's entry says so; a compound's has no kind (compounds came first)."""
+ENTRY_KIND_DISTRICT: Final = "district"
+
+
+def is_district_data(data: Mapping[str, Any]) -> bool:
+    """Whether a config entry's data is a district's (its view of the compounds), not a compound's."""
+    return data.get(CONF_ENTRY_KIND) == ENTRY_KIND_DISTRICT
+
 
 DEFAULT_FEVER_THRESHOLD: Final = 37.3
 FEVER_THRESHOLD: Final = NumberRange(37.0, 39.0, 0.1, "°C")

@@ -6,11 +6,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_ADDRESS, CONF_HOST, CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 
 from . import HanyangConfigEntry
 from .const import CONF_BIND_KEY, CONF_MODE_PIN_HASH
+from .district_role import District
 from .interfaces import DeviceWithDiagnostics
 
 REDACTED = "**REDACTED**"
@@ -52,9 +54,15 @@ def _scrub(value: Any, addresses: Iterable[str]) -> Any:
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: HanyangConfigEntry
+    hass: HomeAssistant, entry: ConfigEntry[Any]
 ) -> dict[str, Any]:
-    """Return what support needs to understand a compound, without its secrets."""
+    """Return what support needs to understand a compound (or a district), without its secrets."""
+    if isinstance(district := entry.runtime_data, District):
+        return _district_diagnostics(district)
+    return _compound_diagnostics(entry)
+
+
+def _compound_diagnostics(entry: HanyangConfigEntry) -> dict[str, Any]:
     diagnostics = {
         "entry": {
             "title": entry.title,
@@ -80,3 +88,25 @@ async def async_get_config_entry_diagnostics(
     addresses = sorted(_stored_addresses(entry), key=len, reverse=True)
     scrubbed: dict[str, Any] = _scrub(diagnostics, addresses)
     return scrubbed
+
+
+def _district_diagnostics(district: District) -> dict[str, Any]:
+    """Return a district's view: what it heard of each zone (only summaries reach a district)."""
+    model = district.model
+    return {
+        "entry": {"title": district.entry.title, "data": dict(district.entry.data)},
+        "issuer": district.issuer,
+        "connected": district.connected,
+        "zones": {
+            zone: {"name": model.zone_name(zone), "totals": model.totals(zone)}
+            for zone in model.zones()
+        },
+        "compounds": {
+            view.target: {"online": view.online, "results": dict(view.results)}
+            for view in model.compounds.values()
+        },
+        "standing": {
+            target: {"id": d.directive_id, "issuer": d.issuer, "mode": str(d.mode)}
+            for target, d in model.standing.items()
+        },
+    }

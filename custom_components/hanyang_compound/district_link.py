@@ -27,7 +27,7 @@ from .district_protocol import (
     result_payload,
     valid_segment,
 )
-from .district_state import compound_state, discovery_config
+from .district_state import compound_assessment, compound_state, discovery_config
 from .mode_access import RequestRefusedError
 from .modes import DirectiveOrigin
 from .texts import log_safe
@@ -199,6 +199,8 @@ class DistrictLink:
         await self._async_publish_changed(
             self.topics.state, json.dumps(compound_state(self.compound))
         )
+        if (assessment := compound_assessment(self.compound)) is not None:
+            await self._async_publish_changed(self.topics.assessment, json.dumps(assessment))
 
     def _discovery_topic(self) -> str:
         prefix = mqtt_settings(self.hass).get(mqtt.CONF_DISCOVERY_PREFIX)

@@ -29,6 +29,23 @@ def valid_segment(text: str) -> bool:
     return _SEGMENT.fullmatch(text) is not None
 
 
+def valid_identifier(text: str) -> bool:
+    """Whether text may be a directive's id or issuer."""
+    return _IDENTIFIER.fullmatch(text) is not None
+
+
+def district_unique_id(district: str) -> str:
+    """Return the unique id of a district's config entry: one per district id."""
+    return f"district {district}"
+
+
+def directive_topic(district: str, target: str) -> str:
+    """Return the topic of a target's standing directive: all, a zone, or zone/compound."""
+    if target == TARGET_ALL:
+        return f"{TOPIC_ROOT}/{district}/directive"
+    return f"{TOPIC_ROOT}/{district}/{target}/directive"
+
+
 @dataclass(frozen=True, slots=True)
 class CompoundTopics:
     """Where one compound publishes and listens: hanyang/<district>/<zone>/<compound>/…."""
@@ -67,13 +84,15 @@ class CompoundTopics:
         return f"{prefix}/device/{self.unique_id}/config"
 
     @property
+    def assessment(self) -> str:
+        """The compound's service assessment: today's and this month's indicators, one JSON object."""
+        return f"{self.base}/assessment"
+
+    @property
     def directive_topics(self) -> dict[str, str]:
         """The directive topic of each target that includes the compound, by the target's name."""
-        return {
-            TARGET_ALL: f"{TOPIC_ROOT}/{self.district}/directive",
-            self.zone: f"{TOPIC_ROOT}/{self.district}/{self.zone}/directive",
-            f"{self.zone}/{self.compound}": f"{self.base}/directive",
-        }
+        targets = (TARGET_ALL, self.zone, f"{self.zone}/{self.compound}")
+        return {target: directive_topic(self.district, target) for target in targets}
 
 
 class DirectiveRejectedError(Exception):
@@ -105,7 +124,7 @@ def parse_directive(payload: bytes, target: str) -> Directive:
     if unknown := set(data) - _DIRECTIVE_KEYS:
         raise DirectiveRejectedError(f"unknown fields {sorted(unknown)}")
     for key in ("id", "issuer"):
-        if not isinstance(data.get(key), str) or not _IDENTIFIER.fullmatch(data[key]):
+        if not isinstance(data.get(key), str) or not valid_identifier(data[key]):
             raise DirectiveRejectedError(f"{key} missing or invalid")
     if data.get("target") != target:
         raise DirectiveRejectedError("target does not match the topic")

@@ -1,18 +1,21 @@
-"""What a compound shows its district: a summary of its devices and the MQTT discovery config for it.
+"""What a compound shows its district: a summary of its devices, its assessment and the MQTT discovery config.
 
-Only counts, states and the names of entrances leave the compound: never a resident's name,
-number, face or temperature, nor a device's address.
+Only counts, states, indicators and the names of entrances leave the compound: never a
+resident's name, number, face or temperature, nor a device's address.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from homeassistant.util import dt as dt_util
 
+from .assessment import Figure, counted, day_standards, met_on, month_figures
+from .assessment_store import assessed_indicators
 from .bthome_sensor import BTHomeSensorDevice
 from .compound import Compound
-from .const import MANUFACTURER, BTHomeRole
+from .const import CONF_PROPERTY_COMPANY, CONF_SERVICE_TIER, MANUFACTURER, BTHomeRole
 from .district_protocol import CompoundTopics
 from .gate import BarrierGate
 from .interfaces import DeviceWithAvailability
@@ -64,6 +67,8 @@ def compound_state(compound: Compound) -> dict[str, Any]:
     now = dt_util.utcnow()
     entrances = _entrances(compound)
     return {
+        "name": compound.name,
+        "zone": compound.summary.zone,
         "mode": str(compound.mode),
         "entrances": {
             key: {"state": entrance["state"], "fault": entrance["fault"]}
@@ -88,6 +93,63 @@ def compound_state(compound: Compound) -> dict[str, Any]:
             for device in compound.devices.values()
             if isinstance(device, DeviceWithAvailability) and not device.available
         ),
+    }
+
+
+def compound_assessment(compound: Compound) -> dict[str, Any] | None:
+    """Return the assessment the compound publishes: today's and this month's indicators so far.
+
+    Only the indicators its devices let it measure (as its sensors show), each with its value,
+    standard, whether it is met and on how many of the counted days; none of the report's details
+    (which round, which entrance, when). None before the assessment runs.
+    """
+    source = compound.assessment
+    if source is None:
+        return None
+    indicators = assessed_indicators(compound.entry)
+    standards = source.standards
+    today_figures = {figure.indicator: figure for figure in source.today()}
+    days = source.days()
+    now = dt_util.now()
+    month = f"{now:%Y-%m}"
+    kept = [days[key] for key in sorted(days) if key.startswith(month) and counted(days[key])]
+    month_by_indicator = {figure.indicator: figure for figure in month_figures(kept, standards)}
+    today_counted = int(counted(days.get(f"{now:%Y-%m-%d}", {})))
+    month_so_far: dict[str, dict[str, Any]] = {}
+    for indicator in indicators:
+        days_met = sum(
+            met_on(indicator, day, day_standards(day, standards)[indicator]) for day in kept
+        )
+        month_so_far[indicator] = _figure(month_by_indicator[indicator], days_met, len(kept))
+    figures = month_so_far.values()
+    met_days = sum(figure["days_met"] for figure in figures)
+    counted_days = sum(figure["days_counted"] for figure in figures)
+    return {
+        "property_company": compound.entry.options.get(CONF_PROPERTY_COMPANY),
+        "service_tier": compound.entry.data[CONF_SERVICE_TIER],
+        "month": month,
+        "day": f"{now:%Y-%m-%d}",
+        "month_score": round(100 * met_days / counted_days, 1) if counted_days else None,
+        "today": {
+            indicator: _figure(
+                today_figures[indicator],
+                int(today_figures[indicator].met) * today_counted,
+                today_counted,
+            )
+            for indicator in indicators
+        },
+        "month_so_far": month_so_far,
+    }
+
+
+def _figure(figure: Figure, days_met: int, days_counted: int) -> dict[str, Any]:
+    value = None if math.isnan(figure.value) else figure.value
+    return {
+        "value": value,
+        "standard": figure.standard,
+        "met": figure.met,
+        "days_met": days_met,
+        "days_counted": days_counted,
     }
 
 
@@ -118,6 +180,18 @@ def discovery_config(
             "dev_cla": "problem",
             "val_tpl": "{{ 'ON' if value_json.patrol_overdue else 'OFF' }}",
         },
+    }
+    components["assessment_month"] = {
+        "p": "sensor",
+        "name": "Service indicators met this month",
+        "uniq_id": f"{uid}_assessment_month",
+        "stat_t": topics.assessment,
+        "val_tpl": "{{ value_json.month_score }}",
+        "json_attr_t": topics.assessment,
+        "json_attr_tpl": "{{ value_json.month_so_far | tojson }}",
+        "unit_of_meas": "%",
+        "stat_cla": "measurement",
+        "ic": "mdi:clipboard-check-outline",
     }
     for key, (name, icon) in _COUNTS.items():
         components[key] = {

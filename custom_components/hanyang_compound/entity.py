@@ -16,6 +16,7 @@ from .ble_base import BleDevice
 from .compound import Compound
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import ModuleCoordinator
+from .district_role import District
 from .patrol_route import PatrolRouteDevice
 from .shed import ShedOutput
 from .terminal import AccessTerminal
@@ -34,6 +35,103 @@ def compound_device_info(compound: Compound) -> DeviceInfo:
         manufacturer=MANUFACTURER,
         model="Compound",
         entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+def district_device_info(district: District) -> DeviceInfo:
+    """Describe the district itself: its totals and rankings hang off it."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, district.entry.entry_id)},
+        name=district.entry.title,
+        manufacturer=MANUFACTURER,
+        model="District",
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+def zone_device_info(district: District, zone: str) -> DeviceInfo:
+    """Describe one zone of the district, in the area named after it."""
+    name = district.model.zone_name(zone)
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{district.entry.entry_id}_zone_{zone}")},
+        name=name,
+        manufacturer=MANUFACTURER,
+        model="Zone",
+        suggested_area=name,
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+class DistrictEntity(Entity):
+    """An entity of a district's view: of one zone's device, or of the district's own (zone None)."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False  # the district pushes what its compounds publish
+    _shown: tuple[Any, ...] | None = None
+    follows_district: ClassVar[bool] = False
+    """Whether what a zone's entity shows depends on every zone (a rank), not on its own alone."""
+
+    def __init__(self, district: District, zone: str | None, key: str) -> None:
+        """Initialise the entity keyed by key under its zone's device (or the district's)."""
+        self.district = district
+        self.zone = zone
+        entry_id = district.entry.entry_id
+        self._attr_unique_id = f"{entry_id}_zone_{zone}_{key}" if zone else f"{entry_id}_{key}"
+        self._attr_device_info = (
+            zone_device_info(district, zone) if zone else district_device_info(district)
+        )
+
+    @property
+    def available(self) -> bool:
+        """Whether the district hears its broker."""
+        return self.district.connected
+
+    async def async_added_to_hass(self) -> None:
+        """Follow what the zone's compounds (or all of them) publish."""
+        scope = None if self.follows_district else self.zone
+        self.async_on_remove(self.district.async_add_listener(scope, self._district_changed))
+
+    def shown(self) -> tuple[Any, ...]:
+        """Return what the entity shows: availability, state and attributes."""
+        return (self.available, self.state, self.extra_state_attributes)
+
+    @callback
+    def _district_changed(self) -> None:
+        # Most publications change a count of one compound: write only the entities they change.
+        if (shown := self.shown()) != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()
+
+
+type DistrictEntities = Callable[[District, str | None], Iterable[Entity]]
+"""Builds a platform's entities of one zone, or of the district itself (None)."""
+type CompanyEntities = Callable[[District, str], Iterable[Entity]]
+"""Builds a platform's entities of one property company of the district."""
+
+
+@callback
+def async_follow_zones(
+    entry: ConfigEntry[Any],
+    district: District,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: DistrictEntities,
+    build_company: CompanyEntities | None,
+) -> None:
+    """Add a platform's entities of the district, its zones and companies, now and as they appear."""
+    async_add_entities(build(district, None))
+    for zone in district.model.zones():
+        async_add_entities(build(district, zone))
+    entry.async_on_unload(
+        district.async_add_zone_listener(lambda zone: async_add_entities(build(district, zone)))
+    )
+    if build_company is None:
+        return
+    for company in district.model.companies():
+        async_add_entities(build_company(district, company))
+    entry.async_on_unload(
+        district.async_add_company_listener(
+            lambda company: async_add_entities(build_company(district, company))
+        )
     )
 
 
@@ -245,19 +343,29 @@ type EntityBuilder = Callable[[Any], Iterable[Entity]]
 def device_platform_setup(
     builders: Mapping[type, EntityBuilder],
     compound_entities: Callable[[Compound], Iterable[Entity]] | None = None,
+    district_entities: DistrictEntities | None = None,
+    company_entities: CompanyEntities | None = None,
 ) -> PlatformSetup:
     """Return a platform's async_setup_entry: each device's entities by its kind's builder.
 
     Entities are added under their subentry, so removing a device removes its entities;
-    compound_entities, if given, builds the compound's own entities of the platform.
+    compound_entities, if given, builds the compound's own entities of the platform, and
+    district_entities (company_entities) those of a district's entry, for the district and
+    each of its zones (each property company).
     """
 
     async def async_setup_entry(
         hass: HomeAssistant,
-        entry: ConfigEntry[Compound],
+        entry: ConfigEntry[Any],
         async_add_entities: AddConfigEntryEntitiesCallback,
     ) -> None:
-        compound = entry.runtime_data
+        if isinstance(district := entry.runtime_data, District):
+            if district_entities is not None:
+                async_follow_zones(
+                    entry, district, async_add_entities, district_entities, company_entities
+                )
+            return
+        compound: Compound = entry.runtime_data
         for subentry_id, device in compound.devices.items():
             if (builder := builders.get(type(device))) and (entities := list(builder(device))):
                 async_add_entities(entities, config_subentry_id=subentry_id)

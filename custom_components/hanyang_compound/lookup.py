@@ -7,7 +7,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .compound import Compound
-from .const import DOMAIN
+from .const import DOMAIN, is_district_data
 from .errors import request_error
 from .interfaces import Entrance
 from .patrol_route import PatrolRouteDevice
@@ -16,7 +16,11 @@ from .patrol_route import PatrolRouteDevice
 @callback
 def loaded_compounds(hass: HomeAssistant) -> list[Compound]:
     """Return the compounds that are running, in the order they were added."""
-    return [entry.runtime_data for entry in hass.config_entries.async_loaded_entries(DOMAIN)]
+    return [
+        entry.runtime_data
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
+        if not is_district_data(entry.data)
+    ]
 
 
 @callback
@@ -63,7 +67,11 @@ def async_resolve_compound(hass: HomeAssistant, reference: str) -> Compound:
     else:
         raise request_error("unknown_compound", reference=reference)
     compound_entry = hass.config_entries.async_get_entry(entry_id) if entry_id else None
-    if compound_entry is None or compound_entry.domain != DOMAIN:
+    if (
+        compound_entry is None
+        or compound_entry.domain != DOMAIN
+        or is_district_data(compound_entry.data)
+    ):
         raise request_error("not_a_compound", reference=reference)
     if compound_entry.state is not ConfigEntryState.LOADED:
         raise request_error("compound_not_loaded", compound=compound_entry.title)

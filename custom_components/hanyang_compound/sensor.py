@@ -1,4 +1,4 @@
-"""Sensor platform: the counters, measurements and link diagnostics of the compound's devices."""
+"""Sensor platform: the counters, measurements and link diagnostics of the compound's devices, and a district's roll-ups."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from homeassistant.const import (
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.restore_state import RestoreEntity
-from homeassistant.util import dt as dt_util
+from homeassistant.util import dt as dt_util, slugify
 
 from .assessment import INDICATORS, Figure, Indicator
 from .assessment_store import assessed_indicators
@@ -35,6 +35,7 @@ from .ble_base import BleDevice
 from .bthome_sensor import BOTH, MANHOLE, SHED, BTHomeSensorDevice
 from .compound import Compound
 from .const import (
+    ATTR_DIRECTIVE,
     ATTR_MANHOLES,
     ATTR_MET,
     ATTR_OUT_OF_ORDER,
@@ -46,10 +47,14 @@ from .const import (
 )
 from .devices.ble.health_thermometer import TemperatureType
 from .devices.isapi.monitor import LinkState
+from .district_model import TOTALS, Ranked
+from .district_protocol import TARGET_ALL
+from .district_role import District
 from .entity import (
     BleEntity,
     ChangeOnlyEntity,
     CompoundEntity,
+    DistrictEntity,
     EntityBuilder,
     ModuleEntity,
     PatrolRouteEntity,
@@ -740,4 +745,102 @@ def _compound_entities(compound: Compound) -> list[Entity]:
     return [*_compound_summaries(compound), *assessment]
 
 
-async_setup_entry = device_platform_setup(ENTITY_BUILDERS, _compound_entities)
+class DistrictTotalSensor(DistrictEntity, SensorEntity):
+    """A roll-up of a zone's compounds (or all the district's): how many, and the sums of their counts."""
+
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, district: District, zone: str | None, key: str) -> None:
+        """Initialise the roll-up keyed by key (one of the model's totals) of a zone or the district."""
+        super().__init__(district, zone, f"district_{key}")
+        self._attr_translation_key = f"district_{key}"
+        self._key = key
+
+    @property
+    def native_value(self) -> int:
+        """The roll-up now."""
+        return self.district.model.totals(self.zone)[self._key]
+
+
+DIRECTIVE_RESULTS: Final = ("applied", "pending", "refused")
+
+
+class DirectiveResultSensor(DistrictEntity, SensorEntity):
+    """How many compounds of a zone (or all) applied, refused or have yet to report its standing directive."""
+
+    _attr_state_class = SensorStateClass.MEASUREMENT
+
+    def __init__(self, district: District, zone: str | None, result: str) -> None:
+        """Initialise the count of one result of the standing directive of a zone or of all."""
+        super().__init__(district, zone, f"directive_{result}")
+        self._attr_translation_key = f"directive_{result}"
+        self._result = result
+
+    @property
+    def native_value(self) -> int:
+        """How many compounds are at this result of the standing directive."""
+        return self.district.model.directive_results(self.zone or TARGET_ALL)[self._result]
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The standing directive the count is of."""
+        directive = self.district.model.standing.get(self.zone or TARGET_ALL)
+        return {ATTR_DIRECTIVE: directive.directive_id if directive else None}
+
+
+class RankedAssessmentSensor(DistrictEntity, SensorEntity):
+    """The share of indicator-days met this month by a zone's or a property company's compounds, and its rank."""
+
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_native_unit_of_measurement = PERCENTAGE
+    _attr_suggested_display_precision = 1
+    follows_district = True
+
+    def __init__(self, district: District, zone: str | None, company: str | None) -> None:
+        """Initialise the ranked assessment of a zone, or of a company (on the district's device)."""
+        key = f"company_{slugify(company)}" if company else "assessment"
+        super().__init__(district, zone, key)
+        if company:
+            self._attr_translation_key = "company_assessment"
+            self._attr_translation_placeholders = {"company": company}
+        else:
+            self._attr_translation_key = "zone_assessment"
+        self._by, self._key = ("company", company) if company else ("zone", zone)
+
+    def _ranked(self) -> Ranked | None:
+        ranking = self.district.model.ranking(self._by)
+        return next((row for row in ranking if row.key == self._key), None)
+
+    @property
+    def native_value(self) -> float | None:
+        """The share of indicator-days met this month, in percent."""
+        return row.score if (row := self._ranked()) else None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The rank among its peers, and how many compounds and indicators count."""
+        row = self._ranked()
+        return {
+            "rank": row.rank if row else None,
+            "of": len(self.district.model.ranking(self._by)),
+            "compounds": row.compounds if row else 0,
+            "indicators_met": row.indicators_met if row else 0,
+            "indicators": row.indicators if row else 0,
+        }
+
+
+def _district_entities(district: District, zone: str | None) -> list[Entity]:
+    """Return a zone's roll-ups (zone None: the district's totals)."""
+    entities: list[Entity] = [DistrictTotalSensor(district, zone, key) for key in TOTALS]
+    entities += [DirectiveResultSensor(district, zone, result) for result in DIRECTIVE_RESULTS]
+    if zone:
+        entities.append(RankedAssessmentSensor(district, zone, None))
+    return entities
+
+
+async_setup_entry = device_platform_setup(
+    ENTITY_BUILDERS,
+    _compound_entities,
+    _district_entities,
+    lambda district, company: [RankedAssessmentSensor(district, None, company)],
+)

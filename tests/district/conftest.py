@@ -17,6 +17,10 @@ from custom_components.hanyang_compound.const import (
     CONF_DISTRICT,
     CONF_DISTRICT_LINK,
     CONF_DISTRICT_MAY,
+    CONF_ENTRY_KIND,
+    CONF_ZONE,
+    DOMAIN,
+    ENTRY_KIND_DISTRICT,
 )
 from tests.conftest import make_compound_entry
 
@@ -161,3 +165,41 @@ TOPIC_ALL = "hanyang/hanyang/directive"
 TOPIC_ZONE = "hanyang/hanyang/qingchuan/directive"
 TOPIC_COMPOUND = f"{BASE}/directive"
 TARGET_COMPOUND = "qingchuan/longdengli"
+
+
+DISTRICT_NAME = "Hanyang District"
+
+
+def district_entry(district: str = DISTRICT, name: str = DISTRICT_NAME) -> MockConfigEntry:
+    """Return a district's config entry as the config flow creates it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=name,
+        unique_id=f"district {district}",
+        data={CONF_ENTRY_KIND: ENTRY_KIND_DISTRICT, CONF_DISTRICT: district},
+    )
+
+
+@pytest.fixture
+async def district(hass: HomeAssistant, mqtt_ready: MockConfigEntry) -> MockConfigEntry:
+    """The Hanyang district's view, loaded and hearing the broker."""
+    entry = district_entry()
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await wait_until(lambda: entry.runtime_data.connected)
+    return entry
+
+
+async def add_linked(
+    hass: HomeAssistant, name: str, zone: str = "Qingchuan", **options: Any
+) -> MockConfigEntry:
+    """Add and set up a compound of a zone, linked to the district."""
+    entry = linked_entry(name=name)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_ZONE: zone}, options={**entry.options, **options}
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry

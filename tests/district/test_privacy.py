@@ -46,6 +46,22 @@ async def test_no_resident_name_number_or_temperature_is_published(
     )
     state = watcher.json(f"{BASE}/state")
     assert state["passes_today"] >= 1
+    # The assessment goes too: indicators only, none of the report's details (who, which round, when).
+    await wait_until(lambda: f"{BASE}/assessment" in watcher.messages)
+    assessment = watcher.json(f"{BASE}/assessment")
+    assert set(assessment) == {
+        "property_company",
+        "service_tier",
+        "month",
+        "day",
+        "month_score",
+        "today",
+        "month_so_far",
+    }
+    for figures in (assessment["today"], assessment["month_so_far"]):
+        assert set(figures) == {"alert_acknowledgement", "entrance_availability"}
+        for figure in figures.values():
+            assert set(figure) == {"value", "standard", "met", "days_met", "days_counted"}
     assert list(state["entrances"].values()) == [{"state": "free", "fault": False}]
 
     published = b"\n".join(payload for _topic, payload in watcher.history).decode()

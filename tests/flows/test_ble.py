@@ -20,6 +20,7 @@ from custom_components.hanyang_compound.const import (
 )
 from simulator.devices.bthome_encoding import encode_service_data
 from tests.conftest import make_compound_entry
+from tests.district.conftest import district_entry
 from tests.test_ble import (
     HEALTH_THERMOMETER,
     KEY,
@@ -215,6 +216,10 @@ async def test_discovery_aborts_without_compound_or_for_foreign_devices(
     hass: HomeAssistant,
 ) -> None:
     info = advertisement(MANHOLE, encode_service_data({"opening": 0}, address=MANHOLE))
+    result = await _discover(hass, info)
+    assert result["reason"] == "no_compound"
+    # A district's entry is no compound to add a device to.
+    district_entry().add_to_hass(hass)
     result = await _discover(hass, info)
     assert result["reason"] == "no_compound"
 
