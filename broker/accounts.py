@@ -24,8 +24,8 @@ TOPIC_ROOT = "hanyang"
 DEFAULT_DISCOVERY_PREFIX = "homeassistant"
 SEGMENT = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 """One level of the topic layout, as the compound's district link writes it."""
-COMPOUND_TOPICS = ("availability", "state", "result", "ha")
-"""What a compound publishes under its own subtree: the link's three topics and its Home Assistant's will."""
+COMPOUND_TOPICS = ("availability", "state", "result", "assessment", "ha")
+"""What a compound publishes under its own subtree: the link's four topics and its Home Assistant's will."""
 PASSWORD_BYTES = 18
 MOSQUITTO_PASSWD_PATHS = ("mosquitto_passwd", "/usr/bin/mosquitto_passwd")
 

@@ -4,7 +4,7 @@ The broker is Mosquitto from the shipped template on 127.0.0.1:1883 with anonymo
 and an account for the district office, the demo compound and each simulated compound. The demo
 compound's Home Assistant gets the mqtt integration on its own account and the compound is linked
 (options step district); the district's Home Assistant gets mqtt on the office's account, with
-discovery, and the integration's district entry where the integration offers one.
+discovery, and the integration's district entry.
 """
 
 from __future__ import annotations
@@ -201,12 +201,6 @@ async def async_set_up_district(
         return
     flows = "/api/config/config_entries/flow"
     flow = await client.async_post(flows, {"handler": DOMAIN})
-    if flow.get("type") != "menu" or "district" not in flow.get("menu_options", []):
-        await client.async_delete(f"{flows}/{flow['flow_id']}")
-        say(
-            "this integration has no district role yet: the district shows its compounds through MQTT only"
-        )
-        return
     district = await client.async_post(f"{flows}/{flow['flow_id']}", {"next_step_id": "district"})
     await async_answer_flow(
         client, flows, district, {"district": {"name": DISTRICT_NAME, "district": DISTRICT}}

@@ -36,11 +36,16 @@ def district_broker(tmp_path: Path, socket_enabled: None) -> Generator[DistrictB
 
 @pytest.fixture
 async def client(
-    hass: HomeAssistant, hass_client: ClientSessionGenerator, hass_access_token: str
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    hass_access_token: str,
+    tmp_path: Path,
 ) -> AsyncGenerator[HomeAssistantClient]:
     """The demo's client of this Home Assistant, logged in."""
-    # mqtt's flow needs file_upload, whose HTTP view must exist before the server starts.
-    for component in ("websocket_api", "config", "file_upload"):
+    hass.config.config_dir = str(tmp_path)  # where the integration installs its blueprints
+    # mqtt's flow needs file_upload, and the integration serves its reports: their HTTP views
+    # must exist before the server starts.
+    for component in ("websocket_api", "config", "file_upload", DOMAIN):
         assert await async_setup_component(hass, component, {})
     server = await hass_client()
     async with aiohttp.ClientSession() as session:
@@ -83,21 +88,21 @@ async def test_the_demo_compound_gets_mqtt_on_its_own_account_and_is_linked(
         office.close()
 
 
-async def test_the_district_gets_mqtt_and_skips_a_district_entry_the_integration_lacks(
-    hass: HomeAssistant,
-    client: HomeAssistantClient,
-    district_broker: DistrictBroker,
-    capsys: pytest.CaptureFixture[str],
+async def test_the_district_gets_mqtt_on_the_office_account_and_its_district_entry(
+    hass: HomeAssistant, client: HomeAssistantClient, district_broker: DistrictBroker
 ) -> None:
     accounts = district_accounts(COMPOUND)
     await async_set_up_district(client, accounts, district_broker.passwords, district_broker.port)
 
     (mqtt,) = hass.config_entries.async_entries("mqtt")
     assert mqtt.data["username"] == "district-hanyang-office"
-    if hass.config_entries.async_entries(DOMAIN):
-        return  # The integration has its district role: the entry was added.
-    assert "no district role yet" in capsys.readouterr().out
+    (district,) = hass.config_entries.async_entries(DOMAIN)
+    assert district.title == "Hanyang district"
+    assert district.data[CONF_DISTRICT] == "hanyang"
     assert not hass.config_entries.flow.async_progress()
+    # Run again (a restart of the demo): nothing is added twice.
+    await async_set_up_district(client, accounts, district_broker.passwords, district_broker.port)
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
     watcher = Watcher(
         district_broker.port, mqtt.data["username"], mqtt.data["password"], subscribe=None
     )

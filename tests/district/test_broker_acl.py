@@ -62,6 +62,7 @@ async def test_a_compound_publishes_only_under_its_own_topics(
             f"{YUEGONG}/state",
             f"{YUEGONG}/availability",
             f"{ROOT}/yuehu/qintai/result",
+            f"{YUEGONG}/assessment",
             "homeassistant/device/hanyang_hanyang_qingchuan_yuegong/config",
             f"{LONGDENGLI}/directive",
             f"{ROOT}/qingchuan/directive",
@@ -74,6 +75,7 @@ async def test_a_compound_publishes_only_under_its_own_topics(
         own = (
             f"{LONGDENGLI}/availability",
             f"{LONGDENGLI}/result",
+            f"{LONGDENGLI}/assessment",
             f"{LONGDENGLI}/ha",
             "homeassistant/device/hanyang_hanyang_qingchuan_longdengli/config",
             f"{LONGDENGLI}/state",
@@ -167,7 +169,9 @@ async def test_a_compound_broker_bridges_to_the_district_as_the_readme_says(
     local_directory = tmp_path / "local"
     local_directory.mkdir()
     username = LONGDENGLI_ACCOUNT
-    out = [f"{LONGDENGLI}/{topic}" for topic in ("availability", "state", "result", "ha")]
+    out = [
+        f"{LONGDENGLI}/{topic}" for topic in ("availability", "state", "result", "assessment", "ha")
+    ]
     inward = (f"{ROOT}/directive", f"{ROOT}/qingchuan/directive", f"{LONGDENGLI}/directive")
     bridge = "\n".join(
         [
