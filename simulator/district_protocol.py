@@ -196,6 +196,18 @@ def discovery_config(place: CompoundPlace, entrances: dict[str, str]) -> dict[st
             "val_tpl": "{{ 'ON' if value_json.patrol_overdue else 'OFF' }}",
         },
     }
+    components["assessment_month"] = {
+        "p": "sensor",
+        "name": "Service indicators met this month",
+        "uniq_id": f"{uid}_assessment_month",
+        "stat_t": f"{place.base}/assessment",
+        "val_tpl": "{{ value_json.month_score }}",
+        "json_attr_t": f"{place.base}/assessment",
+        "json_attr_tpl": "{{ value_json.month_so_far | tojson }}",
+        "unit_of_meas": "%",
+        "stat_cla": "measurement",
+        "ic": "mdi:clipboard-check-outline",
+    }
     for key, name, icon in COUNTS:
         components[key] = {
             "p": "sensor",

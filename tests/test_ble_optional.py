@@ -219,8 +219,14 @@ class RefuseBluetooth:
         return None
 
 sys.meta_path.insert(0, RefuseBluetooth())
+import homeassistant.const
 import custom_components.hanyang_compound as package
+# The triggers' and conditions' classes, which the platforms import only where a release offers
+# integrations triggers and conditions (whose options key it then has).
+newer_releases_only = {"integration_triggers", "integration_conditions"}
 for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+    if module.name.rpartition(".")[2] in newer_releases_only and not hasattr(homeassistant.const, "CONF_OPTIONS"):
+        continue
     importlib.import_module(module.name)
 """
     result = subprocess.run(

@@ -6,7 +6,7 @@ conditions (releases that offer them) are thin layers over these, so both behave
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
@@ -37,6 +37,7 @@ from .const import (
     SUBENTRY_BTHOME_SENSOR,
     BTHomeRole,
 )
+from .device_links import device_owners
 from .devices.isapi.events import Screening
 from .interfaces import Entrance
 from .modes import CompoundMode, EntrancePolicy
@@ -148,13 +149,7 @@ def async_device_ref(hass: HomeAssistant, device_id: str) -> CompoundDeviceRef |
     """Return what a device of the registry is to a compound; None if it belongs to none."""
     if (device := dr.async_get(hass).async_get(device_id)) is None:
         return None
-    owners: Mapping[str, Collection[str | None]]
-    if hasattr(device, "config_subentry_id"):
-        # Newer releases: a device belongs to one entry and subentry (the mapping is deprecated).
-        owners = {getattr(device, "config_entry_id", ""): {device.config_subentry_id}}
-    else:
-        owners = device.config_entries_subentries
-    for entry_id, subentry_ids in owners.items():
+    for entry_id, subentry_ids in device_owners(device).items():
         entry = hass.config_entries.async_get_entry(entry_id)
         if entry is None or entry.domain != DOMAIN:
             continue

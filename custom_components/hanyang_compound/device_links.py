@@ -1,7 +1,8 @@
-"""Devices reached through another device (a gate through its I/O module), linked the way each release supports."""
+"""How devices are linked in the registry, the way each release supports: parents, and the entries owning a device."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any, Final, cast
 
 from homeassistant.core import HomeAssistant
@@ -31,3 +32,11 @@ def linked_device_info(
         if device := registry.async_get_device_by_identifier(parent, entry_id):
             linked["via_device_id"] = device.id
     return cast("DeviceInfo", linked)
+
+
+def device_owners(device: dr.DeviceEntry) -> Mapping[str, Collection[str | None]]:
+    """Return the config entries a device belongs to, each with its subentries (None: the entry itself)."""
+    if hasattr(device, "config_subentry_id"):
+        # Newer releases: a device belongs to one entry and subentry (the mapping is deprecated).
+        return {getattr(device, "config_entry_id", ""): {device.config_subentry_id}}
+    return device.config_entries_subentries

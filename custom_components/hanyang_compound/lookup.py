@@ -8,6 +8,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from .compound import Compound
 from .const import DOMAIN, is_district_data
+from .device_links import device_owners
 from .errors import request_error
 from .interfaces import Entrance
 from .patrol_route import PatrolRouteDevice
@@ -87,7 +88,7 @@ def async_resolve_route(hass: HomeAssistant, reference: str) -> PatrolRouteDevic
         subentry_id = next(
             (
                 subentry
-                for entry_id, subentries in device.config_entries_subentries.items()
+                for entry_id, subentries in device_owners(device).items()
                 if (entry := hass.config_entries.async_get_entry(entry_id))
                 and entry.domain == DOMAIN
                 for subentry in subentries

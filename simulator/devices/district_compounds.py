@@ -44,6 +44,10 @@ LOGGER = logging.getLogger(__name__)
 SETTLE_SECONDS = 0.2
 """A compound's retained directives arrive in one burst on connecting: decide once all are in."""
 ENTRANCES = {"gate1": "North gate", "gate2": "South gate"}
+PROPERTY_COMPANIES = ("正阳物业", "汉阳城市服务")
+"""The district's two property companies; each simulated compound is run by one of them."""
+INDICATOR_STANDARDS = {"patrol_rounds": 4.0, "entrance_availability": 98.0}
+"""What a simulated compound is assessed on, each with its standard (more is better for both)."""
 BUSY_SHARE = 0.5
 """The share of compounds whose counts move in a state interval (residents passing)."""
 
@@ -81,6 +85,11 @@ class SimulatedCompound:
             "devices_offline": 0,
         }
         self._rng = rng
+        self.property_company = rng.choice(PROPERTY_COMPANIES)
+        today = datetime.now(UTC).day
+        self._missed_days = {
+            indicator: min(today, rng.choice((0, 0, 1, 2))) for indicator in INDICATOR_STANDARDS
+        }
         self._discovery_topic = f"{discovery_prefix}/device/{place.unique_id}/config"
         self._targets = {topic: target for target, topic in place.directive_topics.items()}
         self._settle: asyncio.TimerHandle | None = None
@@ -100,6 +109,30 @@ class SimulatedCompound:
             "entrances": {key: {"state": gates, "fault": False} for key in ENTRANCES},
             **self.counts,
             "patrol_overdue": False,
+        }
+
+    def assessment(self, now: datetime) -> dict[str, Any]:
+        """Return the assessment the compound publishes: this month's figures so far, made up."""
+        days = now.day
+        month_so_far: dict[str, dict[str, Any]] = {}
+        for indicator, standard in INDICATOR_STANDARDS.items():
+            days_met = days - self._missed_days.get(indicator, 0)
+            month_so_far[indicator] = {
+                "value": standard if days_met == days else standard / 2,
+                "standard": standard,
+                "met": days_met == days,
+                "days_met": days_met,
+                "days_counted": days,
+            }
+        met = sum(figure["days_met"] for figure in month_so_far.values())
+        return {
+            "property_company": self.property_company,
+            "service_tier": "standard",
+            "month": f"{now:%Y-%m}",
+            "day": f"{now:%Y-%m-%d}",
+            "month_score": round(100 * met / (days * len(month_so_far)), 1),
+            "today": {},
+            "month_so_far": month_so_far,
         }
 
     def tick(self) -> None:
@@ -136,6 +169,7 @@ class SimulatedCompound:
             self._discovery_topic, json.dumps(discovery_config(self.place, ENTRANCES))
         )
         self.publish_state()
+        self.client.publish(f"{base}/assessment", json.dumps(self.assessment(datetime.now(UTC))))
 
     def _on_message(self, topic: str, payload: bytes) -> None:
         target = self._targets.get(topic)

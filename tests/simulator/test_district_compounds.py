@@ -18,7 +18,8 @@ from homeassistant.helpers import (
 import pytest
 
 from broker.accounts import DistrictAccounts
-from simulator.devices.district_compounds import DistrictCompounds
+from custom_components.hanyang_compound.district_publications import parse_assessment
+from simulator.devices.district_compounds import PROPERTY_COMPANIES, DistrictCompounds
 from simulator.district_protocol import district_layout
 from tests.district.broker import DistrictBroker, Watcher, running, wait_until
 from tests.district.conftest import mqtt_entry, unload_all
@@ -108,6 +109,11 @@ async def test_each_compound_publishes_its_device_in_its_zone(
         assert office.messages[f"{place.base}/availability"] == b"online"
         assert office.messages[f"{place.base}/ha"] == b"online"
         assert office.json(f"{place.base}/state")["mode"] == "normal"
+        # What the district role reads of a compound's assessment, as it reads a real one's.
+        await wait_until(lambda place=place: f"{place.base}/assessment" in office.messages)
+        assessment = parse_assessment(office.messages[f"{place.base}/assessment"])
+        assert assessment.property_company in PROPERTY_COMPANIES
+        assert set(assessment.month_so_far) == {"patrol_rounds", "entrance_availability"}
 
 
 async def test_zone_all_and_compound_directives_are_carried_out_by_their_targets_only(
