@@ -49,12 +49,17 @@ def async_resolve_compound(hass: HomeAssistant, reference: str) -> Compound:
         entry_id = entry.entry_id if entry.domain == DOMAIN else None
     elif (device := dr.async_get(hass).async_get(reference)) is not None:
         # Any device of a compound counts, its own or that of a gate, terminal or route in it.
+        # Looked up from the compounds' side: DeviceEntry.config_entries is deprecated from
+        # Home Assistant 2026.11 on, and its successor config_entry_id is missing in 2025.4.
+        devices = dr.async_get(hass)
         entry_id = next(
             (
-                entry_id
-                for entry_id in device.config_entries
-                if (entry := hass.config_entries.async_get_entry(entry_id))
-                and entry.domain == DOMAIN
+                entry.entry_id
+                for entry in hass.config_entries.async_entries(DOMAIN)
+                if any(
+                    member.id == device.id
+                    for member in dr.async_entries_for_config_entry(devices, entry.entry_id)
+                )
             ),
             None,
         )
@@ -75,19 +80,21 @@ def async_resolve_compound(hass: HomeAssistant, reference: str) -> Compound:
 def async_resolve_route(hass: HomeAssistant, reference: str) -> PatrolRouteDevice:
     """Return the running route that a device id or one of its entity ids refers to."""
     subentry_id: str | None = None
+    entities = er.async_get(hass)
     if device := dr.async_get(hass).async_get(reference):
+        # Through the device's entities: DeviceEntry.config_entries_subentries is deprecated from
+        # Home Assistant 2026.11 on, and its successor config_subentry_id is missing in 2025.4.
         subentry_id = next(
             (
-                subentry
-                for entry_id, subentries in device.config_entries_subentries.items()
-                if (entry := hass.config_entries.async_get_entry(entry_id))
-                and entry.domain == DOMAIN
-                for subentry in subentries
-                if subentry is not None
+                entity.config_subentry_id
+                for entity in er.async_entries_for_device(
+                    entities, device.id, include_disabled_entities=True
+                )
+                if entity.platform == DOMAIN and entity.config_subentry_id
             ),
             None,
         )
-    elif entity := er.async_get(hass).async_get(reference):
+    elif entity := entities.async_get(reference):
         subentry_id = entity.config_subentry_id
     if subentry_id and (route := find_device(hass, PatrolRouteDevice, subentry_id)):
         return route
