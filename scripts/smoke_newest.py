@@ -30,7 +30,7 @@ from scripts.demo_client import DemoError, HomeAssistantClient, async_wait_for, 
 from scripts.demo_config import INTEGRATIONS, ROOT, install_requirements, write_configuration
 from scripts.demo_phone import async_run_phone
 from scripts.demo_provision import BLUETOOTH_SUBENTRY_TYPES, DOMAIN, async_set_up_demo
-from scripts.supervise import DEMO, HOST, start_process, stop_process
+from scripts.supervise import DEMO, HOST, port_in_use, start_process, stop_process
 
 EXIT_FAILED = 1
 EXIT_NOT_INSTALLED = 75  # EX_TEMPFAIL: the registry, not the integration
@@ -107,10 +107,11 @@ def demo_on_free_ports(demo: Mapping[str, Any]) -> dict[str, Any]:
 async def _async_checks(client: HomeAssistantClient, report: Report) -> None:
     """Check the demo compound in the running Home Assistant."""
     bluetooth = "bluetooth" in (await client.async_get("/api/config"))["components"]
-    if not bluetooth:
-        report.add(
-            "Bluetooth", "Home Assistant's Bluetooth did not load; its devices skipped", passed=None
-        )
+    report.add(
+        "Home Assistant's Bluetooth loaded",
+        "" if bluetooth else "it did not load: its devices are skipped",
+        passed=True if bluetooth else None,
+    )
     entry = (await client.async_get(f"/api/config/config_entries/entry?domain={DOMAIN}"))[0]
     report.add("compound entry loaded", entry["state"], passed=entry["state"] == "loaded")
     subentries = await client.async_websocket(
@@ -175,6 +176,16 @@ async def _async_check_lockdown(
         if entry_id in (device.get("config_entry_id"), *device.get("config_entries", []))
         and device["model"] == "Compound"
     )
+    gate = next(
+        entity["entity_id"]
+        for entity in entities
+        if entity["entity_id"].startswith("cover.")
+        and title_of.get(entity["config_subentry_id"]) == CLOSED_GATE
+    )
+    # Open first, so that "closed" afterwards is the lockdown's doing.
+    await client.async_post("/api/services/cover/open_cover", {"entity_id": gate})
+    opened = await _async_state_once_settled(client, gate, "open")
+    report.add(f"{CLOSED_GATE} opened before", f"{gate} is {opened}", passed=opened == "open")
     try:
         await client.async_post(
             f"/api/services/{DOMAIN}/set_mode",
@@ -190,12 +201,6 @@ async def _async_check_lockdown(
         if entity["entity_id"].startswith("select.")
         and entity["device_id"] == compound["id"]
         and entity.get("translation_key") == "mode"
-    )
-    gate = next(
-        entity["entity_id"]
-        for entity in entities
-        if entity["entity_id"].startswith("cover.")
-        and title_of.get(entity["config_subentry_id"]) == CLOSED_GATE
     )
     for entity_id, wanted, check in (
         (mode_select, "lockdown", "mode select shows lockdown"),
@@ -264,7 +269,10 @@ def smoke(version: str, folder: Path) -> Report:
     report = Report()
     demo = demo_on_free_ports(yaml.safe_load(DEMO.read_text(encoding="utf-8")))
     ha_port, control_port = free_port(), free_port()
-    ble_proxy_port = next(d["port"] for d in demo["devices"] if d["kind"] == "ble_broadcaster")
+    device_ports = {
+        device["port"]: device["kind"] for device in demo["devices"] if "port" in device
+    }
+    ble_proxy_port = next(port for port, kind in device_ports.items() if kind == "ble_broadcaster")
     config = folder / "config"
     write_configuration(
         config,
@@ -300,14 +308,23 @@ def smoke(version: str, folder: Path) -> Report:
     except DemoError as err:
         report.add("the demo set up", str(err), passed=False)
     finally:
-        stop_process(hass, "Home Assistant")
-        stop_process(simulator, "the simulator")
+        # Ctrl-C again must not leave a process behind: the rest is the stop.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            stop_process(hass, "Home Assistant")
+        finally:
+            stop_process(simulator, "the simulator")
+    taken = [port for port in (ha_port, control_port, *device_ports) if port_in_use(port)]
+    report.add("ports freed", ", ".join(map(str, taken)), passed=not taken)
     check_log(log, report)
     return report
 
 
 def main() -> int:
     """Install the requirements, run the check and print its summary."""
+    # Stop cleanly on Ctrl-C and on SIGTERM, even when started where SIGINT is ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     import homeassistant.const  # noqa: PLC0415 - the release under check, in this interpreter
 

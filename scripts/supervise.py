@@ -39,11 +39,16 @@ PHONE_REGISTRATION = DEVELOP / "phone.json"
 PHONE_LOG = DEVELOP / "phone.log"
 
 
+def port_in_use(port: int) -> bool:
+    """Return whether something listens on port on HOST."""
+    with socket.socket() as probe:
+        return probe.connect_ex((HOST, port)) == 0
+
+
 def ensure_port_free(port: int) -> None:
     """Stop with a clear message when a port the demo needs is taken."""
-    with socket.socket() as probe:
-        if probe.connect_ex((HOST, port)) == 0:
-            raise DemoError(f"port {port} on {HOST} is in use: is another scripts/develop running?")
+    if port_in_use(port):
+        raise DemoError(f"port {port} on {HOST} is in use: is another scripts/develop running?")
 
 
 def start_process(command: list[str], log_file: Path, cwd: Path = ROOT) -> subprocess.Popen[bytes]:
