@@ -81,7 +81,7 @@ def install_requirements(
     """Install the integrations' requirements (the demo's) and extra ones into this interpreter's environment once, under Home Assistant's constraints.
 
     The stamp, one per name, lives in the environment: one made anew (scripts/setup) has none of them.
-    Raises subprocess.CalledProcessError when they cannot be installed.
+    Raises subprocess.CalledProcessError, with uv's messages, when they cannot be installed.
     """
     requirements = sorted({*integration_requirements(integrations), *extra})
     stamp_file = Path(sys.prefix) / f"{name}-requirements.stamp"
@@ -93,7 +93,7 @@ def install_requirements(
     constraints = Path(homeassistant.__file__).parent / "package_constraints.txt"
     uv = [shutil.which("uv")] if shutil.which("uv") else ["python3", "-m", "uv"]
     say(f"installing {len(requirements)} requirements ({name}) ...")
-    subprocess.run(
+    installed = subprocess.run(
         [
             *uv,
             "pip",
@@ -105,8 +105,13 @@ def install_requirements(
             str(constraints),
             *requirements,
         ],
-        check=True,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
     )
+    # Shown, and kept on the error for callers telling a conflict from an unreachable registry.
+    sys.stderr.write(installed.stderr)
+    installed.check_returncode()
     stamp_file.write_text(stamp, encoding="utf-8")
 
 

@@ -43,6 +43,8 @@ DEVICE_KINDS = (
     "patrol_route",
     "bthome_sensor",
 )
+UNRESOLVABLE = "No solution found when resolving dependencies"
+"""uv's words for requirements that conflict (with the release's constraints), not for a registry it cannot reach."""
 SETTLE_SECONDS = 60.0
 """The short wait for every entity to have a state, and for a lockdown to show."""
 CLOSED_GATE = "North gate"
@@ -331,9 +333,21 @@ def main() -> int:
     version = homeassistant.const.__version__
     manifest = yaml.safe_load((ROOT / "custom_components" / DOMAIN / "manifest.json").read_text())
     try:
-        install_requirements(INTEGRATIONS, manifest["requirements"], name="smoke")
+        install_requirements(INTEGRATIONS, name="smoke")
     except subprocess.CalledProcessError:
-        print(f"could not install the requirements on Home Assistant {version}", flush=True)
+        say(
+            f"could not install Home Assistant {version}'s own requirements: not the integration's fault"
+        )
+        return EXIT_NOT_INSTALLED
+    try:
+        install_requirements((), manifest["requirements"], name="smoke-integration")
+    except subprocess.CalledProcessError as err:
+        if UNRESOLVABLE in err.stderr:
+            print(
+                f"FAILED: the integration's requirements conflict with Home Assistant {version}'s"
+            )
+            return EXIT_FAILED
+        say("could not install the integration's requirements: not the integration's fault")
         return EXIT_NOT_INSTALLED
     try:
         install_requirements(("bluetooth",), name="smoke-bluetooth")
