@@ -93,7 +93,7 @@ async def async_provision(
                 {"type": "tag/create", "tag_id": tag["id"], "name": tag["name"]}
             )
     subentries = await _async_subentries(client, entry_id)
-    bluetooth_loaded = "bluetooth" in (await client.async_get("/api/config"))["components"]
+    bluetooth_loaded = await async_bluetooth_loaded(client)
     for wanted in plan.get("subentries", []):
         if wanted["title"] in subentries:
             continue
@@ -120,6 +120,12 @@ async def async_provision(
     # After a restart, too: the compound runs with every one of its devices.
     await _async_wait_until_running_with(client, entry_id, subentries)
     return entry_id
+
+
+async def async_bluetooth_loaded(client: HomeAssistantClient) -> bool:
+    """Return whether Home Assistant's Bluetooth integration is loaded."""
+    config = await client.async_websocket({"type": "get_config"})
+    return "bluetooth" in config["components"]
 
 
 async def _async_compounds(client: HomeAssistantClient) -> list[dict[str, Any]]:

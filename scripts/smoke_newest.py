@@ -29,7 +29,12 @@ import yaml
 from scripts.demo_client import DemoError, HomeAssistantClient, async_wait_for, say
 from scripts.demo_config import INTEGRATIONS, ROOT, install_requirements, write_configuration
 from scripts.demo_phone import async_run_phone
-from scripts.demo_provision import BLUETOOTH_SUBENTRY_TYPES, DOMAIN, async_set_up_demo
+from scripts.demo_provision import (
+    BLUETOOTH_SUBENTRY_TYPES,
+    DOMAIN,
+    async_bluetooth_loaded,
+    async_set_up_demo,
+)
 from scripts.supervise import DEMO, HOST, port_in_use, start_process, stop_process
 
 EXIT_FAILED = 1
@@ -108,7 +113,7 @@ def demo_on_free_ports(demo: Mapping[str, Any]) -> dict[str, Any]:
 
 async def _async_checks(client: HomeAssistantClient, report: Report) -> None:
     """Check the demo compound in the running Home Assistant."""
-    bluetooth = "bluetooth" in (await client.async_get("/api/config"))["components"]
+    bluetooth = await async_bluetooth_loaded(client)
     report.add(
         "Home Assistant's Bluetooth loaded",
         "" if bluetooth else "it did not load: its devices are skipped",
