@@ -282,7 +282,7 @@ async def _async_run(
             phone.cancel()
 
 
-def smoke(version: str, folder: Path) -> Report:
+def smoke(folder: Path) -> Report:
     """Run the demo on free ports in folder with this interpreter's Home Assistant and check it."""
     report = Report()
     demo = demo_on_free_ports(yaml.safe_load(DEMO.read_text(encoding="utf-8")))
@@ -325,6 +325,8 @@ def smoke(version: str, folder: Path) -> Report:
         )
     except DemoError as err:
         report.add("the demo set up", str(err), passed=False)
+    except Exception as err:  # noqa: BLE001 - a release that breaks the check itself fails it too
+        report.add("the check ran to its end", f"{type(err).__name__}: {err}", passed=False)
     finally:
         # Ctrl-C again must not leave a process behind: the rest is the stop.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -374,7 +376,7 @@ def main() -> int:
         folder = Path(keep) if keep else Path(temporary)
         folder.mkdir(parents=True, exist_ok=True)
         try:
-            report = smoke(version, folder)
+            report = smoke(folder)
         except KeyboardInterrupt:
             say("interrupted")
             return EXIT_FAILED
