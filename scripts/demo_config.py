@@ -59,10 +59,10 @@ def _manifest(integration: str) -> dict[str, Any]:
     return manifest
 
 
-def integration_requirements() -> list[str]:
-    """Return the Python requirements of the demo's integrations and all they depend on."""
+def integration_requirements(integrations: Iterable[str] = INTEGRATIONS) -> list[str]:
+    """Return the Python requirements of the integrations (the demo's) and all they depend on."""
     seen: set[str] = set()
-    pending = list(INTEGRATIONS)
+    pending = list(integrations)
     requirements: set[str] = set()
     while pending:
         integration = pending.pop()
@@ -75,13 +75,16 @@ def integration_requirements() -> list[str]:
     return sorted(requirements)
 
 
-def install_requirements() -> None:
-    """Install the integrations' requirements into this interpreter's environment once, under Home Assistant's constraints.
+def install_requirements(
+    integrations: Iterable[str] = INTEGRATIONS, extra: Iterable[str] = (), name: str = "demo"
+) -> None:
+    """Install the integrations' requirements (the demo's) and extra ones into this interpreter's environment once, under Home Assistant's constraints.
 
-    The stamp lives in the environment: one made anew (scripts/setup) has none of them.
+    The stamp, one per name, lives in the environment: one made anew (scripts/setup) has none of them.
+    Raises subprocess.CalledProcessError, with uv's messages, when they cannot be installed.
     """
-    requirements = integration_requirements()
-    stamp_file = Path(sys.prefix) / "demo-requirements.stamp"
+    requirements = sorted({*integration_requirements(integrations), *extra})
+    stamp_file = Path(sys.prefix) / f"{name}-requirements.stamp"
     stamp = hashlib.sha256("\n".join([sys.executable, *requirements]).encode()).hexdigest()
     if stamp_file.exists() and stamp_file.read_text(encoding="utf-8") == stamp:
         return
@@ -89,8 +92,8 @@ def install_requirements() -> None:
 
     constraints = Path(homeassistant.__file__).parent / "package_constraints.txt"
     uv = [shutil.which("uv")] if shutil.which("uv") else ["python3", "-m", "uv"]
-    say(f"installing {len(requirements)} requirements of the demo's integrations ...")
-    subprocess.run(
+    say(f"installing {len(requirements)} requirements ({name}) ...")
+    installed = subprocess.run(
         [
             *uv,
             "pip",
@@ -102,8 +105,13 @@ def install_requirements() -> None:
             str(constraints),
             *requirements,
         ],
-        check=True,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
     )
+    # Shown, and kept on the error for callers telling a conflict from an unreachable registry.
+    sys.stderr.write(installed.stderr)
+    installed.check_returncode()
     stamp_file.write_text(stamp, encoding="utf-8")
 
 

@@ -20,6 +20,8 @@ APPEAR_TIMEOUT = 60.0
 FAILED_STATES = frozenset({"setup_error", "migration_error", "failed_unload"})
 SUBENTRY_REFERENCE = re.compile(r"^\{subentry:(?P<title>.+)\}$")
 DEVICE_REFERENCE = re.compile(r"^\{device:(?P<name>.+)\}$")
+BLUETOOTH_SUBENTRY_TYPES = frozenset({"bthome_sensor"})
+"""Devices heard only through Home Assistant's Bluetooth: skipped where it did not load."""
 
 
 async def async_set_up_demo(
@@ -107,8 +109,12 @@ async def async_provision(
                 {"type": "tag/create", "tag_id": tag["id"], "name": tag["name"]}
             )
     subentries = await _async_subentries(client, entry_id)
+    bluetooth_loaded = await async_bluetooth_loaded(client)
     for wanted in plan.get("subentries", []):
         if wanted["title"] in subentries:
+            continue
+        if wanted["type"] in BLUETOOTH_SUBENTRY_TYPES and not bluetooth_loaded:
+            say(f"skipping {wanted['title']}: Home Assistant's Bluetooth did not load")
             continue
         say(f"adding {wanted['title']} ...")
         result = await client.async_post(
@@ -130,6 +136,12 @@ async def async_provision(
     # After a restart, too: the compound runs with every one of its devices.
     await _async_wait_until_running_with(client, entry_id, subentries)
     return entry_id
+
+
+async def async_bluetooth_loaded(client: HomeAssistantClient) -> bool:
+    """Return whether Home Assistant's Bluetooth integration is loaded."""
+    config = await client.async_websocket({"type": "get_config"})
+    return "bluetooth" in config["components"]
 
 
 async def _async_compounds(client: HomeAssistantClient) -> list[dict[str, Any]]:

@@ -66,11 +66,16 @@ class DistrictRun:
     home_assistant: subprocess.Popen[bytes]
 
 
+def port_in_use(port: int) -> bool:
+    """Return whether something listens on port on HOST."""
+    with socket.socket() as probe:
+        return probe.connect_ex((HOST, port)) == 0
+
+
 def ensure_port_free(port: int) -> None:
     """Stop with a clear message when a port the demo needs is taken."""
-    with socket.socket() as probe:
-        if probe.connect_ex((HOST, port)) == 0:
-            raise DemoError(f"port {port} on {HOST} is in use: is another scripts/develop running?")
+    if port_in_use(port):
+        raise DemoError(f"port {port} on {HOST} is in use: is another scripts/develop running?")
 
 
 def start_home_assistant(config: Path, log_file: Path) -> subprocess.Popen[bytes]:

@@ -56,10 +56,10 @@ def async_resolve_compound(hass: HomeAssistant, reference: str) -> Compound:
         # Any device of a compound counts, its own or that of a gate, terminal or route in it.
         entry_id = next(
             (
-                entry_id
-                for entry_id in device.config_entries
-                if (entry := hass.config_entries.async_get_entry(entry_id))
-                and entry.domain == DOMAIN
+                owner
+                for owner in device_owners(device)
+                if (owning := hass.config_entries.async_get_entry(owner))
+                and owning.domain == DOMAIN
             ),
             None,
         )
