@@ -22,7 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
 import yaml
@@ -61,6 +61,9 @@ ERROR_LINE = re.compile(rf"^\S+ \S+ ERROR \(.*{DOMAIN}")
 DEPRECATION_LINE = re.compile(r"deprecat|stop working in", re.IGNORECASE)
 
 
+VERDICTS: Final = {True: "PASS", False: "FAIL", None: "SKIP"}
+
+
 @dataclass
 class Report:
     """The checks' results, one line each."""
@@ -69,7 +72,7 @@ class Report:
 
     def add(self, check: str, detail: str = "", *, passed: bool | None) -> None:
         """Record a check: passed, failed, or skipped (None)."""
-        verdict = {True: "PASS", False: "FAIL", None: "SKIP"}[passed]
+        verdict = VERDICTS[passed]
         self.lines.append((verdict, check, detail))
 
     @property
@@ -83,6 +86,11 @@ class Report:
         for verdict, check, detail in self.lines:
             print(f"  {verdict}  {check}{f': {detail}' if detail else ''}", flush=True)
         print(f"{'FAILED' if self.failed else 'PASSED'} on Home Assistant {version}", flush=True)
+        counts = {
+            verdict: sum(line[0] == verdict for line in self.lines) for verdict in VERDICTS.values()
+        }
+        # The closing line test runners print, so that CI reads it as any suite's.
+        print(f"smoke: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
 
 
 def free_port() -> int:
