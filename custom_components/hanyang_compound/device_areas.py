@@ -7,7 +7,11 @@ from typing import Any, Final, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import area_registry as ar, device_registry as dr
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.device_registry import DeviceInfo
 
 from .const import CONF_AREA
@@ -48,7 +52,12 @@ def async_move_to_changed_area(
     if area_name is None or area_name == stored_area(old_data):
         return
     area = ar.async_get(hass).async_get_or_create(area_name)
+    # Found through its entities: each release records a device's subentry its own way.
+    device_ids = {
+        entity.device_id
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if entity.config_subentry_id == subentry_id and entity.device_id is not None
+    }
     devices = dr.async_get(hass)
-    for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
-        if subentry_id in device.config_entries_subentries.get(entry.entry_id, ()):
-            devices.async_update_device(device.id, area_id=area.id)
+    for device_id in device_ids:
+        devices.async_update_device(device_id, area_id=area.id)
