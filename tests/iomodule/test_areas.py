@@ -225,3 +225,35 @@ async def test_assist_turns_on_the_shed_light_in_chinese_by_the_areas_alias(
 
     assert result.response.response_type.value == "action_done", result.response.speech
     await wait_for_state(hass, light, "on")
+
+
+async def test_the_repair_of_a_left_out_device_keeps_its_area(
+    hass: HomeAssistant, gateway: Gateway, hass_client: Any
+) -> None:
+    module, gate, light, _ = wired_subentries(gateway.port)
+    damaged = {**light["data"], "relay": "four", "area": SHED}
+    entry = make_compound_entry(
+        subentries_data=(module, gate, subentry("light1", "shed_light", light["title"], damaged))
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert await async_setup_component(hass, "repairs", {})
+    await hass.async_block_till_done()
+    assert "light1" not in entry.runtime_data.devices
+    client = await hass_client()
+
+    response = await client.post(
+        "/api/repairs/issues/fix",
+        json={"handler": DOMAIN, "issue_id": "device_settings_invalid_light1"},
+    )
+    flow = await response.json()
+    fields = {field["name"]: field for field in flow["data_schema"]}
+    assert fields["area"]["default"] == SHED
+    fixed = {key: field.get("default") for key, field in fields.items()} | {"relay": 4}
+    response = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}", json=fixed)
+    assert (await response.json())["type"] == "create_entry"
+    await hass.async_block_till_done()
+
+    assert entry.subentries["light1"].data["area"] == SHED
+    assert area_name(hass, device_of(hass, entry, "light1")) == SHED
+    await hass.config_entries.async_unload(entry.entry_id)

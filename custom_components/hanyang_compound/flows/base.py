@@ -50,7 +50,7 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
         """
         return self._reconfigure_subentry_id if self.source == SOURCE_RECONFIGURE else None
 
-    def _form_schema(self, defaults: dict[str, Any]) -> vol.Schema:
+    def form_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Return the kind's form, followed by the area field where the kind has one."""
         schema = self.device_schema(defaults)
         if not self.has_area:
@@ -84,7 +84,7 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
             if not errors:
                 return self.async_create_entry(title=self.device_title(data), data=data)
         return self.async_show_form(
-            step_id="user", data_schema=self._form_schema(user_input or {}), errors=errors
+            step_id="user", data_schema=self.form_schema(user_input or {}), errors=errors
         )
 
     async def async_step_reconfigure(
@@ -104,6 +104,6 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
                 )
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=self._form_schema(user_input or dict(subentry.data)),
+            data_schema=self.form_schema(user_input or dict(subentry.data)),
             errors=errors,
         )
