@@ -31,13 +31,14 @@ async def async_set_up_demo(
     language: str,
     phone_registration: Path,
 ) -> str:
-    """Onboard, add the compound, its devices, Assist aliases, the phone and the automations.
+    """Onboard, add the compound, its devices, their areas, Assist aliases, the phone and the automations.
 
     Returns the stand-in phone's webhook id. Each step waits (bounded) for what it needs.
     """
     async with async_onboarded(client, language):
         plan = demo.get("home_assistant") or {}
         await async_provision(client, demo["compound"], plan)
+        await async_set_areas(client, plan.get("areas", []))
         await async_set_aliases(client, plan.get("aliases", {}))
         webhook_id = await async_register_phone(client, phone_registration)
         await async_add_automations(client, plan.get("automations", []))
@@ -186,6 +187,45 @@ async def _async_wait_until_running_with(
         return absent
 
     await async_wait_for(missing, "the compound's devices", SETTLE_TIMEOUT)
+
+
+async def async_set_areas(client: HomeAssistantClient, areas: list[dict[str, Any]]) -> None:
+    """Put the named devices in their areas, creating each area (with its aliases) once.
+
+    Done in the device registry after the devices exist rather than through the forms' area
+    field: newer releases start the entity ids of a device created in an area with the area's
+    name, and the demo's automations and aliases name the entities by their ids. A device
+    already in an area (moved by hand) stays there.
+    """
+    wanted = {device: area["name"] for area in areas for device in area["devices"]}
+
+    async def missing() -> list[str]:
+        devices = await client.async_websocket({"type": "config/device_registry/list"})
+        present = {device["name"] for device in devices}
+        return [name for name in wanted if name not in present]
+
+    await async_wait_for(missing, "the devices that get areas", APPEAR_TIMEOUT)
+    registry = await client.async_websocket({"type": "config/area_registry/list"})
+    area_ids = {area["name"]: area["area_id"] for area in registry}
+    for area in areas:
+        if area["name"] not in area_ids:
+            created = await client.async_websocket(
+                {
+                    "type": "config/area_registry/create",
+                    "name": area["name"],
+                    "aliases": area.get("aliases", []),
+                }
+            )
+            area_ids[area["name"]] = created["area_id"]
+    for device in await client.async_websocket({"type": "config/device_registry/list"}):
+        if device["name"] in wanted and device["area_id"] is None:
+            await client.async_websocket(
+                {
+                    "type": "config/device_registry/update",
+                    "device_id": device["id"],
+                    "area_id": area_ids[wanted[device["name"]]],
+                }
+            )
 
 
 async def async_set_aliases(client: HomeAssistantClient, aliases: Mapping[str, list[str]]) -> None:

@@ -17,7 +17,11 @@ from homeassistant.components import bluetooth
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.entity_platform import async_get_platforms
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -512,3 +516,19 @@ async def test_no_bluetooth_address_reaches_the_logs(
         for record in ours
         if MANHOLE in record.getMessage().upper() or THERMOMETER in record.getMessage().upper()
     ] == []
+
+
+async def test_bluetooth_devices_are_put_in_the_area_they_were_given(hass: HomeAssistant) -> None:
+    shed, thermometer = shed_subentry(), thermometer_subentry()
+    entry = await setup_compound(
+        hass,
+        ConfigSubentryData(**{**shed, "data": {**shed["data"], "area": "E-bike shed"}}),
+        ConfigSubentryData(**{**thermometer, "data": {**thermometer["data"], "area": "北门"}}),
+    )
+    areas = ar.async_get(hass)
+    placed = {
+        next(iter(device.identifiers))[1]: areas.async_get_area(device.area_id).name
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+        if device.area_id
+    }
+    assert placed == {SHED: "E-bike shed", THERMOMETER: "北门"}

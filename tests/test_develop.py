@@ -170,6 +170,17 @@ async def _assert_the_demo_is_set_up(client: HomeAssistantClient, plan: dict[str
         entity_id: sorted(alias for alias in entity["aliases"] if alias)
         for entity_id, entity in registered.items()
     } == {entity_id: sorted(names) for entity_id, names in plan["aliases"].items()}
+    areas = await client.async_websocket({"type": "config/area_registry/list"})
+    area_names = {area["area_id"]: area["name"] for area in areas}
+    devices = await client.async_websocket({"type": "config/device_registry/list"})
+    assert {
+        device["name"]: area_names[device["area_id"]] for device in devices if device["area_id"]
+    } == {device: area["name"] for area in plan["areas"] for device in area["devices"]}
+    assert {
+        area["name"]: sorted(area["aliases"])
+        for area in areas
+        if area["name"] in {wanted["name"] for wanted in plan["areas"]}
+    } == {area["name"]: sorted(area["aliases"]) for area in plan["areas"]}
     states = {state["entity_id"]: state for state in await client.async_get("/api/states")}
     assert states["cover.north_gate"]["state"] in {"closed", "open", "opening", "closing"}
     automation_ids = {state["attributes"].get("id") for state in states.values()}

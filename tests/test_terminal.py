@@ -16,7 +16,11 @@ from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, Platform
 from homeassistant.core import Context, Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    area_registry as ar,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.translation import async_load_integrations
 from homeassistant.util import dt as dt_util
@@ -61,7 +65,9 @@ NEW_PASSWORD = "n3w-pass"  # noqa: S105 - a test password
 async def test_adding_a_terminal_reads_its_identity_and_creates_its_device(
     hass: HomeAssistant, loaded_compound: MockConfigEntry, east: SimulatedTerminal
 ) -> None:
-    device = await add_terminal(hass, loaded_compound, east, name="  East   pedestrian gate ")
+    device = await add_terminal(
+        hass, loaded_compound, east, name="  East   pedestrian gate ", area=" East  entrance"
+    )
 
     (subentry,) = loaded_compound.subentries.values()
     assert subentry.title == "East pedestrian gate"
@@ -75,6 +81,11 @@ async def test_adding_a_terminal_reads_its_identity_and_creates_its_device(
     assert registered is not None
     assert (DOMAIN, "DS-EAST-0001") in registered.identifiers
     assert registered.serial_number == "DS-EAST-0001"
+    assert subentry.data["area"] == "East entrance"
+    assert registered.area_id is not None
+    area = ar.async_get(hass).async_get_area(registered.area_id)
+    assert area is not None
+    assert area.name == "East entrance"
     assert device.link_state is LinkState.STREAMING
     assert east.door_states[1] == "normal"
 

@@ -18,6 +18,7 @@ from homeassistant.util import dt as dt_util
 from .compound import Compound
 from .const import CONF_BIND_KEY, CONF_LOCATION, DOMAIN, LOGGER, MANUFACTURER
 from .coordinator import Listeners
+from .device_areas import with_suggested_area
 from .devices.ble.address import normalize_address
 from .devices.ble.bthome import parse_bind_key
 from .lookup import loaded_compounds
@@ -126,12 +127,15 @@ class BleDevice:
     @property
     def device_info(self) -> DeviceInfo:
         """The device as one of the compound's, identified by its address."""
-        return DeviceInfo(
-            identifiers={(DOMAIN, self.address)},
-            connections={(CONNECTION_BLUETOOTH, self.address)},
-            name=self.title,
-            manufacturer=MANUFACTURER,
-            model=self.model,
+        return with_suggested_area(
+            DeviceInfo(
+                identifiers={(DOMAIN, self.address)},
+                connections={(CONNECTION_BLUETOOTH, self.address)},
+                name=self.title,
+                manufacturer=MANUFACTURER,
+                model=self.model,
+            ),
+            self.subentry.data,
         )
 
     @callback

@@ -33,6 +33,7 @@ from .const import (
     SUBENTRY_IO_MODULE,
 )
 from .coordinator import ModuleCoordinator
+from .device_areas import with_suggested_area
 from .device_links import linked_device_info
 from .devices.iomodule.module import (
     IoModule,
@@ -232,11 +233,14 @@ class WiredDevice:
         self.device_info = linked_device_info(
             compound.hass,
             compound.entry.entry_id,
-            DeviceInfo(
-                identifiers={(DOMAIN, subentry.subentry_id)},
-                name=subentry.title,
-                manufacturer=MANUFACTURER,
-                model=model,
+            with_suggested_area(
+                DeviceInfo(
+                    identifiers={(DOMAIN, subentry.subentry_id)},
+                    name=subentry.title,
+                    manufacturer=MANUFACTURER,
+                    model=model,
+                ),
+                subentry.data,
             ),
             (DOMAIN, module.subentry.subentry_id),
         )

@@ -50,7 +50,7 @@ class DeviceSettingsRepairFlow(RepairsFlow):
                 raise
             # The stored settings are too broken to prefill the form: start from the defaults.
             result = device_flow.async_show_form(
-                step_id="reconfigure", data_schema=device_flow.device_schema({})
+                step_id="reconfigure", data_schema=device_flow.form_schema({})
             )
         if result["type"] is data_entry_flow.FlowResultType.ABORT:
             return self.async_create_entry(data={})

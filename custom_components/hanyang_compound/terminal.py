@@ -36,6 +36,7 @@ from .const import (
     LOGGER,
 )
 from .coordinator import Listeners
+from .device_areas import with_suggested_area
 from .device_links import linked_device_info
 from .devices.isapi.client import DoorCommand
 from .devices.isapi.errors import TerminalAuthError, TerminalError, TerminalUnreachableError
@@ -107,14 +108,17 @@ class AccessTerminal:
         self.device_info = linked_device_info(
             self.hass,
             compound.entry.entry_id,
-            DeviceInfo(
-                identifiers={(DOMAIN, serial_number)},
-                name=subentry.title,
-                # deviceInfo names no maker; the protocol is Hikvision's (OEM terminals rebrand it).
-                manufacturer=ISAPI_MANUFACTURER,
-                model=model or None,
-                sw_version=firmware or None,
-                serial_number=serial_number,
+            with_suggested_area(
+                DeviceInfo(
+                    identifiers={(DOMAIN, serial_number)},
+                    name=subentry.title,
+                    # deviceInfo names no maker; the protocol is Hikvision's (OEM terminals rebrand it).
+                    manufacturer=ISAPI_MANUFACTURER,
+                    model=model or None,
+                    sw_version=firmware or None,
+                    serial_number=serial_number,
+                ),
+                data,
             ),
             (DOMAIN, compound.entry.entry_id),
         )

@@ -72,3 +72,15 @@ async def test_device_subentries_are_added_and_reconfigured_through_the_shared_s
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert loaded_compound.subentries[subentry.subentry_id].title == "Sign South"
+
+
+def test_the_devices_that_are_in_one_place_ask_for_their_area() -> None:
+    asking = {kind for kind, flow in SUBENTRY_FLOWS.items() if flow.has_area}
+    assert asking == {
+        "barrier_gate",
+        "shed_light",
+        "shed_socket",
+        "access_terminal",
+        "bthome_sensor",
+        "ble_thermometer",
+    }

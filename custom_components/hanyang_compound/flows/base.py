@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Any
+from typing import Any, ClassVar
 
 from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigSubentryFlow,
     SubentryFlowResult,
 )
+from homeassistant.helpers.selector import TextSelector
 import voluptuous as vol
 
+from ..const import CONF_AREA
+from ..device_areas import AREA_MAX_LENGTH, async_move_to_changed_area
+from ..texts import clean_text
 from ..validation import form_number_errors
 
 
@@ -21,6 +25,9 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
     A kind declares its form and checks; this class runs the add and reconfigure steps the
     same way for all of them, so every kind gets reconfiguration and form errors alike.
     """
+
+    has_area: ClassVar[bool] = True
+    """Whether the form asks for the area the device is in (the entrance, the shed, the lane)."""
 
     @abstractmethod
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
@@ -43,14 +50,31 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
         """
         return self._reconfigure_subentry_id if self.source == SOURCE_RECONFIGURE else None
 
+    def form_schema(self, defaults: dict[str, Any]) -> vol.Schema:
+        """Return the kind's form, followed by the area field where the kind has one."""
+        schema = self.device_schema(defaults)
+        if not self.has_area:
+            return schema
+        return schema.extend(
+            {vol.Optional(CONF_AREA, default=defaults.get(CONF_AREA, "")): TextSelector()}
+        )
+
     async def _async_check(
         self, user_input: dict[str, Any]
     ) -> tuple[dict[str, Any], dict[str, str]]:
-        """Check the form's numbers (for every kind alike), then the kind's own checks."""
-        numbers, errors = form_number_errors(self.device_schema(user_input), user_input)
+        """Check the form's numbers and area (for every kind alike), then the kind's own checks.
+
+        A device without an area stores none, as devices did before the field existed.
+        """
+        kind_input = {key: value for key, value in user_input.items() if key != CONF_AREA}
+        numbers, errors = form_number_errors(self.device_schema(kind_input), kind_input)
+        area = clean_text(user_input.get(CONF_AREA, ""))
+        if len(area) > AREA_MAX_LENGTH:
+            errors[CONF_AREA] = "area_too_long"
         if errors:
             return user_input, errors
-        return await self.async_validate_device(numbers)
+        data, errors = await self.async_validate_device(numbers)
+        return ({**data, CONF_AREA: area} if area else data), errors
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
         """Add a device to the compound."""
@@ -60,7 +84,7 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
             if not errors:
                 return self.async_create_entry(title=self.device_title(data), data=data)
         return self.async_show_form(
-            step_id="user", data_schema=self.device_schema(user_input or {}), errors=errors
+            step_id="user", data_schema=self.form_schema(user_input or {}), errors=errors
         )
 
     async def async_step_reconfigure(
@@ -72,11 +96,14 @@ class DeviceSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             data, errors = await self._async_check(user_input)
             if not errors:
+                async_move_to_changed_area(
+                    self.hass, self._get_entry(), subentry.subentry_id, subentry.data, data
+                )
                 return self.async_update_and_abort(
                     self._get_entry(), subentry, title=self.device_title(data), data=data
                 )
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=self.device_schema(user_input or dict(subentry.data)),
+            data_schema=self.form_schema(user_input or dict(subentry.data)),
             errors=errors,
         )

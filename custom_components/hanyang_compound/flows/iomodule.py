@@ -72,6 +72,9 @@ def _channel(user_input: dict[str, Any], key: str) -> int | None:
 class IoModuleSubentryFlow(DeviceSubentryFlow):
     """Adds or changes an I/O module: where it is reached, its unit id and type; checks that it answers."""
 
+    # A module sits in a cabinet; the gates and shed outputs wired to it carry the areas.
+    has_area = False
+
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Return the module's form."""
         return vol.Schema(

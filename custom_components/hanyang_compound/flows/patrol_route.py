@@ -40,6 +40,9 @@ from .base import DeviceSubentryFlow
 class PatrolRouteSubentryFlow(DeviceSubentryFlow):
     """Adds or changes a patrol route: its checkpoints (NFC tags), schedules and times."""
 
+    # A route crosses the compound's areas rather than being in one.
+    has_area = False
+
     def device_schema(self, defaults: dict[str, Any]) -> vol.Schema:
         """Return the route's form, prefilled with defaults or the defaults of a new route."""
         fields: dict[Any, Any] = {
