@@ -229,9 +229,13 @@ async def test_a_district_home_assistant_shows_every_simulated_compound_in_its_z
             assert area is not None
             assert area.name == place.zone
         # Available once both its Home Assistant and the compound say online (availability_mode all).
-        mode = er.async_get(hass).async_get_entity_id(
-            "sensor", "mqtt", f"{PLACES[0].unique_id}_mode"
+        # Its entities are registered a moment after its device.
+        entities = er.async_get(hass)
+        mode_id = f"{PLACES[0].unique_id}_mode"
+        await wait_until(
+            lambda: entities.async_get_entity_id("sensor", "mqtt", mode_id) is not None
         )
+        mode = entities.async_get_entity_id("sensor", "mqtt", mode_id)
         assert mode is not None
         await wait_until(lambda: getattr(hass.states.get(mode), "state", None) == "normal")
     finally:
