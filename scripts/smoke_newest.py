@@ -49,6 +49,12 @@ DEVICE_KINDS = (
     "patrol_route",
     "bthome_sensor",
 )
+SIMULATOR_REQUIREMENTS: Final = tuple(
+    line.strip()
+    for line in (ROOT / "requirements" / "simulator.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+)
+"""The simulated devices' own requirements, which the release's environment may not have."""
 UNRESOLVABLE = "No solution found when resolving dependencies"
 """uv's words for requirements that conflict (with the release's constraints), not for a registry it cannot reach."""
 SETTLE_SECONDS = 60.0
@@ -266,19 +272,40 @@ def check_log(log: Path, report: Report) -> None:
         print(f"    {line}", flush=True)
 
 
+async def _async_wait_for_simulator(
+    session: aiohttp.ClientSession, process: subprocess.Popen[bytes], control_port: int, log: Path
+) -> None:
+    """Wait until the simulator's control API answers, or fail plainly if it exits first."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_SECONDS
+    while loop.time() < deadline:
+        if process.poll() is not None:
+            raise DemoError(f"the simulator exited with code {process.returncode}: see {log}")
+        with contextlib.suppress(aiohttp.ClientError):
+            async with session.get(f"http://{HOST}:{control_port}/status") as response:
+                if response.ok:
+                    return
+        await asyncio.sleep(0.5)
+    raise DemoError(f"the simulator did not answer in time: see {log}")
+
+
 async def _async_run(
-    process: subprocess.Popen[bytes],
+    processes: tuple[subprocess.Popen[bytes], subprocess.Popen[bytes]],
     url: str,
     demo: Mapping[str, Any],
     *,
+    control_port: int,
     folder: Path,
     report: Report,
 ) -> None:
-    """Set the demo up in the Home Assistant at url once it answers, and check it."""
+    """Set the demo up in the Home Assistant at url once it and the simulator answer, and check it."""
+    hass, simulator = processes
     log = folder / "hass.log"
     async with aiohttp.ClientSession() as session:
+        await _async_wait_for_simulator(session, simulator, control_port, folder / "simulator.log")
+        report.add("the simulator started", passed=True)
         client = HomeAssistantClient(session, url, log=str(log))
-        await client.async_wait_until_up(process)
+        await client.async_wait_until_up(hass)
         webhook_id = await async_set_up_demo(
             client, demo, language="en", phone_registration=folder / "phone.json"
         )
@@ -329,7 +356,14 @@ def smoke(folder: Path) -> Report:
     )
     try:
         asyncio.run(
-            _async_run(hass, f"http://{HOST}:{ha_port}", demo, folder=folder, report=report)
+            _async_run(
+                (hass, simulator),
+                f"http://{HOST}:{ha_port}",
+                demo,
+                control_port=control_port,
+                folder=folder,
+                report=report,
+            )
         )
     except DemoError as err:
         report.add("the demo set up", str(err), passed=False)
@@ -374,6 +408,11 @@ def main() -> int:
             )
             return EXIT_FAILED
         say("could not install the integration's requirements: not the integration's fault")
+        return EXIT_NOT_INSTALLED
+    try:
+        install_requirements((), SIMULATOR_REQUIREMENTS, name="smoke-simulator")
+    except subprocess.CalledProcessError:
+        say("could not install the simulator's requirements: not the integration's fault")
         return EXIT_NOT_INSTALLED
     try:
         install_requirements(("bluetooth",), name="smoke-bluetooth")

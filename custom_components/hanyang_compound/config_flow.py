@@ -151,7 +151,7 @@ class HanyangCompoundConfigFlow(DistrictEntrySteps, domain=DOMAIN):
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask what to add: a compound, or a district's view of its compounds."""
-        return self.async_show_menu(menu_options=["compound", "district"])
+        return self.async_show_menu(step_id="user", menu_options=["compound", "district"])
 
     async def async_step_compound(
         self, user_input: dict[str, Any] | None = None
