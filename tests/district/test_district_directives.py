@@ -27,24 +27,43 @@ def result_for(watcher: Watcher, compound: str, zone: str = "qingchuan") -> dict
     return watcher.json(topic) if watcher.messages.get(topic) else {}
 
 
-@pytest.fixture
-async def three(
-    hass: HomeAssistant, district: MockConfigEntry, watcher: Watcher
+async def link_and_wait(
+    hass: HomeAssistant, district: MockConfigEntry, *compounds: tuple[str, dict[str, str]]
 ) -> dict[str, MockConfigEntry]:
-    """Two linked compounds in Qingchuan and one in Yuehu, all seen by the district."""
-    compounds = {
-        "longdengli": await add_linked(hass, "Longdengli"),
-        "qintai": await add_linked(hass, "Qintai"),
-        "guqin": await add_linked(hass, "Guqin", zone="Yuehu"),
-    }
-    await wait_until(lambda: state_of(hass, district, "sensor", "district_compounds_online") == "3")
-    for zone in ("qingchuan", "yuehu"):
+    """Link compounds (name, add_linked's options) and wait until the district sees them and their zones."""
+    linked = {name.lower(): await add_linked(hass, name, **options) for name, options in compounds}
+    online = str(len(linked))
+    await wait_until(
+        lambda: state_of(hass, district, "sensor", "district_compounds_online") == online
+    )
+    for zone in {options.get("zone", "Qingchuan").lower() for _, options in compounds}:
         await wait_until(
             lambda zone=zone: (
                 state_of(hass, district, "select", f"zone_{zone}_zone_mode") == "normal"
             )
         )
-    return compounds
+    return linked
+
+
+async def choose_zone_mode(hass: HomeAssistant, select: str | None, mode: str, user: User) -> None:
+    """Choose a zone's mode in the district's select, as the user."""
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": select, "option": mode},
+        blocking=True,
+        context=Context(user_id=user.id),
+    )
+
+
+@pytest.fixture
+async def three(
+    hass: HomeAssistant, district: MockConfigEntry, watcher: Watcher
+) -> dict[str, MockConfigEntry]:
+    """Two linked compounds in Qingchuan and one in Yuehu, all seen by the district (and the watcher)."""
+    return await link_and_wait(
+        hass, district, ("Longdengli", {}), ("Qintai", {}), ("Guqin", {"zone": "Yuehu"})
+    )
 
 
 async def test_a_zone_mode_chosen_in_the_district_locks_down_that_zone_only(
@@ -57,13 +76,7 @@ async def test_a_zone_mode_chosen_in_the_district_locks_down_that_zone_only(
     select = entity_of(hass, district, "select", "zone_qingchuan_zone_mode")
     assert select is not None
 
-    await hass.services.async_call(
-        "select",
-        "select_option",
-        {"entity_id": select, "option": "lockdown"},
-        blocking=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
+    await choose_zone_mode(hass, select, "lockdown", hass_admin_user)
 
     await wait_until(
         lambda: state_of(hass, district, "sensor", "zone_qingchuan_directive_applied") == "2"
@@ -91,33 +104,19 @@ async def test_refusals_are_counted_and_only_administrators_issue(
     watcher: Watcher,
     hass_admin_user: User,
 ) -> None:
-    await add_linked(hass, "Longdengli")
-    refusing = await add_linked(hass, "Qintai", district_may="nothing")
-    await wait_until(lambda: state_of(hass, district, "sensor", "district_compounds_online") == "2")
-    await wait_until(
-        lambda: state_of(hass, district, "select", "zone_qingchuan_zone_mode") == "normal"
+    linked = await link_and_wait(
+        hass, district, ("Longdengli", {}), ("Qintai", {"district_may": "nothing"})
     )
+    refusing = linked["qintai"]
     user = await hass.auth.async_create_user("Guard", group_ids=["system-users"])
     select = entity_of(hass, district, "select", "zone_qingchuan_zone_mode")
 
     with pytest.raises(Unauthorized) as refused:
-        await hass.services.async_call(
-            "select",
-            "select_option",
-            {"entity_id": select, "option": "lockdown"},
-            blocking=True,
-            context=Context(user_id=user.id),
-        )
+        await choose_zone_mode(hass, select, "lockdown", user)
     assert refused.value.translation_key == "directive_admin_only"  # type: ignore[attr-defined]
     assert ZONE_TOPIC not in watcher.messages
 
-    await hass.services.async_call(
-        "select",
-        "select_option",
-        {"entity_id": select, "option": "lockdown"},
-        blocking=True,
-        context=Context(user_id=hass_admin_user.id),
-    )
+    await choose_zone_mode(hass, select, "lockdown", hass_admin_user)
     # The two compounds report in either order.
     await wait_until(
         lambda: (
