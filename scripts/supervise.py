@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import aiohttp
@@ -63,7 +64,34 @@ class DistrictRun:
 
     accounts: DistrictAccounts
     passwords: dict[str, str]
-    home_assistant: subprocess.Popen[bytes]
+    home_assistant: RestartingHomeAssistant
+
+
+class RestartingHomeAssistant:
+    """A Home Assistant beside the demo's, started again whenever it asks for a restart (its UI's *Restart*)."""
+
+    def __init__(self, config: Path, log_file: Path, name: str) -> None:
+        """Start it, and watch it from a thread of its own."""
+        self._config, self._log_file, self._name = config, log_file, name
+        self._lock = threading.Lock()
+        self._stopping = False
+        self.process = start_home_assistant(config, log_file)
+        threading.Thread(target=self._watch, name=f"watch {name}", daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            code = self.process.wait()
+            with self._lock:
+                if self._stopping or code != RESTART_EXIT_CODE:
+                    return
+                say(f"{self._name} asked for a restart; starting it again ...")
+                self.process = start_home_assistant(self._config, self._log_file)
+
+    def stop(self) -> None:
+        """Stop it for good."""
+        with self._lock:
+            self._stopping = True
+        stop_process(self.process, self._name)
 
 
 def port_in_use(port: int) -> bool:
@@ -112,7 +140,7 @@ async def async_set_up_district_home_assistant(language: str, district: District
     """Onboard the district's Home Assistant and give it mqtt and the district entry."""
     async with aiohttp.ClientSession() as session:
         client = HomeAssistantClient(session, DISTRICT_URL, log=".develop/district/hass.log")
-        await client.async_wait_until_up(district.home_assistant)
+        await client.async_wait_until_up(district.home_assistant.process)
         async with async_onboarded(client, language):
             await async_set_up_district(client, district.accounts, district.passwords)
     say(f"the district's Home Assistant is ready: {DISTRICT_URL}")
@@ -219,8 +247,10 @@ def _start_district(
         ble_proxy_url=None,
         name=DISTRICT_NAME,
     )
-    home_assistant = start_home_assistant(DISTRICT_CONFIG, DISTRICT_DIRECTORY / "hass.log")
-    running.callback(stop_process, home_assistant, "the district's Home Assistant")
+    home_assistant = RestartingHomeAssistant(
+        DISTRICT_CONFIG, DISTRICT_DIRECTORY / "hass.log", "the district's Home Assistant"
+    )
+    running.callback(home_assistant.stop)
     return DistrictRun(accounts, passwords, home_assistant)
 
 
