@@ -160,3 +160,16 @@ async def async_remove_entry(hass: HomeAssistant, entry: HanyangConfigEntry) -> 
     await DistrictLink.async_remove_storage(hass, entry.entry_id)
     await async_remove_route_stores(hass, entry)
     await assessment_store(hass, entry.entry_id).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: ConfigEntry[Any], device: dr.DeviceEntry
+) -> bool:
+    """Let a user delete a district's zone that none of its compounds is in any more.
+
+    A compound's devices go with their subentries and the compound's own device with the entry.
+    """
+    if not is_district_data(entry.data):
+        return False
+    district: District = entry.runtime_data
+    return district.may_remove_device(device)

@@ -25,13 +25,23 @@ def linked_device_info(
     linked: dict[str, Any] = dict(info)
     if not LINKS_BY_DEVICE_ID:
         linked["via_device"] = parent
-    else:
-        # Typed loosely: releases that link by id look a device up per config entry, with a
-        # method older releases' registry (the one type-checked here) does not have.
-        registry: Any = dr.async_get(hass)
-        if device := registry.async_get_device_by_identifier(parent, entry_id):
-            linked["via_device_id"] = device.id
+    elif device := entry_device(hass, entry_id, parent):
+        linked["via_device_id"] = device.id
     return cast("DeviceInfo", linked)
+
+
+def entry_device(
+    hass: HomeAssistant, entry_id: str, identifier: tuple[str, str]
+) -> dr.DeviceEntry | None:
+    """Return the config entry's device with the identifier, looked up as the release supports."""
+    # Typed loosely: newer releases look a device up per config entry (their registry-wide
+    # lookup is deprecated), with a method older releases' registry (type-checked here) lacks.
+    registry: Any = dr.async_get(hass)
+    if hasattr(registry, "async_get_device_by_identifier"):
+        found: dr.DeviceEntry | None = registry.async_get_device_by_identifier(identifier, entry_id)
+        return found
+    device: dr.DeviceEntry | None = registry.async_get_device(identifiers={identifier})
+    return device if device and entry_id in device_owners(device) else None
 
 
 def device_owners(device: dr.DeviceEntry) -> Mapping[str, Collection[str | None]]:

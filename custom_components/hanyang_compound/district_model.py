@@ -235,9 +235,16 @@ class DistrictModel:
         ]
 
     def companies(self) -> list[str]:
-        """Return the property companies the compounds name, sorted."""
+        """Return the property companies the compounds name in their latest assessment, sorted.
+
+        Not only the ranked month's: a company stays while its compounds have yet to publish a new month.
+        """
         return sorted(
-            {a.property_company for _view, a in self._assessed() if a.property_company is not None}
+            {
+                view.assessment.property_company
+                for view in self.compounds.values()
+                if view.assessment and view.assessment.property_company is not None
+            }
         )
 
     def ranking(self, by: str) -> list[Ranked]:

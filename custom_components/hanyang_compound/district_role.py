@@ -6,18 +6,22 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
+import hashlib
 import json
+from typing import Any
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Context, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util, slugify
 from homeassistant.util.ulid import ulid_now
 
-from .const import CONF_DISTRICT, LOGGER
+from .const import CONF_DISTRICT, DOMAIN, LOGGER
 from .coordinator import Listeners
+from .device_links import entry_device
 from .district_model import DistrictModel
 from .district_protocol import TARGET_ALL, TOPIC_ROOT, directive_topic, valid_identifier
 from .district_publications import PublicationRejectedError
@@ -31,6 +35,17 @@ MQTT_RETRY_SECONDS = 30
 COMPOUND_TOPICS = ("state", "availability", "result", "assessment")
 DISTRICT_SCOPE = ""
 """The listeners of the district's own entities (totals, companies), beside those of each zone."""
+
+
+def zone_identifier(entry: ConfigEntry[Any], zone: str) -> tuple[str, str]:
+    """Return the device identifier of a district's zone."""
+    return (DOMAIN, f"{entry.entry_id}_zone_{zone}")
+
+
+def company_key(company: str) -> str:
+    """Return the key of a property company's ranking, distinct for names that slug alike (紅色物業, 红色物业)."""
+    digest = hashlib.sha256(company.encode()).hexdigest()[:8]
+    return f"company_{slugify(company)}_{digest}"
 
 
 def issuer_name(title: str, district: str) -> str:
@@ -138,15 +153,44 @@ class District:
         except PublicationRejectedError as err:
             LOGGER.warning("Dropped a publication on %s: %s", log_safe(message.topic), err)
             return
-        for new in set(self.model.zones()) - self._zones:
+        zones, companies = set(self.model.zones()), set(self.model.companies())
+        for new in zones - self._zones:
             self._zones.add(new)
             self._new_zone.notify(new)
-        for new in set(self.model.companies()) - self._companies:
+        for new in companies - self._companies:
             self._companies.add(new)
             self._new_company.notify(new)
+        # A compound cleared from the district may leave its zone or its company with none.
+        for gone in self._zones - zones:
+            self._zones.discard(gone)
+            self._remove_zone_device(gone)
+        for gone in self._companies - companies:
+            self._companies.discard(gone)
+            self._remove_company_entity(gone)
         if zone != TARGET_ALL:
             self._listeners[zone].notify()
         self._listeners[DISTRICT_SCOPE].notify()
+
+    def _remove_zone_device(self, zone: str) -> None:
+        """Remove a zone's device, and so its entities: no compound of the district is in it now."""
+        if device := entry_device(
+            self.hass, self.entry.entry_id, zone_identifier(self.entry, zone)
+        ):
+            dr.async_get(self.hass).async_remove_device(device.id)
+
+    def _remove_company_entity(self, company: str) -> None:
+        """Remove a property company's ranking: no compound of the district names it now."""
+        entities = er.async_get(self.hass)
+        unique_id = f"{self.entry.entry_id}_{company_key(company)}"
+        if entity_id := entities.async_get_entity_id("sensor", DOMAIN, unique_id):
+            entities.async_remove(entity_id)
+
+    def may_remove_device(self, device: dr.DeviceEntry) -> bool:
+        """Whether a user may delete one of the district's devices: a zone none of its compounds is in."""
+        zones = {zone_identifier(self.entry, zone): zone for zone in self.model.zones()}
+        return (DOMAIN, self.entry.entry_id) not in device.identifiers and not any(
+            identifier in zones for identifier in device.identifiers
+        )
 
     # What the entities follow
 

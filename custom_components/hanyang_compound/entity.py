@@ -16,7 +16,7 @@ from .ble_base import BleDevice
 from .compound import Compound
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import ModuleCoordinator
-from .district_role import District
+from .district_role import District, zone_identifier
 from .patrol_route import PatrolRouteDevice
 from .shed import ShedOutput
 from .terminal import AccessTerminal
@@ -53,7 +53,7 @@ def zone_device_info(district: District, zone: str) -> DeviceInfo:
     """Describe one zone of the district, in the area named after it."""
     name = district.model.zone_name(zone)
     return DeviceInfo(
-        identifiers={(DOMAIN, f"{district.entry.entry_id}_zone_{zone}")},
+        identifiers={zone_identifier(district.entry, zone)},
         name=name,
         manufacturer=MANUFACTURER,
         model="Zone",

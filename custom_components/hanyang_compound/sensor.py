@@ -27,7 +27,7 @@ from homeassistant.const import (
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.restore_state import RestoreEntity
-from homeassistant.util import dt as dt_util, slugify
+from homeassistant.util import dt as dt_util
 
 from .assessment import INDICATORS, Figure, Indicator
 from .assessment_store import assessed_indicators
@@ -49,7 +49,7 @@ from .devices.ble.health_thermometer import TemperatureType
 from .devices.isapi.monitor import LinkState
 from .district_model import TOTALS, Ranked
 from .district_protocol import TARGET_ALL
-from .district_role import District
+from .district_role import District, company_key
 from .entity import (
     BleEntity,
     ChangeOnlyEntity,
@@ -798,7 +798,7 @@ class RankedAssessmentSensor(DistrictEntity, SensorEntity):
 
     def __init__(self, district: District, zone: str | None, company: str | None) -> None:
         """Initialise the ranked assessment of a zone, or of a company (on the district's device)."""
-        key = f"company_{slugify(company)}" if company else "assessment"
+        key = company_key(company) if company else "assessment"
         super().__init__(district, zone, key)
         if company:
             self._attr_translation_key = "company_assessment"

@@ -7,6 +7,7 @@ import json
 
 from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -16,6 +17,7 @@ from custom_components.hanyang_compound.const import (
     DOMAIN,
     EVENT_PATROL,
 )
+from custom_components.hanyang_compound.district_role import company_key
 from tests.conftest import make_compound_entry
 
 from .broker import Watcher, wait_until
@@ -101,7 +103,7 @@ async def test_the_district_ranks_what_the_compounds_publish(
     assert zone.attributes["of"] == 2
     assert zone.attributes["unit_of_measurement"] == "%"
     assert zone.attributes["state_class"] == "measurement"
-    red = hass.states.get(_entity(hass, district, "company_hong_se_wu_ye"))  # type: ignore[arg-type]
+    red = hass.states.get(_entity(hass, district, company_key("红色物业")))  # type: ignore[arg-type]
     assert (red.state, red.attributes["rank"]) == ("50.0", 2)
 
     ranking = await hass.services.async_call(
@@ -120,7 +122,36 @@ async def test_the_district_ranks_what_the_compounds_publish(
     assert [row["name"] for row in ranking["companies"]] == ["正阳物业", "红色物业"]
 
 
-def _entity(hass: HomeAssistant, district: MockConfigEntry, key: str) -> str | None:
-    from homeassistant.helpers import entity_registry as er  # noqa: PLC0415
+async def test_companies_that_slug_alike_are_ranked_apart_and_go_with_their_compounds(
+    hass: HomeAssistant, district: MockConfigEntry, watcher: Watcher
+) -> None:
+    month = dt_util.now().strftime("%Y-%m")
+    # The same name in simplified and traditional characters: the same letters once transliterated.
+    for compound, company, days_met in (("guqintai", "红色物业", 3), ("yueguang", "紅色物業", 6)):
+        base = f"hanyang/hanyang/yuehu/{compound}"
+        figure = {"value": 4, "standard": 4, "met": True, "days_met": days_met, "days_counted": 6}
+        watcher.publish(f"{base}/state", json.dumps({"mode": "normal", "zone": "Yuehu"}))
+        watcher.publish(
+            f"{base}/assessment",
+            json.dumps(
+                {
+                    "property_company": company,
+                    "month": month,
+                    "day": f"{month}-01",
+                    "month_so_far": {"patrol_rounds": figure},
+                }
+            ),
+        )
+    simplified, traditional = company_key("红色物业"), company_key("紅色物業")
+    await wait_until(lambda: state_of(hass, district, "sensor", traditional) == "100.0")
+    assert state_of(hass, district, "sensor", simplified) == "50.0"
 
+    # The only compound naming a company leaves the district: so does the company's ranking.
+    watcher.publish("hanyang/hanyang/yuehu/guqintai/state", b"")
+    watcher.publish("hanyang/hanyang/yuehu/guqintai/assessment", b"")
+    await wait_until(lambda: _entity(hass, district, simplified) is None)
+    assert _entity(hass, district, traditional) is not None
+
+
+def _entity(hass: HomeAssistant, district: MockConfigEntry, key: str) -> str | None:
     return er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{district.entry_id}_{key}")

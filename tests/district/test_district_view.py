@@ -11,6 +11,7 @@ from homeassistant.helpers import area_registry as ar, device_registry as dr, en
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.hanyang_compound import async_remove_config_entry_device
 from custom_components.hanyang_compound.const import DOMAIN
 from custom_components.hanyang_compound.diagnostics import async_get_config_entry_diagnostics
 from custom_components.hanyang_compound.district_role import issuer_name
@@ -62,14 +63,10 @@ async def test_the_district_shows_each_zone_of_its_compounds_as_a_device(
     )
     assert state_of(hass, district, "select", "zone_qingchuan_zone_mode") == "normal"
 
-    # Looked up as both lanes' registries allow (2026.x deprecates async_get_device).
-    [zone_device] = [
-        device
-        for device in dr.async_entries_for_config_entry(dr.async_get(hass), district.entry_id)
-        if (DOMAIN, f"{district.entry_id}_zone_qingchuan") in device.identifiers
-    ]
-    assert zone_device.name == "Qingchuan"
-    area = ar.async_get(hass).async_get_area(zone_device.area_id or "")
+    qingchuan = zone_device(hass, district, "qingchuan")
+    assert qingchuan is not None
+    assert qingchuan.name == "Qingchuan"
+    area = ar.async_get(hass).async_get_area(qingchuan.area_id or "")
     assert area is not None
     assert area.name == "Qingchuan"
 
@@ -97,9 +94,51 @@ async def test_the_district_shows_each_zone_of_its_compounds_as_a_device(
     # A compound stopping goes offline; one removed from the district (state cleared) goes.
     assert await hass.config_entries.async_unload(linked.entry_id)
     await wait_until(lambda: state_of(hass, district, "sensor", "district_compounds_online") == "1")
+    yuehu_entities = [
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), district.entry_id)
+        if entity.unique_id.startswith(f"{district.entry_id}_zone_yuehu_")
+    ]
+    assert yuehu_entities
     watcher.publish(f"{YUEHU}/state", b"")
-    await wait_until(
-        lambda: state_of(hass, district, "sensor", "zone_yuehu_district_compounds") == "0"
+    # Its zone has no compound left: the zone's device and entities go; the other zone stays.
+    await wait_until(lambda: zone_device(hass, district, "yuehu") is None)
+    assert all(hass.states.get(entity_id) is None for entity_id in yuehu_entities)
+    assert state_of(hass, district, "sensor", "district_compounds") == "1"
+    assert zone_device(hass, district, "qingchuan") is not None
+    assert state_of(hass, district, "select", "zone_qingchuan_zone_mode") == "lockdown"
+
+
+async def test_only_a_zone_without_compounds_may_be_deleted(
+    hass: HomeAssistant, district: MockConfigEntry, watcher: Watcher
+) -> None:
+    watcher.publish(f"{YUEHU}/state", json.dumps(SIMULATED_STATE))
+    await wait_until(lambda: zone_device(hass, district, "yuehu") is not None)
+    # A zone's device left from before a restart, its compounds gone from the broker meanwhile.
+    stale = dr.async_get(hass).async_get_or_create(
+        config_entry_id=district.entry_id, identifiers={(DOMAIN, f"{district.entry_id}_zone_old")}
+    )
+    zone = zone_device(hass, district, "yuehu")
+    own = next(
+        device
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), district.entry_id)
+        if (DOMAIN, district.entry_id) in device.identifiers
+    )
+    assert zone is not None
+    assert await async_remove_config_entry_device(hass, district, stale)
+    assert not await async_remove_config_entry_device(hass, district, zone)
+    assert not await async_remove_config_entry_device(hass, district, own)
+
+
+def zone_device(hass: HomeAssistant, district: MockConfigEntry, zone: str) -> dr.DeviceEntry | None:
+    """Return a zone's device of the district (looked up as both lanes' registries allow)."""
+    return next(
+        (
+            device
+            for device in dr.async_entries_for_config_entry(dr.async_get(hass), district.entry_id)
+            if (DOMAIN, f"{district.entry_id}_zone_{zone}") in device.identifiers
+        ),
+        None,
     )
 
 
