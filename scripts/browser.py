@@ -72,27 +72,34 @@ return found;
 
 
 VISIBLE_ELEMENT = """
-const [tag, text] = arguments;
+const [tag, text, label] = arguments;
 const walk = function* (node) {
   for (const child of [...(node.shadowRoot?.children ?? []), ...(node.children ?? [])]) {
     yield child;
     yield* walk(child);
   }
 };
+const CHOICES = ["option", "menuitem", "menuitemradio", "listitem", "button"];
 const parent = (node) => node.parentElement ?? node.getRootNode().host ?? null;
 for (const element of walk(document.body)) {
   if (!element.getClientRects().length) continue;
   if (tag && element.localName === tag) return element;
-  if (text && element.textContent.trim() === text) {
-    // The choice the user clicks: the option or menu item the text is in.
+  if (label && (element.label === label || element.getAttribute("aria-label") === label)) return element;
+  // A list item may hold its own words beside a second line: its own text counts too.
+  const own = [...element.childNodes].filter((node) => node.nodeType === Node.TEXT_NODE);
+  const ownText = own.map((node) => node.textContent).join("").trim();
+  if (text && (element.textContent.trim() === text || ownText === text)) {
+    // The choice the user clicks: the option, menu or list item the text is in.
     for (let node = element; node; node = parent(node)) {
-      if (["option", "menuitem", "menuitemradio"].includes(node.getAttribute?.("role"))) return node;
+      if (CHOICES.includes(node.getAttribute?.("role"))) return node;
     }
+    return element;  // a button's own words: the click reaches the button
   }
 }
 return null;
 """
-"""Return the first visible element of a tag, or the visible option or menu item saying text."""
+"""Return the first visible element of a tag, labelled label, or the visible choice (option, menu or list item,
+button) saying text."""
 
 
 class BrowserError(Exception):
@@ -186,11 +193,18 @@ class Browser:
         self.wait_for("the frontend", self.frontend_ready)
 
     def click(
-        self, *, tag: str | None = None, option: str | None = None, within: float = 30.0
+        self,
+        *,
+        tag: str | None = None,
+        option: str | None = None,
+        label: str | None = None,
+        within: float = 30.0,
     ) -> None:
-        """Click, as a user does, the first visible element of a tag or the option (menu item) saying option."""
+        """Click, as a user does, the first visible element of a tag, the choice saying option, or the button labelled label."""
         element: WebElement = self.wait_for(
-            f"a visible {tag or option}", lambda: self.script(VISIBLE_ELEMENT, tag, option), within
+            f"a visible {tag or option or label}",
+            lambda: self.script(VISIBLE_ELEMENT, tag, option, label),
+            within,
         )
         element.click()
 

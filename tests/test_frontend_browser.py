@@ -1,4 +1,4 @@
-"""The compound dashboard in a real browser: headless Chromium against a real Home Assistant running the demo compound."""
+"""The compound dashboard and the automation editor in a real browser: headless Chromium against a real Home Assistant running the demo compound."""
 
 from __future__ import annotations
 
@@ -37,6 +37,36 @@ return Boolean(target);
 """
 """Press the dashboards page's Add dashboard button (its innermost element that says so)."""
 GATES = ("North gate", "South gate", "East gate")
+DEVICE_TRIGGERS = {
+    # The compound is a service device; the editor's button says so.
+    ("Longdengli", "Create automation with service"): (
+        "Mode changed",
+        "Back to normal mode",
+        "Controlled mode started",
+        "Lockdown started",
+        "Evacuation started",
+    ),
+    ("East pedestrian gate", "Create automation with device"): (
+        "Fever screened at the entrance",
+        "No mask screened at the entrance",
+        "Entrance opened by an override",
+    ),
+}
+"""The integration's own device triggers each demo device offers, as the editor names them."""
+INTEGRATION_TRIGGERS = (
+    "Compound mode changed",
+    "Screening alert at an entrance",
+    "Patrol round due, overdue or missed",
+    "Entrance overridden",
+    "Gate fault",
+    "Manhole needs attention",
+    "Shed overheats",
+)
+"""The integration's triggers (hanyang_compound.*), as the Add trigger dialog names them."""
+DEVICE_ID = """
+return Object.values(document.querySelector("home-assistant").hass.devices)
+  .find((device) => device.name === arguments[0]).id;
+"""
 
 
 @pytest.mark.usefixtures("socket_enabled")
@@ -51,6 +81,40 @@ async def test_the_dashboard_shows_the_compound_and_follows_a_mode_change(
         dashboard = await async_add_compound_dashboard(client, "Longdengli")
         # The browser blocks while it waits: the simulated compound keeps running meanwhile.
         await asyncio.to_thread(_use_the_dashboard, f"{client.url}{dashboard}", client.url)
+
+
+@pytest.mark.usefixtures("socket_enabled")
+async def test_the_automation_editor_offers_each_device_its_own_triggers(
+    tmp_path: Path,
+    simulated_demo: tuple[dict[str, Any], Simulator],  # noqa: F811 - the fixture imported above
+) -> None:
+    assert chromium_available(), "scripts/setup installs Debian's chromium and chromium-driver"
+    demo, simulator = simulated_demo
+    async with demo_home_assistant(tmp_path, demo, simulator) as (client, _):
+        await asyncio.to_thread(_pick_device_triggers, client.url)
+
+
+def _pick_device_triggers(url: str) -> None:
+    """As a manager starts an automation from a device's page: the integration's triggers, in its words."""
+    with Browser.started() as browser:
+        browser.log_in(url, DEMO_USER["username"], DEMO_USER["password"])
+        for (device, create_automation), (first, *others) in DEVICE_TRIGGERS.items():
+            browser.open(f"{url}/config/devices/device/{browser.script(DEVICE_ID, device)}")
+            if "Add to…" in browser.wait_for_text(device, "Automations"):
+                # Releases with trigger platforms: the device page adds a trigger in the editor's
+                # Add trigger dialog, where the integration's triggers are listed under its name.
+                browser.click(option="Add to…")
+                browser.click(option="Create as a new trigger")
+                browser.click(option="By type")
+                browser.click(option="Hanyang Compound")
+                browser.wait_for_text(*INTEGRATION_TRIGGERS)
+                return
+            browser.click(label=create_automation)
+            browser.click(option="Use device as trigger")
+            # The editor opens with the device's first trigger chosen; its picker lists the rest.
+            browser.wait_for_text("New automation", first)
+            browser.click(tag="ha-device-trigger-picker")
+            browser.wait_for_text(*others)
 
 
 def _use_the_dashboard(dashboard: str, url: str) -> None:
