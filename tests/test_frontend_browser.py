@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from homeassistant.const import __version__ as ha_version
 import pytest
 
 from scripts.browser import Browser, chromium_available
-from scripts.demo_client import DEMO_USER
+from scripts.demo_client import DEMO_USER, HomeAssistantClient
 from scripts.screenshots import async_add_compound_dashboard
 from simulator.runtime import Simulator
 
@@ -69,29 +70,32 @@ return Object.values(document.querySelector("home-assistant").hass.devices)
 """
 
 
-@pytest.mark.usefixtures("socket_enabled")
+@pytest.fixture
+async def demo_client(
+    tmp_path: Path,
+    socket_enabled: None,
+    simulated_demo: tuple[dict[str, Any], Simulator],  # noqa: F811 - the fixture imported above
+) -> AsyncIterator[HomeAssistantClient]:
+    """A real Home Assistant running the demo compound, for a browser to open."""
+    assert chromium_available(), "scripts/setup installs Debian's chromium and chromium-driver"
+    demo, simulator = simulated_demo
+    async with demo_home_assistant(tmp_path, demo, simulator) as (client, _):
+        yield client
+
+
 async def test_the_dashboard_shows_the_compound_and_follows_a_mode_change(
-    tmp_path: Path,
-    simulated_demo: tuple[dict[str, Any], Simulator],  # noqa: F811 - the fixture imported above
+    demo_client: HomeAssistantClient,
 ) -> None:
-    assert chromium_available(), "scripts/setup installs Debian's chromium and chromium-driver"
-    demo, simulator = simulated_demo
-    async with demo_home_assistant(tmp_path, demo, simulator) as (client, _):
-        # As a user adds it in Settings → Dashboards, or with the YAML line.
-        dashboard = await async_add_compound_dashboard(client, "Longdengli")
-        # The browser blocks while it waits: the simulated compound keeps running meanwhile.
-        await asyncio.to_thread(_use_the_dashboard, f"{client.url}{dashboard}", client.url)
+    # As a user adds it in Settings → Dashboards, or with the YAML line.
+    dashboard = await async_add_compound_dashboard(demo_client, "Longdengli")
+    # The browser blocks while it waits: the simulated compound keeps running meanwhile.
+    await asyncio.to_thread(_use_the_dashboard, f"{demo_client.url}{dashboard}", demo_client.url)
 
 
-@pytest.mark.usefixtures("socket_enabled")
 async def test_the_automation_editor_offers_each_device_its_own_triggers(
-    tmp_path: Path,
-    simulated_demo: tuple[dict[str, Any], Simulator],  # noqa: F811 - the fixture imported above
+    demo_client: HomeAssistantClient,
 ) -> None:
-    assert chromium_available(), "scripts/setup installs Debian's chromium and chromium-driver"
-    demo, simulator = simulated_demo
-    async with demo_home_assistant(tmp_path, demo, simulator) as (client, _):
-        await asyncio.to_thread(_pick_device_triggers, client.url)
+    await asyncio.to_thread(_pick_device_triggers, demo_client.url)
 
 
 def _pick_device_triggers(url: str) -> None:
