@@ -702,9 +702,7 @@ class AssessmentSensor(CompoundEntity, SensorEntity):
         self.async_on_remove(self._source.async_add_listener(self._handle_recorder_update))
 
     def _figure(self) -> Figure:
-        return next(
-            figure for figure in self._source.today() if figure.indicator is self._indicator
-        )
+        return self._source.figure(self._indicator)
 
     def _shown(self) -> tuple[float | None, float, bool]:
         figure = self._figure()
