@@ -164,6 +164,43 @@ async def test_manhole_reports_cover_tilt_water_and_needs_attention(hass: HomeAs
     assert summary.attributes["manholes"] == ["Manhole 3"]
 
 
+async def test_summary_names_the_manholes_needing_attention_in_order(hass: HomeAssistant) -> None:
+    addresses = [f"A4:C1:38:00:01:0{number}" for number in range(1, 4)]
+    await setup_compound(
+        hass,
+        *(
+            ConfigSubentryData(
+                **{
+                    **manhole_subentry(address, location=f"Manhole {number}"),
+                    "title": f"Manhole {number}",
+                }
+            )
+            for number, address in enumerate(addresses, start=1)
+        ),
+    )
+
+    def cover(address: str, packet_id: int, *, opening: int) -> None:
+        values = {"packet_id": packet_id, "opening": opening, "distance_mm": 1200}
+        inject(hass, advertisement(address, encode_service_data(values, address=address)))
+
+    for address in addresses:
+        cover(address, 1, opening=0)
+    cover(addresses[2], 2, opening=1)
+    cover(addresses[0], 2, opening=1)
+    # New addresses are offered to core bthome as well, whose flow loads in the background.
+    await hass.async_block_till_done(wait_background_tasks=True)
+    summary = hass.states.get("sensor.longdengli_manholes_needing_attention")
+    assert summary is not None
+    assert (summary.state, summary.attributes["manholes"]) == ("2", ["Manhole 1", "Manhole 3"])
+
+    cover(addresses[0], 3, opening=0)
+    cover(addresses[1], 2, opening=1)
+    await hass.async_block_till_done()
+    summary = hass.states.get("sensor.longdengli_manholes_needing_attention")
+    assert summary is not None
+    assert (summary.state, summary.attributes["manholes"]) == ("2", ["Manhole 2", "Manhole 3"])
+
+
 async def test_shed_thermometer_overheats(hass: HomeAssistant) -> None:
     await setup_compound(hass, shed_subentry())
     inject(

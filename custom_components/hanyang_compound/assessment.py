@@ -157,10 +157,14 @@ def day_standards(
     day: Mapping[str, Any], fallback: Mapping[Indicator, float]
 ) -> dict[Indicator, float]:
     """Return the standards in force on a day as the day recorded them (fallback for those it lacks)."""
-    recorded = day.get("standards", {})
-    return {
-        indicator: float(recorded.get(indicator, fallback[indicator])) for indicator in INDICATORS
-    }
+    return {indicator: day_standard(indicator, day, fallback) for indicator in INDICATORS}
+
+
+def day_standard(
+    indicator: Indicator, day: Mapping[str, Any], fallback: Mapping[Indicator, float]
+) -> float:
+    """Return one indicator's standard in force on a day (fallback if the day lacks it)."""
+    return float(day.get("standards", {}).get(indicator, fallback[indicator]))
 
 
 def met_on(indicator: Indicator, day: Mapping[str, Any], standard: float) -> bool:
@@ -170,18 +174,17 @@ def met_on(indicator: Indicator, day: Mapping[str, Any], standard: float) -> boo
     )
 
 
+def day_figure(
+    indicator: Indicator, day: Mapping[str, Any], fallback: Mapping[Indicator, float]
+) -> Figure:
+    """Return one indicator of one day against its standard in force that day."""
+    standard = day_standard(indicator, day, fallback)
+    return Figure(indicator, day_value(indicator, day), standard, met_on(indicator, day, standard))
+
+
 def day_figures(day: Mapping[str, Any], fallback: Mapping[Indicator, float]) -> list[Figure]:
     """Return every indicator of one day against the standards in force that day."""
-    in_force = day_standards(day, fallback)
-    return [
-        Figure(
-            indicator,
-            day_value(indicator, day),
-            in_force[indicator],
-            met_on(indicator, day, in_force[indicator]),
-        )
-        for indicator in INDICATORS
-    ]
+    return [day_figure(indicator, day, fallback) for indicator in INDICATORS]
 
 
 def counted(day: Mapping[str, Any]) -> bool:

@@ -15,7 +15,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .assessment import Figure, Indicator, day_figures, standards
+from .assessment import INDICATORS, Figure, Indicator, day_figure, day_figures, standards
 from .assessment_book import AssessmentBook
 from .bthome_sensor import BTHomeSensorDevice
 from .compound import Compound
@@ -92,16 +92,17 @@ class AssessmentRecorder:
         self.hass = hass
         self.compound = compound
         self._store = assessment_store(hass, compound.entry.entry_id)
+        # A change of the options reloads the compound, and with it the recorder.
+        self.standards = standards(compound.entry.data[CONF_SERVICE_TIER], compound.entry.options)
+        """The compound's standards: its tier's, tightened by its options."""
         self.book = AssessmentBook(dt_util.get_default_time_zone(), self.standards)
         self._listeners: Listeners[()] = Listeners()
-        self._today: list[Figure] | None = None
+        self._figures: dict[Indicator, Figure] = {}
+        """Today's figures counted since the last change, by indicator."""
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._entrances: list[str] = []
-
-    @property
-    def standards(self) -> dict[Indicator, float]:
-        """The compound's standards: its tier's, tightened by its options."""
-        return standards(self.compound.entry.data[CONF_SERVICE_TIER], self.compound.entry.options)
+        self._incident_open: dict[str, bool] = {}
+        """Whether each followed sensor's incident was open when it last told a change."""
 
     async def async_start(self) -> None:
         """Restore the aggregates, note any downtime, and follow the compound's events.
@@ -159,22 +160,32 @@ class AssessmentRecorder:
     def today(self) -> list[Figure]:
         """Return today's indicators so far against the standards in force.
 
-        Counted once per change (every followed event and the heartbeat are one): each of
-        the compound's assessment sensors asks on each change.
+        Counted once per change (every followed event and the heartbeat are one).
         """
-        if self._today is None:
-            self._today = self._count_today()
-        return self._today
+        if len(self._figures) < len(INDICATORS):
+            figures = day_figures(self._today_record(), self.standards)
+            self._figures = {figure.indicator: figure for figure in figures}
+        return list(self._figures.values())
 
-    def _count_today(self) -> list[Figure]:
+    def figure(self, indicator: Indicator) -> Figure:
+        """Return one of today's indicators so far, counted once per change.
+
+        Each of the compound's assessment sensors asks for its own on each change: an incident
+        at a manhole counts that indicator again, not all of them.
+        """
+        if (figure := self._figures.get(indicator)) is None:
+            figure = day_figure(indicator, self._today_record(), self.standards)
+            self._figures[indicator] = figure
+        return figure
+
+    def _today_record(self) -> Mapping[str, Any]:
         now = dt_util.utcnow()
-        self.book.standards = self.standards
         self.book.advance(now)
-        return day_figures(self.book.day(now, today=True), self.standards)
+        return self.book.day(now, today=True)
 
     def days(self) -> Mapping[str, Mapping[str, Any]]:
         """Return the daily aggregates by local day (YYYY-MM-DD), today's accounted up to now."""
-        self._count_today()
+        self._today_record()
         return self.book.days
 
     # What is followed
@@ -235,17 +246,19 @@ class AssessmentRecorder:
             indicator, active = Indicator.MANHOLE_RESOLUTION, bool(sensor.attention_reasons)
         else:
             indicator, active = Indicator.SHED_OVERHEAT, bool(sensor.overheating)
+        if self._incident_open.get(sensor.title) is active:
+            return
+        self._incident_open[sensor.title] = active
         if self.book.incident(indicator, sensor.title, dt_util.utcnow(), active=active):
             self._changed()
 
     @callback
     def _on_heartbeat(self, now: datetime) -> None:
-        self.book.standards = self.standards
         self.book.heartbeat(now)
         self._changed()
 
     def _changed(self) -> None:
-        self._today = None
+        self._figures = {}
         self._save()
         self._listeners.notify()
 

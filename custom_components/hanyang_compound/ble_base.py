@@ -144,11 +144,6 @@ class BleDevice:
         return self._listeners.add(listener)
 
     @callback
-    def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call listener when the availability may have changed: with any change of the device."""
-        return self.async_add_listener(listener)
-
-    @callback
     def notify(self) -> None:
         """Tell every listener that the device's state changed."""
         self._listeners.notify()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -48,6 +49,7 @@ from .const import (
     LOGGER,
     BTHomeRole,
 )
+from .coordinator import Listeners
 from .devices.ble.bthome import BTHomeSensorDecoder
 from .validation import InvalidSettingError
 
@@ -116,9 +118,15 @@ class BTHomeSensorDevice(BleDevice):
         """False once the sensor has been silent for longer than its timeout."""
         self._started_at = dt_util.utcnow()
         self._silence_check: CALLBACK_TYPE | None = None
+        self.attention_reasons: list[str] = []
+        """Why a manhole needs attention (empty when it does not), as of the latest change."""
         self._reported_reasons: frozenset[str] = frozenset()
         """The attention reasons already announced by an event: only new ones are announced."""
         self._reported_overheating = False
+        self._availability_listeners: Listeners[()] = Listeners()
+        self._told_available = self.available
+        self._bind_key_issue: bool | None = None
+        """Whether the failing bind key's repair issue is raised (None: not known since start)."""
 
     @property
     def available(self) -> bool:
@@ -161,11 +169,17 @@ class BTHomeSensorDevice(BleDevice):
             self._async_on_advertisement(service_info, bluetooth.BluetoothChange.ADVERTISEMENT)
 
     @callback
+    def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener when the sensor becomes available or unavailable."""
+        return self._availability_listeners.add(listener)
+
+    @callback
     def restore(self, key: str, value: float | bool) -> None:  # noqa: FBT001 - a measurement, not a flag
         """Take a measurement from before the restart (its entity's last state) until one is heard."""
         if key not in self.restored:
             self.restored[key] = value
             # What was true before the restart was announced then, not again now.
+            self.attention_reasons = self._attention_reasons()
             self._reported_reasons = frozenset(self.attention_reasons)
             self._reported_overheating = bool(self.overheating)
             self.notify()
@@ -174,20 +188,26 @@ class BTHomeSensorDevice(BleDevice):
     def notify(self) -> None:
         """Tell every listener that the sensor changed; announce a new attention reason or overheating."""
         if self.role is BTHomeRole.MANHOLE:
-            reasons = self.attention_reasons
-            if new_reasons := [
-                reason for reason in reasons if reason not in self._reported_reasons
-            ]:
-                self._fire(
-                    EVENT_MANHOLE_ATTENTION, {ATTR_REASONS: reasons, ATTR_NEW_REASONS: new_reasons}
-                )
-            self._reported_reasons = frozenset(reasons)
+            reasons = self._attention_reasons()
+            if reasons != self.attention_reasons:
+                self.attention_reasons = reasons
+                if new_reasons := [
+                    reason for reason in reasons if reason not in self._reported_reasons
+                ]:
+                    self._fire(
+                        EVENT_MANHOLE_ATTENTION,
+                        {ATTR_REASONS: reasons, ATTR_NEW_REASONS: new_reasons},
+                    )
+                self._reported_reasons = frozenset(reasons)
         else:
             overheating = bool(self.overheating)
             if overheating and not self._reported_overheating:
                 self._fire(EVENT_SHED_OVERHEAT, {ATTR_TEMPERATURE: self.value("temperature")})
             self._reported_overheating = overheating
         super().notify()
+        if (available := self.available) != self._told_available:
+            self._told_available = available
+            self._availability_listeners.notify()
 
     def _fire(self, event_type: str, data: dict[str, object]) -> None:
         self.compound.fire_event(
@@ -249,9 +269,8 @@ class BTHomeSensorDevice(BleDevice):
         temperature = self.value("temperature")
         return None if temperature is None else float(temperature) >= self.overheat_threshold
 
-    @property
-    def attention_reasons(self) -> list[str]:
-        """Why a manhole needs attention (empty when it does not)."""
+    def _attention_reasons(self) -> list[str]:
+        """Why a manhole needs attention now, from its values and whether it is heard."""
         checks = (
             (ATTENTION_OPEN, self.cover_open),
             (ATTENTION_TILTED, self.tilted),
@@ -278,19 +297,28 @@ class BTHomeSensorDevice(BleDevice):
 
     def _check_bind_key(self) -> None:
         """Raise a repair issue while the bind key keeps failing to decrypt, clear it once it works."""
-        issue_id = f"{ISSUE_BIND_KEY_FAILING}_{self.subentry.subentry_id}"
-        if self._decoder.decryption_failures >= BIND_KEY_FAILURES_BEFORE_ISSUE:
+        failures = self._decoder.decryption_failures
+        if failures >= BIND_KEY_FAILURES_BEFORE_ISSUE:
+            if self._bind_key_issue:
+                return
+            self._bind_key_issue = True
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
-                issue_id,
+                self._bind_key_issue_id,
                 is_fixable=False,
                 severity=ir.IssueSeverity.ERROR,
                 translation_key=ISSUE_BIND_KEY_FAILING,
                 translation_placeholders={"sensor": self.title, "compound": self.compound.name},
             )
-        elif self._decoder.decryption_failures == 0:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+        elif failures == 0 and self._bind_key_issue is not False:
+            # Also the first time: an issue raised before a restart is cleared by a working key.
+            self._bind_key_issue = False
+            ir.async_delete_issue(self.hass, DOMAIN, self._bind_key_issue_id)
+
+    @property
+    def _bind_key_issue_id(self) -> str:
+        return f"{ISSUE_BIND_KEY_FAILING}_{self.subentry.subentry_id}"
 
     @callback
     def _async_on_unavailable(self, service_info: BluetoothServiceInfoBleak) -> None:

@@ -112,6 +112,9 @@ class AssessmentSource(Protocol):
     def today(self) -> list[Figure]:
         """Return today's indicators so far against the standards in force."""
 
+    def figure(self, indicator: Indicator) -> Figure:
+        """Return one of today's indicators so far against its standard in force."""
+
     def days(self) -> Mapping[str, Mapping[str, Any]]:
         """Return the daily aggregates by local day (YYYY-MM-DD)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -479,23 +480,35 @@ class BTHomeSummarySensor(CompoundEntity, SensorEntity):
         ]
         self._attribute = attribute
         self._applies = applies
-        self._matching: set[str] = set()
+        # The matching devices' places among the devices, in order, and their names alike: a
+        # change inserts or removes one, and the attribute is a copy, not a walk over all.
+        self._matching: list[int] = []
+        self._names: list[str] = []
         self._shown_available = False
 
     async def async_added_to_hass(self) -> None:
         """Follow every device of the summary."""
         await super().async_added_to_hass()
-        self._matching = {device.address for device in self._devices if self._applies(device)}
+        matching = [place for place, device in enumerate(self._devices) if self._applies(device)]
+        self._matching = matching
+        self._names = [self._devices[place].title for place in matching]
         self._shown_available = self.available
-        for device in self._devices:
-            self.async_on_remove(device.async_add_listener(partial(self._handle_device, device)))
+        for place, device in enumerate(self._devices):
+            self.async_on_remove(
+                device.async_add_listener(partial(self._handle_device, place, device))
+            )
 
     @callback
-    def _handle_device(self, device: BTHomeSensorDevice) -> None:
+    def _handle_device(self, place: int, device: BTHomeSensorDevice) -> None:
         # Only the device that changed is looked at again, so the cost does not grow with the compound.
-        changed = bool(self._applies(device)) != (device.address in self._matching)
-        if changed:
-            self._matching ^= {device.address}
+        index = bisect_left(self._matching, place)
+        matched = index < len(self._matching) and self._matching[index] == place
+        changed = bool(self._applies(device)) != matched
+        if changed and matched:
+            del self._matching[index], self._names[index]
+        elif changed:
+            self._matching.insert(index, place)
+            self._names.insert(index, device.title)
         if changed or self.available != self._shown_available:
             self._shown_available = self.available
             self.async_write_ha_state()
@@ -512,12 +525,8 @@ class BTHomeSummarySensor(CompoundEntity, SensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Which devices match, by name."""
-        return {
-            self._attribute: [
-                device.title for device in self._devices if device.address in self._matching
-            ]
-        }
+        """Which devices match, by name, in the devices' order."""
+        return {self._attribute: list(self._names)}
 
 
 def _status_attributes(device: PatrolRouteDevice) -> dict[str, Any]:
@@ -702,9 +711,7 @@ class AssessmentSensor(CompoundEntity, SensorEntity):
         self.async_on_remove(self._source.async_add_listener(self._handle_recorder_update))
 
     def _figure(self) -> Figure:
-        return next(
-            figure for figure in self._source.today() if figure.indicator is self._indicator
-        )
+        return self._source.figure(self._indicator)
 
     def _shown(self) -> tuple[float | None, float, bool]:
         figure = self._figure()
