@@ -10,9 +10,11 @@ measure CPU time of that Home Assistant's process per second of wall time (% of 
 state writes per second, and the memory the compounds added (each row runs in a process of its
 own, so that memory freed by one row is not reused by the next).
 
-    .venv/bin/python bench/compounds.py [--seconds 20] [--counts 1,5,10,20]
+    .venv/bin/python bench/compounds.py [--seconds 20] [--counts 1,5,10,20] [--repeats 1]
 
-The last line is one JSON object: cpu_pct (by compound count, baseline under "0"),
+With --repeats, every row (the baseline included) runs that often, interleaved, and the medians
+are shown, with the machine's load average before and after. The last line is one JSON object:
+cpu_pct (median by compound count, baseline under "0"), cpu_pct_runs (every run), load,
 rss_mb_per_compound (at the largest count), state_writes_per_s (by count). Target: 20 compounds
 within 5 % of a core above the baseline.
 """
@@ -23,7 +25,9 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 from pathlib import Path
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -207,6 +211,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--counts", default="1,5,10,20")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of every row; medians shown")
     parser.add_argument("--row", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--ports", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -219,30 +224,41 @@ async def main() -> None:
         return
     counts = [int(count) for count in args.counts.split(",")]
     compounds = Compounds(max(counts))
-    rows: dict[int, dict[str, float]] = {}
+    runs: dict[int, list[dict[str, float]]] = {count: [] for count in [0, *counts]}
+    load_before = os.getloadavg()[0]
     async with SimulatorProcess(compounds.description()) as simulator:
         compounds.learn_ports(await simulator.status())
         with tempfile.TemporaryDirectory() as scratch:
             ports = Path(scratch) / "ports.json"
             ports.write_text(json.dumps(compounds.ports), encoding="utf-8")
-            for count in [0, *counts]:
-                measured = await asyncio.to_thread(
-                    subprocess.run,
-                    [
-                        *(sys.executable, __file__, "--row", str(count)),
-                        *("--ports", str(ports), "--seconds", str(args.seconds)),
-                    ],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                rows[count] = json.loads(measured.stdout.strip().splitlines()[-1])
-    base = rows[0]["cpu_pct"]
-    print(f"{args.seconds:.0f} s per row after {SETTLE_S:.0f} s settling; one run per row")
+            # Repeats interleave, the baseline in each: a busy spell weighs on every row alike.
+            for _ in range(args.repeats):
+                for count, measured_runs in runs.items():
+                    measured = await asyncio.to_thread(
+                        subprocess.run,
+                        [
+                            *(sys.executable, __file__, "--row", str(count)),
+                            *("--ports", str(ports), "--seconds", str(args.seconds)),
+                        ],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
+                    measured_runs.append(json.loads(measured.stdout.strip().splitlines()[-1]))
+    load = (load_before, os.getloadavg()[0])
+    rows = {
+        count: {key: statistics.median(run[key] for run in measured) for key in measured[0]}
+        for count, measured in runs.items()
+    }
+    print(
+        f"{args.seconds:.0f} s per row after {SETTLE_S:.0f} s settling; medians of "
+        f"{args.repeats} run(s) per row; machine load {load[0]:.1f} before, {load[1]:.1f} after"
+    )
     print(
         "| compounds | entities | HA CPU % of a core | above baseline | per compound | state writes/s | RSS added MB |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|")
+    base = rows[0]["cpu_pct"]
     for count, row in rows.items():
         above = row["cpu_pct"] - base
         per = f"{above / count:.2f}" if count else "-"
@@ -256,10 +272,15 @@ async def main() -> None:
         json.dumps(
             {
                 "cpu_pct": {str(count): round(row["cpu_pct"], 2) for count, row in rows.items()},
+                "cpu_pct_runs": {
+                    str(count): [round(run["cpu_pct"], 2) for run in measured]
+                    for count, measured in runs.items()
+                },
                 "rss_mb_per_compound": round(rows[largest]["rss_mb"] / largest, 2),
                 "state_writes_per_s": {
                     str(count): round(row["writes_per_s"], 1) for count, row in rows.items()
                 },
+                "load": [round(value, 1) for value in load],
             }
         )
     )

@@ -269,7 +269,7 @@ async def main() -> None:
             )
             for name, setup, command in (
                 (
-                    "this integration (pooled reads, 1 s polls)",
+                    "this integration (1 s polls)",
                     setup_integration,
                     command_integration,
                 ),
