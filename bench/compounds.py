@@ -10,9 +10,11 @@ measure CPU time of that Home Assistant's process per second of wall time (% of 
 state writes per second, and the memory the compounds added (each row runs in a process of its
 own, so that memory freed by one row is not reused by the next).
 
-    .venv/bin/python bench/compounds.py [--seconds 20] [--counts 1,5,10,20]
+    .venv/bin/python bench/compounds.py [--seconds 20] [--counts 1,5,10,20] [--repeats 1]
 
-The last line is one JSON object: cpu_pct (by compound count, baseline under "0"),
+With --repeats, every row (the baseline included) runs that often, interleaved, and the medians
+are shown, with the machine's load average before and after. The last line is one JSON object:
+cpu_pct (median by compound count, baseline under "0"), cpu_pct_runs (every run), load,
 rss_mb_per_compound (at the largest count), state_writes_per_s (by count). Target: 20 compounds
 within 5 % of a core above the baseline.
 """
@@ -21,50 +23,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from contextlib import AbstractAsyncContextManager
-import importlib
 import json
 import logging
+import os
 from pathlib import Path
-import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, Self
-from unittest.mock import patch
+from typing import Any
 
-import aiohttp
-import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from aiohttp.resolver import ThreadedResolver  # noqa: E402
-from homeassistant.config_entries import ConfigEntryState, ConfigSubentryDataWithId  # noqa: E402
-from homeassistant.const import EVENT_STATE_CHANGED  # noqa: E402
-from homeassistant.core import Event, callback  # noqa: E402
-from homeassistant.helpers import entity_registry as er, frame  # noqa: E402
-from homeassistant.loader import DATA_CUSTOM_COMPONENTS  # noqa: E402
-
-# Our integration is imported before the test harness, whose own custom_components package would
-# shadow it; both through importlib, so type checking does not wander into the harness's package.
-importlib.import_module("custom_components.hanyang_compound")
-_harness = importlib.import_module("pytest_homeassistant_custom_component.common")
-MockConfigEntry = _harness.MockConfigEntry
-async_test_home_assistant = _harness.async_test_home_assistant
+from harness import TERMINAL_PASSWORD, SimulatorProcess, Subentries, fresh_home_assistant
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, callback
+from homeassistant.helpers import entity_registry as er
 
 SETTLE_S = 5.0
 TARGET_PCT = 5.0
-PASSWORD = "hanyang123"  # noqa: S105 - the simulated terminals' password
-
-
-def free_port() -> int:
-    """Return a TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _barrier(name: str) -> dict[str, Any]:
@@ -127,7 +104,7 @@ class Compounds:
                         "kind": "access_terminal",
                         "port": 0,
                         "serial": f"DS-K1T671TM-C{index}{door.upper()}",
-                        "password": PASSWORD,
+                        "password": TERMINAL_PASSWORD,
                         "heartbeat_interval": 10,
                         "residents": {"per_minute": per_minute},
                         "seed": index,
@@ -138,152 +115,49 @@ class Compounds:
     def entry(self, index: int) -> Any:
         """Return compound index as its config entry, as the flows store it."""
         ports = self.ports[index]
-        subentries: list[ConfigSubentryDataWithId] = []
-
-        def add(subentry_id: str, kind: str, title: str, data: dict[str, Any]) -> None:
-            subentries.append(
-                ConfigSubentryDataWithId(
-                    subentry_id=subentry_id,
-                    subentry_type=kind,
-                    title=title,
-                    data=data,
-                    unique_id=None,
-                )
-            )
-
+        devices = Subentries()
         for unit, port, profile, transport in (
             (1, ports["gateway"], "tcp_relay_8", "tcp"),
             (2, ports["gateway"], "tcp_relay_8", "tcp"),
             (3, ports["bridge"], "rtu_relay_8", "rtu_over_tcp"),
         ):
-            add(
+            devices.module(
                 f"module{unit}",
-                "io_module",
                 f"Module {unit}",
-                {
-                    "name": f"Module {unit}",
-                    "host": "127.0.0.1",
-                    "port": port,
-                    "unit_id": unit,
-                    "profile": profile,
-                    "transport": transport,
-                    "poll_interval": 1,
-                },
+                port=port,
+                unit_id=unit,
+                profile=profile,
+                transport=transport,
             )
-            add(
-                f"gate{unit}",
-                "barrier_gate",
-                f"Gate {unit}",
-                {
-                    "name": f"Gate {unit}",
-                    "module": f"module{unit}",
-                    "open_relay": 0,
-                    "close_relay": 1,
-                    "stop_relay": None,
-                    "pulse_seconds": 0.5,
-                    "open_limit": 0,
-                    "closed_limit": 1,
-                    "vehicle_loop": 2,
-                    "travel_timeout": 10.0,
-                    "kept_open_in_lockdown": False,
-                },
-            )
-        add(
+            devices.gate(f"gate{unit}", f"Gate {unit}", f"module{unit}")
+        devices.add(
             "light",
             "shed_light",
             "Shed light",
             {"name": "Shed light", "module": "module2", "relay": 4},
         )
-        add(
+        devices.add(
             "socket",
             "shed_socket",
             "Shed socket",
             {"name": "Shed socket", "module": "module2", "relay": 5},
         )
         for door in ("east", "north"):
-            add(
+            devices.terminal(
                 door,
-                "access_terminal",
                 f"{door.capitalize()} pedestrian gate",
-                {
-                    "name": f"{door.capitalize()} pedestrian gate",
-                    "host": "127.0.0.1",
-                    "port": ports[door],
-                    "ssl": False,
-                    "verify_ssl": True,
-                    "username": "admin",
-                    "password": PASSWORD,
-                    "door": 1,
-                    "kept_open_in_lockdown": False,
-                    "alert_duration": 300,
-                    "serial_number": f"DS-K1T671TM-C{index}{door.upper()}",
-                    "model": "DS-K1T671TM-3XF",
-                    "firmware": "V3.2.30",
-                },
+                port=ports[door],
+                serial=f"DS-K1T671TM-C{index}{door.upper()}",
             )
         for sensor in range(3):
             address = f"A4:C1:38:{index:02X}:00:{sensor:02X}"
-            add(
+            devices.add(
                 f"sensor{sensor}",
                 "bthome_sensor",
                 f"Sensor {sensor}",
                 {"address": address, "role": "manhole", "location": f"Manhole {sensor}"},
             )
-        return MockConfigEntry(
-            domain="hanyang_compound",
-            title=f"Compound {index}",
-            unique_id=f"compound{index}",
-            data={"zone": "Qingchuan", "service_tier": "standard"},
-            subentries_data=subentries,
-        )
-
-
-class Simulator(AbstractAsyncContextManager["Simulator"]):
-    """The simulator in its own process (its CPU is not Home Assistant's)."""
-
-    def __init__(self, description: dict[str, Any]) -> None:
-        """Serve description once entered."""
-        self._description = description
-        self._control = free_port()
-
-    async def __aenter__(self) -> Self:
-        """Start the simulator and wait until its control API answers."""
-        self._directory = tempfile.TemporaryDirectory()
-        config = Path(self._directory.name) / "compounds.yaml"
-        config.write_text(yaml.safe_dump(self._description), encoding="utf-8")
-        self._process = subprocess.Popen(  # noqa: ASYNC220, S603 - our own simulator, once
-            [
-                sys.executable,
-                "-m",
-                "simulator",
-                "serve",
-                "--config",
-                str(config),
-                "--control-port",
-                str(self._control),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        async with aiohttp.ClientSession() as session:
-            for _ in range(600):  # 80 devices per 20 compounds: a minute on a busy machine
-                try:
-                    async with session.get(f"http://127.0.0.1:{self._control}/status") as reply:
-                        self.status: dict[str, Any] = (await reply.json())["devices"]
-                    # Devices listen once started, on the ports the system gave them.
-                    if all(device.get("port") for device in self.status.values()):
-                        return self
-                    await asyncio.sleep(0.1)
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-        raise RuntimeError("the simulator did not start")
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        """Stop the simulator."""
-        self._process.terminate()
-        self._process.wait()
-        self._directory.cleanup()
+        return devices.entry(f"Compound {index}", f"compound{index}")
 
 
 def rss_mb() -> float:
@@ -296,47 +170,39 @@ def rss_mb() -> float:
 
 async def measure(compounds: Compounds, count: int, seconds: float) -> dict[str, float]:
     """Run count compounds in a fresh Home Assistant; return CPU %, writes/s, RSS added, entities."""
-    resolver = patch(
-        "homeassistant.helpers.aiohttp_client._async_make_resolver",
-        return_value=ThreadedResolver(),
-    )
-    with resolver:
-        async with async_test_home_assistant() as hass:
-            hass.loop.set_debug(False)  # as Home Assistant runs in production
-            hass.data.pop(DATA_CUSTOM_COMPONENTS, None)
-            frame.async_setup(hass)  # as the test harness's fixtures do; newer releases require it
-            memory = rss_mb()
-            entries = [compounds.entry(index) for index in range(count)]
-            for entry in entries:
-                entry.add_to_hass(hass)
-                await hass.config_entries.async_setup(entry.entry_id)
-                if entry.state is not ConfigEntryState.LOADED:
-                    raise RuntimeError(f"{entry.title} did not load")
-            writes = 0
+    async with fresh_home_assistant() as hass:
+        memory = rss_mb()
+        entries = [compounds.entry(index) for index in range(count)]
+        for entry in entries:
+            entry.add_to_hass(hass)
+            await hass.config_entries.async_setup(entry.entry_id)
+            if entry.state is not ConfigEntryState.LOADED:
+                raise RuntimeError(f"{entry.title} did not load")
+        writes = 0
 
-            @callback
-            def count_write(_event: Event[Any]) -> None:
-                nonlocal writes
-                writes += 1
+        @callback
+        def count_write(_event: Event[Any]) -> None:
+            nonlocal writes
+            writes += 1
 
-            hass.bus.async_listen(EVENT_STATE_CHANGED, count_write)
-            await asyncio.sleep(SETTLE_S)  # first polls, connections, history replays
-            writes = 0
-            cpu, started = time.process_time(), time.monotonic()
-            await asyncio.sleep(seconds)
-            elapsed = time.monotonic() - started
-            figures = {
-                "cpu_pct": (time.process_time() - cpu) / elapsed * 100,
-                "writes_per_s": writes / elapsed,
-                "rss_mb": rss_mb() - memory,
-                "entities": sum(
-                    len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id))
-                    for entry in entries
-                ),
-            }
-            for entry in entries:
-                await hass.config_entries.async_unload(entry.entry_id)
-            await hass.async_stop(force=True)
+        hass.bus.async_listen(EVENT_STATE_CHANGED, count_write)
+        await asyncio.sleep(SETTLE_S)  # first polls, connections, history replays
+        writes = 0
+        cpu, started = time.process_time(), time.monotonic()
+        await asyncio.sleep(seconds)
+        elapsed = time.monotonic() - started
+        figures = {
+            "cpu_pct": (time.process_time() - cpu) / elapsed * 100,
+            "writes_per_s": writes / elapsed,
+            "rss_mb": rss_mb() - memory,
+            "entities": sum(
+                len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id))
+                for entry in entries
+            ),
+        }
+        for entry in entries:
+            await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_stop(force=True)
     return figures
 
 
@@ -345,6 +211,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--counts", default="1,5,10,20")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of every row; medians shown")
     parser.add_argument("--row", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--ports", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -357,30 +224,41 @@ async def main() -> None:
         return
     counts = [int(count) for count in args.counts.split(",")]
     compounds = Compounds(max(counts))
-    rows: dict[int, dict[str, float]] = {}
-    async with Simulator(compounds.description()) as simulator:
-        compounds.learn_ports(simulator.status)
+    runs: dict[int, list[dict[str, float]]] = {count: [] for count in [0, *counts]}
+    load_before = os.getloadavg()[0]
+    async with SimulatorProcess(compounds.description()) as simulator:
+        compounds.learn_ports(await simulator.status())
         with tempfile.TemporaryDirectory() as scratch:
             ports = Path(scratch) / "ports.json"
             ports.write_text(json.dumps(compounds.ports), encoding="utf-8")
-            for count in [0, *counts]:
-                measured = await asyncio.to_thread(
-                    subprocess.run,
-                    [
-                        *(sys.executable, __file__, "--row", str(count)),
-                        *("--ports", str(ports), "--seconds", str(args.seconds)),
-                    ],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                rows[count] = json.loads(measured.stdout.strip().splitlines()[-1])
-    base = rows[0]["cpu_pct"]
-    print(f"{args.seconds:.0f} s per row after {SETTLE_S:.0f} s settling; one run per row")
+            # Repeats interleave, the baseline in each: a busy spell weighs on every row alike.
+            for _ in range(args.repeats):
+                for count, measured_runs in runs.items():
+                    measured = await asyncio.to_thread(
+                        subprocess.run,
+                        [
+                            *(sys.executable, __file__, "--row", str(count)),
+                            *("--ports", str(ports), "--seconds", str(args.seconds)),
+                        ],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
+                    measured_runs.append(json.loads(measured.stdout.strip().splitlines()[-1]))
+    load = (load_before, os.getloadavg()[0])
+    rows = {
+        count: {key: statistics.median(run[key] for run in measured) for key in measured[0]}
+        for count, measured in runs.items()
+    }
+    print(
+        f"{args.seconds:.0f} s per row after {SETTLE_S:.0f} s settling; medians of "
+        f"{args.repeats} run(s) per row; machine load {load[0]:.1f} before, {load[1]:.1f} after"
+    )
     print(
         "| compounds | entities | HA CPU % of a core | above baseline | per compound | state writes/s | RSS added MB |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|")
+    base = rows[0]["cpu_pct"]
     for count, row in rows.items():
         above = row["cpu_pct"] - base
         per = f"{above / count:.2f}" if count else "-"
@@ -394,10 +272,15 @@ async def main() -> None:
         json.dumps(
             {
                 "cpu_pct": {str(count): round(row["cpu_pct"], 2) for count, row in rows.items()},
+                "cpu_pct_runs": {
+                    str(count): [round(run["cpu_pct"], 2) for run in measured]
+                    for count, measured in runs.items()
+                },
                 "rss_mb_per_compound": round(rows[largest]["rss_mb"] / largest, 2),
                 "state_writes_per_s": {
                     str(count): round(row["writes_per_s"], 1) for count, row in rows.items()
                 },
+                "load": [round(value, 1) for value in load],
             }
         )
     )

@@ -17,40 +17,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-import importlib
 import json
-from pathlib import Path
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from typing import Any, Self
+from typing import Any
 
-import aiohttp
-import yaml
+from harness import SimulatorProcess, Subentries, free_port, fresh_home_assistant
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from homeassistant.config_entries import ConfigSubentryDataWithId  # noqa: E402
-from homeassistant.core import HomeAssistant  # noqa: E402
-from homeassistant.helpers import frame  # noqa: E402
-from homeassistant.loader import DATA_CUSTOM_COMPONENTS  # noqa: E402
-from homeassistant.setup import async_setup_component  # noqa: E402
-
-# Our integration is imported before the test harness, whose own custom_components package would
-# shadow it; both through importlib, so type checking does not wander into the harness's package.
-importlib.import_module("custom_components.hanyang_compound")
-_harness = importlib.import_module("pytest_homeassistant_custom_component.common")
-MockConfigEntry = _harness.MockConfigEntry
-async_test_home_assistant = _harness.async_test_home_assistant
-
-GATEWAY_PORT = 15030
-CONTROL_PORT = 15031
+GATEWAY_PORT = free_port()
 PULSE = 0.1
 
 # (unit id, barriers as (open relay, close relay, open limit, closed limit, loop or None), shed relays)
@@ -59,14 +36,6 @@ MODULES: list[tuple[int, list[tuple[int, int, int, int, int | None]], list[int]]
     (2, [(0, 1, 0, 1, 2), (2, 3, 3, 4, 5)], [6, 7]),
     (3, [(0, 1, 0, 1, 2), (2, 3, 3, 4, 5), (4, 5, 6, 7, None)], []),
 ]
-
-
-def free_port() -> int:
-    """Return a TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def simulator_description() -> dict[str, Any]:
@@ -111,119 +80,28 @@ class Row:
     latencies: list[float]
 
 
-class Simulator(AbstractAsyncContextManager["Simulator"]):
-    """The simulator in its own process, and its control API."""
-
-    async def __aenter__(self) -> Self:
-        """Start the simulator and wait until its control API answers."""
-        self._directory = tempfile.TemporaryDirectory()
-        config = Path(self._directory.name) / "reference.yaml"
-        config.write_text(yaml.safe_dump(simulator_description()), encoding="utf-8")
-        self._process = subprocess.Popen(  # noqa: ASYNC220, S603 - our own simulator, once
-            [
-                sys.executable,
-                "-m",
-                "simulator",
-                "serve",
-                "--config",
-                str(config),
-                "--control-port",
-                str(CONTROL_PORT),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
-        self._session = aiohttp.ClientSession()
-        for _ in range(100):
-            try:
-                await self.status()
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
-            else:
-                return self
-        raise RuntimeError("the simulator did not start")
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        """Stop the simulator."""
-        await self._session.close()
-        self._process.terminate()
-        self._process.wait()
-        self._directory.cleanup()
-
-    async def status(self) -> dict[str, Any]:
-        """Return the gateway's status."""
-        async with self._session.get(f"http://127.0.0.1:{CONTROL_PORT}/status") as reply:
-            status: dict[str, Any] = (await reply.json())["devices"]["gateway"]
-            return status
-
-    async def reset(self) -> None:
-        """Zero the gateway's request counter."""
-        url = f"http://127.0.0.1:{CONTROL_PORT}/devices/gateway/reset_counters"
-        async with self._session.post(url, json={}):
-            pass
-
-
 def integration_entry() -> Any:
     """Return the reference compound as this integration's compound with its subentries."""
-    subentries: list[ConfigSubentryDataWithId] = []
+    devices = Subentries()
     for unit, barriers, sheds in MODULES:
         module_id = f"module{unit}"
-        subentries.append(
-            ConfigSubentryDataWithId(
-                subentry_id=module_id,
-                subentry_type="io_module",
-                title=f"Module {unit}",
-                unique_id=None,
-                data={
-                    "name": f"Module {unit}",
-                    "host": "127.0.0.1",
-                    "port": GATEWAY_PORT,
-                    "unit_id": unit,
-                    "profile": "tcp_relay_8",
-                    "transport": "tcp",
-                    "poll_interval": 1,
-                },
-            )
-        )
+        devices.module(module_id, f"Module {unit}", port=GATEWAY_PORT, unit_id=unit)
         for index, (open_relay, close_relay, open_limit, closed_limit, loop) in enumerate(barriers):
-            subentries.append(
-                ConfigSubentryDataWithId(
-                    subentry_id=f"gate{unit}{index}",
-                    subentry_type="barrier_gate",
-                    title=f"Gate {unit}{index}",
-                    unique_id=None,
-                    data={
-                        "name": f"Gate {unit}{index}",
-                        "module": module_id,
-                        "open_relay": open_relay,
-                        "close_relay": close_relay,
-                        "stop_relay": None,
-                        "pulse_seconds": PULSE,
-                        "open_limit": open_limit,
-                        "closed_limit": closed_limit,
-                        "vehicle_loop": loop,
-                        "travel_timeout": 10.0,
-                        "kept_open_in_lockdown": False,
-                    },
-                )
+            devices.gate(
+                f"gate{unit}{index}",
+                f"Gate {unit}{index}",
+                module_id,
+                open_relay=open_relay,
+                close_relay=close_relay,
+                pulse_seconds=PULSE,
+                open_limit=open_limit,
+                closed_limit=closed_limit,
+                vehicle_loop=loop,
             )
-        subentries.extend(
-            ConfigSubentryDataWithId(
-                subentry_id=f"shed{unit}{relay}",
-                subentry_type="shed_light",
-                title=f"Shed {unit}{relay}",
-                unique_id=None,
-                data={"name": f"Shed {unit}{relay}", "module": module_id, "relay": relay},
-            )
-            for relay in sheds
-        )
-    return MockConfigEntry(
-        domain="hanyang_compound",
-        title="Reference",
-        unique_id="reference",
-        data={"zone": "Qingchuan", "service_tier": "standard"},
-        subentries_data=subentries,
-    )
+        for relay in sheds:
+            output = {"name": f"Shed {unit}{relay}", "module": module_id, "relay": relay}
+            devices.add(f"shed{unit}{relay}", "shed_light", f"Shed {unit}{relay}", output)
+    return devices.entry("Reference", "reference")
 
 
 def core_modbus_config(*, expert: bool) -> dict[str, Any]:
@@ -285,16 +163,14 @@ def core_modbus_config(*, expert: bool) -> dict[str, Any]:
 async def measure(
     name: str,
     *,
-    simulator: Simulator,
+    simulator: SimulatorProcess,
     setup: Callable[[HomeAssistant], Awaitable[None]],
     command: Callable[[HomeAssistant, bool], Awaitable[None]],
     seconds: float,
     commands: int,
 ) -> Row:
     """Run one configuration: idle polling first, then gate commands while it polls."""
-    async with async_test_home_assistant() as hass:
-        hass.data.pop(DATA_CUSTOM_COMPONENTS, None)
-        frame.async_setup(hass)  # as the test harness's fixtures do; newer releases require it
+    async with fresh_home_assistant() as hass:
         # The calendar platform brings the HTTP server in: keep it off ports a demo may hold.
         await async_setup_component(
             hass, "http", {"http": {"server_host": "127.0.0.1", "server_port": free_port()}}
@@ -302,12 +178,12 @@ async def measure(
         await setup(hass)
         await hass.async_block_till_done()
         await asyncio.sleep(2)  # settle: first polls, connections
-        await simulator.reset()
+        await simulator.reset_counters("gateway")
         cpu, started = time.process_time(), time.monotonic()
         await asyncio.sleep(seconds)
         elapsed = time.monotonic() - started
         cpu_per_second = (time.process_time() - cpu) / elapsed
-        requests_per_second = (await simulator.status())["requests"] / elapsed
+        requests_per_second = (await simulator.status())["gateway"]["requests"] / elapsed
         latencies = []
         for index in range(commands):
             began = time.monotonic()
@@ -381,7 +257,7 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="idle polling window per row")
     parser.add_argument("--commands", type=int, default=40, help="gate commands per row")
     args = parser.parse_args()
-    async with Simulator() as simulator:
+    async with SimulatorProcess(simulator_description()) as simulator:
         rows = [
             await measure(
                 name,
@@ -393,7 +269,7 @@ async def main() -> None:
             )
             for name, setup, command in (
                 (
-                    "this integration (pooled reads, 1 s polls)",
+                    "this integration (1 s polls)",
                     setup_integration,
                     command_integration,
                 ),

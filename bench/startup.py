@@ -21,35 +21,19 @@ import argparse
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-import importlib
 import json
 import logging
-from pathlib import Path
-import socket
 import statistics
-import sys
 import time
 from typing import Any
-from unittest.mock import patch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import Subentries, free_port, fresh_home_assistant
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 
-from aiohttp.resolver import ThreadedResolver  # noqa: E402
-from homeassistant.config_entries import ConfigEntryState, ConfigSubentryDataWithId  # noqa: E402
-from homeassistant.core import HomeAssistant  # noqa: E402
-from homeassistant.helpers import entity_registry as er, frame  # noqa: E402
-from homeassistant.loader import DATA_CUSTOM_COMPONENTS  # noqa: E402
-
-# Our integration is imported before the test harness, whose own custom_components package would
-# shadow it; both through importlib, so type checking does not wander into the harness's package.
-importlib.import_module("custom_components.hanyang_compound")
-_harness = importlib.import_module("pytest_homeassistant_custom_component.common")
-MockConfigEntry = _harness.MockConfigEntry
-async_test_home_assistant = _harness.async_test_home_assistant
-
-from simulator.devices.access_terminal import AccessTerminal  # noqa: E402
-from simulator.devices.io_module import Fault, Gateway  # noqa: E402
+from simulator.devices.access_terminal import AccessTerminal
+from simulator.devices.io_module import Fault, Gateway
 
 GATEWAYS = 3
 MODULES_PER_GATEWAY = 3
@@ -61,91 +45,32 @@ CASES = ("up", "closed", "silent")
 TARGET_S = 1.0
 
 
-def free_port() -> int:
-    """Return a TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _subentry(
-    subentry_id: str, subentry_type: str, title: str, data: dict[str, Any]
-) -> ConfigSubentryDataWithId:
-    return ConfigSubentryDataWithId(
-        subentry_id=subentry_id, subentry_type=subentry_type, title=title, data=data, unique_id=None
-    )
-
-
 def compound_entry(gateway_ports: list[int], terminal_ports: list[int]) -> Any:
     """Return the compound: modules on the gateways, gates and sheds wired to them, terminals, sensors."""
-    subentries: list[ConfigSubentryDataWithId] = []
+    devices = Subentries()
     modules = [
         (f"module{gateway}{unit}", port, unit)
         for gateway, port in enumerate(gateway_ports)
         for unit in range(1, MODULES_PER_GATEWAY + 1)
     ]
     for module_id, port, unit in modules:
-        data = {
-            "name": f"Module {module_id}",
-            "host": "127.0.0.1",
-            "port": port,
-            "unit_id": unit,
-            "profile": "tcp_relay_8",
-            "transport": "tcp",
-            "poll_interval": 1,
-        }
-        subentries.append(_subentry(module_id, "io_module", f"Module {module_id}", data))
+        devices.module(module_id, f"Module {module_id}", port=port, unit_id=unit)
     for index in range(GATES):
-        gate = {
-            "name": f"Gate {index}",
-            "module": modules[index][0],
-            "open_relay": 0,
-            "close_relay": 1,
-            "stop_relay": None,
-            "pulse_seconds": 0.3,
-            "open_limit": 0,
-            "closed_limit": 1,
-            "vehicle_loop": 2,
-            "travel_timeout": 10.0,
-            "kept_open_in_lockdown": False,
-        }
-        subentries.append(_subentry(f"gate{index}", "barrier_gate", f"Gate {index}", gate))
+        devices.gate(f"gate{index}", f"Gate {index}", modules[index][0], pulse_seconds=0.3)
     for index in range(SHED_OUTPUTS):
         kind = "shed_light" if index % 2 == 0 else "shed_socket"
         output = {"name": f"Shed {index}", "module": modules[index][0], "relay": 4 + index % 4}
-        subentries.append(_subentry(f"shed{index}", kind, f"Shed {index}", output))
+        devices.add(f"shed{index}", kind, f"Shed {index}", output)
     for index, port in enumerate(terminal_ports):
-        terminal = {
-            "name": f"Terminal {index}",
-            "host": "127.0.0.1",
-            "port": port,
-            "ssl": False,
-            "verify_ssl": True,
-            "username": "admin",
-            "password": "hanyang123",
-            "door": 1,
-            "kept_open_in_lockdown": False,
-            "alert_duration": 60,
-            "serial_number": f"DS-K1T671TM-BENCH{index}",
-            "model": "DS-K1T671TM-3XF",
-            "firmware": "V3.2.30",
-        }
-        subentries.append(
-            _subentry(f"terminal{index}", "access_terminal", f"Terminal {index}", terminal)
+        devices.terminal(
+            f"terminal{index}", f"Terminal {index}", port=port, serial=f"DS-K1T671TM-BENCH{index}"
         )
     for index in range(SENSORS):
         address = f"A4:C1:38:00:01:{index:02X}"
         role = "manhole" if index % 3 else "shed_thermometer"
         sensor = {"address": address, "role": role, "location": f"Place {index}"}
-        subentries.append(_subentry(f"sensor{index}", "bthome_sensor", f"Sensor {index}", sensor))
-    return MockConfigEntry(
-        domain="hanyang_compound",
-        title="Startup",
-        unique_id="startup",
-        data={"zone": "Qingchuan", "service_tier": "standard"},
-        subentries_data=subentries,
-    )
+        devices.add(f"sensor{index}", "bthome_sensor", f"Sensor {index}", sensor)
+    return devices.entry("Startup", "startup")
 
 
 async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -195,21 +120,12 @@ async def devices(case: str) -> AsyncIterator[tuple[list[int], list[int]]]:
 
 async def measure(case: str) -> tuple[float, int]:
     """Set the compound up once in a fresh Home Assistant; return seconds to LOADED and entities."""
-    # Home Assistant's session resolves through zeroconf; loopback needs no more than the OS.
-    resolver = patch(
-        "homeassistant.helpers.aiohttp_client._async_make_resolver",
-        return_value=ThreadedResolver(),
-    )
-    async with async_test_home_assistant() as hass, devices(case) as (gateway_ports, terminals):
-        hass.loop.set_debug(False)  # as Home Assistant runs in production
-        hass.data.pop(DATA_CUSTOM_COMPONENTS, None)
-        frame.async_setup(hass)  # as the test harness's fixtures do; newer releases require it
+    async with fresh_home_assistant() as hass, devices(case) as (gateway_ports, terminals):
         entry = compound_entry(gateway_ports, terminals)
         entry.add_to_hass(hass)
-        with resolver:
-            started = time.perf_counter()
-            await hass.config_entries.async_setup(entry.entry_id)
-            elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        await hass.config_entries.async_setup(entry.entry_id)
+        elapsed = time.perf_counter() - started
         if entry.state is not ConfigEntryState.LOADED:
             raise RuntimeError(f"{case}: the compound did not load ({entry.state})")
         entities = len(er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id))

@@ -1,4 +1,4 @@
-"""An I/O module on a Modbus unit: its relays and inputs read in pooled requests, relays written."""
+"""An I/O module on a Modbus unit: its relays and inputs read one request per bit space, relays written."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import Awaitable
 import contextlib
 from dataclasses import dataclass
 import time
-from typing import Any
 
 from modbus_connection import (
     ModbusConnectionError,
@@ -15,7 +14,6 @@ from modbus_connection import (
     ModbusExceptionError,
     ModbusUnit,
 )
-from modbus_connection.model import Component, ComponentGroup, coil, discrete_input
 
 from .profiles import ModuleProfile
 
@@ -49,20 +47,6 @@ class ModuleSnapshot:
     """Seconds the poll took, queueing on a shared link included."""
 
 
-def channel_components(profile: ModuleProfile) -> tuple[type[Component], type[Component]]:
-    """Return the models of a profile's relays (writable coils) and inputs (discrete inputs).
-
-    modbus-connection's planner turns each model into one read per poll; read together in a
-    ComponentGroup, they take one request per bit space.
-    """
-    relays: dict[str, Any] = {f"relay_{n}": coil(n, writable=True) for n in range(profile.relays)}
-    inputs: dict[str, Any] = {f"input_{n}": discrete_input(n) for n in range(profile.inputs)}
-    return (
-        type(f"Relays_{profile.key}", (Component,), relays),
-        type(f"Inputs_{profile.key}", (Component,), inputs),
-    )
-
-
 def _translate(err: ModbusError | TimeoutError) -> ModuleError:
     # The library's messages name the link's host and port, which must never reach a log:
     # the error says what went wrong, not where.
@@ -81,6 +65,9 @@ class IoModule:
     Inputs are read at every poll: they are what a gate's state comes from. Relays change only
     when written, so they are read back right after every write and otherwise every
     relay_readback_every polls, which still shows a relay switched by another master.
+    A module's channels are contiguous from 0, so each bit space is one request of the unit's
+    own (FC 01 coils, FC 02 discrete inputs): there is nothing for a read planner to pool, and
+    modbus-connection's component model costs more per poll than the request it would plan.
     Every read and write is bounded by request_timeout, whatever the link's own timeout (a
     borrowed link may wait far longer), so a silent module is told apart in time.
     """
@@ -99,9 +86,7 @@ class IoModule:
         self.unit = unit
         self.profile = profile
         self.request_timeout = request_timeout
-        relays, inputs = channel_components(profile)
-        self._relays, self._inputs = relays(unit), inputs(unit)
-        self._both = ComponentGroup(unit, [self._relays, self._inputs])
+        self._relays: tuple[bool, ...] = (False,) * profile.relays
         self.relay_readback_every = relay_readback_every
         self._polls_since_relays: int | None = None
         """Polls since the relays were last read; None until they are read, or after a write."""
@@ -115,25 +100,26 @@ class IoModule:
             self._polls_since_relays is None
             or self._polls_since_relays + 1 >= self.relay_readback_every
         )
-        await self._async_request((self._both if due else self._inputs).async_update())
+        inputs, relays = await self._async_request(self._async_read_channels(relays_due=due))
+        if relays is not None:
+            self._relays = relays
         self._polls_since_relays = 0 if due else (self._polls_since_relays or 0) + 1
-        inputs: Any = self._inputs
         return ModuleSnapshot(
-            relays=self._last_relays(),
-            inputs=tuple(bool(getattr(inputs, f"input_{n}")) for n in range(self.profile.inputs)),
-            latency=time.monotonic() - started,
+            relays=self._relays, inputs=inputs, latency=time.monotonic() - started
         )
 
     async def async_read_relays(self) -> tuple[bool, ...]:
         """Read the relays now (a decision about them cannot wait for the next read-back)."""
-        await self._async_request(self._relays.async_update())
-        return self._last_relays()
+        self._relays = tuple(
+            await self._async_request(self.unit.read_coils(0, self.profile.relays))
+        )
+        return self._relays
 
     async def async_set_relay(self, relay: int, *, on: bool) -> None:
         """Switch one relay; raise a ModuleError subclass if the module does not take it."""
         self._check_relay(relay)
         self._polls_since_relays = None  # read back at the next poll, whatever happens here
-        await self._async_request(self._relays.write(f"relay_{relay}", on))
+        await self._async_request(self.unit.write_coil(relay, on))
 
     async def async_pulse(self, relay: int, seconds: float) -> None:
         """Energise a relay for seconds, as a push button on a barrier controller would."""
@@ -153,15 +139,20 @@ class IoModule:
         if not 0 <= relay < self.profile.relays:
             raise ValueError(f"relay {relay} does not exist on a {self.profile.name}")
 
-    def _last_relays(self) -> tuple[bool, ...]:
-        relays: Any = self._relays
-        return tuple(bool(getattr(relays, f"relay_{n}")) for n in range(self.profile.relays))
+    async def _async_read_channels(
+        self, *, relays_due: bool
+    ) -> tuple[tuple[bool, ...], tuple[bool, ...] | None]:
+        """Read the inputs and, when due, the relays (None when not read)."""
+        inputs = tuple(await self.unit.read_discrete_inputs(0, self.profile.inputs))
+        if not relays_due:
+            return inputs, None
+        return inputs, tuple(await self.unit.read_coils(0, self.profile.relays))
 
-    async def _async_request(self, request: Awaitable[object]) -> None:
+    async def _async_request[T](self, request: Awaitable[T]) -> T:
         """Run one read or write within the request timeout; raise a ModuleError subclass."""
         try:
             async with asyncio.timeout(self.request_timeout):
-                await request
+                return await request
         except (ModbusError, TimeoutError) as err:
             if isinstance(err, TimeoutError):
                 # A timed-out link may carry the late answer into the next request: start afresh.
