@@ -11,7 +11,8 @@ rush of 200 events/s in total for 60 s and then a burst spread over the terminal
   70 ms: the worst case.
 
 Latency is from the terminal's write to the entity's state change; an event counts only as
-a state change of its own. Asyncio debug is off, as Home Assistant runs in production.
+a state change of its own. CPU per event is the whole process's (the simulated terminals' side
+included) over the rush. Asyncio debug is off, as Home Assistant runs in production.
 
     .venv/bin/python bench/terminal_events.py [--rate 200] [--duration 60] [--burst 5000]
         [--scenarios one rush simultaneous]
@@ -237,6 +238,7 @@ async def measure(
                 async_track_state_change_event(hass, entity_id, arrived.record)
 
             firsts = _next_serials(sims)
+            cpu_start = time.process_time()
             schedule = _independent if scenario.schedule == "independent" else _simultaneous
             await schedule(sims, rate, duration)
             expected = _serials_since(sims, firsts)
@@ -248,13 +250,16 @@ async def measure(
                 for serial in serials & arrived.times.keys()
             ]
             sent = sum(len(serials) for serials in expected)
+            # The whole process's CPU: the simulated terminals' side is in it too.
+            cpu_us = (time.process_time() - cpu_start) / sent * 1_000_000
             rush_duplicates = sum(arrived.duplicates for arrived in arrivals)
-            rush = {
+            rush: dict[str, Any] = {
                 "scenario": f"{scenario.label}, {rate:g} events/s in total for {duration:g} s",
                 "events": sent,
                 "events/s": f"{len(latencies) / duration:,.0f}",
                 "p50 ms": f"{statistics.median(latencies):.2f}",
                 "p99 ms": f"{_percentile(latencies, 0.99):.2f}",
+                "CPU µs/event": f"{cpu_us:.0f}",
                 "lost": sent - len(latencies),
                 "duplicates": rush_duplicates,
             }
@@ -275,12 +280,13 @@ async def measure(
                 for arrived, serials in zip(arrivals, expected, strict=True)
             )
             last = max(max(arrived.times.values()) for arrived in arrivals)
-            burst_row = {
+            burst_row: dict[str, Any] = {
                 "scenario": f"then a burst of {per_terminal:,} per terminal",
                 "events": per_terminal * scenario.terminals,
                 "events/s": f"{received / (last - start):,.0f}",
                 "p50 ms": "-",
                 "p99 ms": "-",
+                "CPU µs/event": "-",
                 "lost": per_terminal * scenario.terminals - received,
                 "duplicates": sum(arrived.duplicates for arrived in arrivals),
             }
@@ -294,6 +300,7 @@ async def measure(
         "p99_ms": round(_percentile(latencies, 0.99), 2),
         "lost": rush["lost"] + burst_row["lost"],
         "duplicates": rush_duplicates + burst_row["duplicates"],
+        "cpu_us_per_event": round(cpu_us),
         "burst_events_per_s": round(received / (last - start)),
     }
     return [rush, burst_row], figures

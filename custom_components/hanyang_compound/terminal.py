@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from typing import Any, Final
@@ -45,7 +45,13 @@ from .devices.isapi.monitor import LinkState, MonitorTiming, TerminalMonitor
 from .errors import device_error
 from .modes import CompoundMode, EntranceAction, EntrancePolicy, screening_alerts_active
 from .terminal_auth import ALERT_DURATION, DOOR, stored_flag, stored_text, terminal_client
-from .terminal_screening import AccessEventSink, DailyCounts, event_attributes, stored_count
+from .terminal_screening import (
+    AccessEventSink,
+    DailyCounts,
+    TerminalFigure,
+    event_attributes,
+    stored_count,
+)
 from .validation import InvalidSettingError
 
 STORAGE_VERSION: Final = 1
@@ -60,6 +66,12 @@ _POLICY_COMMANDS: Final = {
     EntrancePolicy.FREE: DoorCommand.CLOSE,
 }
 """The door state each policy demands; close hands the door back to normal control."""
+
+ALERT_FIGURES: Final = {
+    Screening.FEVER_DETECTED: TerminalFigure.FEVER_ALERT,
+    Screening.NO_MASK: TerminalFigure.NO_MASK_ALERT,
+}
+COUNT_FIGURES: Final = (TerminalFigure.PASSES, TerminalFigure.FEVER, TerminalFigure.NO_MASK)
 
 
 class AccessTerminal:
@@ -99,7 +111,11 @@ class AccessTerminal:
             Screening.NO_MASK: None,
         }
         self._alert_timers: dict[Screening, CALLBACK_TYPE] = {}
-        self._listeners: Listeners[()] = Listeners()
+        self._link_listeners: Listeners[()] = Listeners()
+        self._figure_listeners: dict[TerminalFigure, Listeners[()]] = {
+            figure: Listeners() for figure in TerminalFigure
+        }
+        self._malformed_shown = 0
         self._sink: AccessEventSink | None = None
         self._sink_changed = asyncio.Event()
         self._unsubscribers: list[CALLBACK_TYPE] = []
@@ -214,8 +230,8 @@ class AccessTerminal:
     def available(self) -> bool:
         """Whether the terminal is heard from, by stream or by polling its history.
 
-        The source of truth of the device's availability; listeners of async_subscribe
-        are called whenever it changes.
+        The source of truth of the device's availability; availability listeners are
+        called whenever it changes.
         """
         return self.link_state in LINK_UP
 
@@ -232,12 +248,26 @@ class AccessTerminal:
         }
 
     @callback
-    def async_subscribe(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call listener whenever the link, the counts or the alerts change."""
-        return self._listeners.add(listener)
+    def async_subscribe(
+        self, listener: Callable[[], None], figure: TerminalFigure | None = None
+    ) -> CALLBACK_TYPE:
+        """Call listener whenever the link changes and, if given, whenever figure changes."""
+        stop_link = self._link_listeners.add(listener)
+        if figure is None:
+            return stop_link
+        stop_figure = self._figure_listeners[figure].add(listener)
 
-    # The link's changes are among those async_subscribe reports.
-    async_add_availability_listener = async_subscribe
+        @callback
+        def unsubscribe() -> None:
+            stop_link()
+            stop_figure()
+
+        return unsubscribe
+
+    @callback
+    def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener whenever the link changes: access events never change availability."""
+        return self._link_listeners.add(listener)
 
     @callback
     def async_subscribe_events(self, sink: AccessEventSink) -> CALLBACK_TYPE:
@@ -252,8 +282,9 @@ class AccessTerminal:
 
         return unsubscribe
 
-    def _notify(self) -> None:
-        self._listeners.notify()
+    def _notify(self, figures: Iterable[TerminalFigure]) -> None:
+        for figure in figures:
+            self._figure_listeners[figure].notify()
 
     async def _async_connected(self) -> None:
         # A terminal that rebooted or was reset forgets held doors: enforce the mode again.
@@ -276,7 +307,7 @@ class AccessTerminal:
                 self.monitor.stats.last_error if self.monitor else None,
             )
             self._lost_logged = True
-        self._notify()
+        self._link_listeners.notify()
 
     @callback
     def _handle_auth_failure(self) -> None:
@@ -307,9 +338,12 @@ class AccessTerminal:
             if sink is self._sink:  # still subscribed after waiting
                 sink.show(str(outcome), attributes)
                 break
-        self._count(event)
+        changed = self._count(event)
+        if self.monitor is not None and self.monitor.stats.malformed_parts != self._malformed_shown:
+            self._malformed_shown = self.monitor.stats.malformed_parts
+            changed.append(TerminalFigure.MALFORMED_PARTS)
         self._store.async_delay_save(self._stored, SAVE_DELAY)
-        self._notify()
+        self._notify(changed)
 
     async def _async_event_sink(self) -> AccessEventSink | None:
         """Return the event entity once it has subscribed; None if it is disabled."""
@@ -328,15 +362,21 @@ class AccessTerminal:
             and entity.domain == Platform.EVENT
         )
 
-    def _count(self, event: AccessEvent) -> None:
+    def _count(self, event: AccessEvent) -> list[TerminalFigure]:
+        """Count an event into today's figures; return the figures it changed."""
+        changed = []
         if event.granted:
             self.counts.passes += 1
+            changed.append(TerminalFigure.PASSES)
         if is_fever(event, self.compound.fever_threshold):
             self.counts.fever += 1
             self._raise_alert(Screening.FEVER_DETECTED, event)
+            changed += (TerminalFigure.FEVER, TerminalFigure.FEVER_ALERT)
         if event.mask is False:
             self.counts.no_mask += 1
             self._raise_alert(Screening.NO_MASK, event)
+            changed += (TerminalFigure.NO_MASK, TerminalFigure.NO_MASK_ALERT)
+        return changed
 
     def _raise_alert(self, kind: Screening, event: AccessEvent) -> None:
         self.alerts[kind] = dt_util.utcnow()
@@ -364,13 +404,13 @@ class AccessTerminal:
     def _clear_alert(self, kind: Screening, _now: datetime) -> None:
         self._alert_timers.pop(kind, None)
         self.alerts[kind] = None
-        self._notify()
+        self._notify((ALERT_FIGURES[kind],))
 
     @callback
     def _reset_counts(self, now: datetime) -> None:
         self.counts = DailyCounts(day=dt_util.as_local(now).date().isoformat())
         self._store.async_delay_save(self._stored, SAVE_DELAY)
-        self._notify()
+        self._notify(COUNT_FIGURES)
 
     def _stored(self) -> dict[str, Any]:
         return {

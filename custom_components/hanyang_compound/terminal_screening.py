@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from .const import ATTR_TEMPERATURE
 from .devices.isapi.events import AccessEvent
+
+
+class TerminalFigure(StrEnum):
+    """What a terminal's entities show that changes without its link changing.
+
+    Each figure has its own listeners, so an access event reaches only the entities whose
+    figure it changed; a change of the link reaches every entity of the terminal.
+    """
+
+    PASSES = "passes"
+    FEVER = "fever"
+    NO_MASK = "no_mask"
+    FEVER_ALERT = "fever_alert"
+    NO_MASK_ALERT = "no_mask_alert"
+    MALFORMED_PARTS = "malformed_parts"
 
 
 @dataclass(slots=True)
