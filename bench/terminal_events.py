@@ -1,8 +1,9 @@
 """Benchmark: access events from simulated terminals to Home Assistant's event entities.
 
-Runs a real Home Assistant core and the simulated terminals in one process over loopback
-HTTP (digest auth, multipart stream, the real stream parser) and measures, per scenario, a
-rush of 200 events/s in total for 60 s and then a burst spread over the terminals:
+Runs a real Home Assistant core, and the simulated terminals in a process of their own (as
+real terminals are devices of their own), over loopback HTTP (digest auth, multipart
+stream, the real stream parser) and measures, per scenario, a rush of 200 events/s in total
+for 60 s and then a burst spread over the terminals:
 
 - one: one terminal, Poisson arrivals;
 - rush: 14 terminals of one compound, each with its own Poisson arrivals (a morning rush:
@@ -11,8 +12,8 @@ rush of 200 events/s in total for 60 s and then a burst spread over the terminal
   70 ms: the worst case.
 
 Latency is from the terminal's write to the entity's state change; an event counts only as
-a state change of its own. CPU per event is the whole process's (the simulated terminals' side
-included) over the rush. Asyncio debug is off, as Home Assistant runs in production.
+a state change of its own (both processes read the same monotonic clock). CPU per event is
+Home Assistant's process's over the rush. Asyncio debug is off, as in production.
 
     .venv/bin/python bench/terminal_events.py [--rate 200] [--duration 60] [--burst 5000]
         [--scenarios one rush simultaneous]
@@ -26,8 +27,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 import json
+import multiprocessing
+from multiprocessing.connection import Connection
 from pathlib import Path
 import random
 import statistics
@@ -89,7 +93,7 @@ class Arrivals:
             self.times[serial] = time.perf_counter()
         self.changed.set()
 
-    async def wait_for(self, serials: set[int], quiet: float = 2.0) -> None:
+    async def wait_for(self, serials: AbstractSet[int], quiet: float = 2.0) -> None:
         """Wait until every serial arrived, or nothing arrived for quiet seconds."""
         while not serials <= self.times.keys():
             self.changed.clear()
@@ -163,6 +167,10 @@ async def _setup(hass: HomeAssistant, sims: list[SimulatedTerminal]) -> list[str
     return entity_ids
 
 
+def _terminal_settings(index: int) -> dict[str, Any]:
+    return {"heartbeat_interval": 5, "retained": 0, "seed": index, "serial": f"DS-RUSH{index:02}"}
+
+
 async def _resident_passes(sim: SimulatedTerminal) -> None:
     # Returns without waiting: every terminal of a tick writes in the same instant.
     await sim.async_command("pass", {"temperature": 36.5, "mask": True})
@@ -193,16 +201,72 @@ async def _simultaneous(sims: list[SimulatedTerminal], rate: float, duration: fl
             await _resident_passes(sim)
 
 
-def _serials_since(sims: list[SimulatedTerminal], firsts: list[int]) -> list[set[int]]:
-    """Return the serial numbers each terminal recorded from firsts on."""
-    return [
-        {record["serialNo"] for record in sim.journal if record["serialNo"] >= first}
-        for sim, first in zip(sims, firsts, strict=True)
+type SentAt = list[dict[int, float]]
+"""Per terminal, the perf_counter time each event was written (the same clock in every process)."""
+
+
+def _serve_terminals(connection: Connection, count: int) -> None:
+    """Run count simulated terminals and do what the benchmark asks of them, until it stops them."""
+    asyncio.run(_async_serve_terminals(connection, count))
+
+
+async def _async_serve_terminals(connection: Connection, count: int) -> None:
+    sims = [
+        SimulatedTerminal(f"entrance{index}", _terminal_settings(index)) for index in range(count)
     ]
+    for sim in sims:
+        await sim.async_start()
+    connection.send([sim.port for sim in sims])
+    while (request := await asyncio.to_thread(connection.recv)) is not None:
+        firsts = [len(sim.journal) for sim in sims]
+        match request:
+            case ("rush", schedule, rate, duration):
+                await (_independent if schedule == "independent" else _simultaneous)(
+                    sims, rate, duration
+                )
+            case ("burst", per_terminal):
+                for sim in sims:
+                    await sim.async_command("pass", {"count": per_terminal})
+        sent: SentAt = [
+            {record["serialNo"]: sim.sent_at[record["serialNo"]] for record in sim.journal[first:]}
+            for sim, first in zip(sims, firsts, strict=True)
+        ]
+        connection.send(sent)
+    for sim in sims:
+        await sim.async_stop()
 
 
-def _next_serials(sims: list[SimulatedTerminal]) -> list[int]:
-    return [sim.journal[-1]["serialNo"] + 1 if sim.journal else 1 for sim in sims]
+class TerminalsProcess:
+    """The simulated terminals in a process of their own, as real terminals are devices of their own.
+
+    Home Assistant's event loop then does only its own work, as in a compound.
+    """
+
+    def __init__(self, count: int) -> None:
+        """Start count terminals in their process; ports says where each listens."""
+        context = multiprocessing.get_context("spawn")
+        self._connection, theirs = context.Pipe()
+        self._process = context.Process(target=_serve_terminals, args=(theirs, count))
+        self._process.start()
+        self.ports: list[int] = self._connection.recv()
+
+    def described(self) -> list[SimulatedTerminal]:
+        """Return the terminals as the forms need them (never started in this process)."""
+        return [
+            SimulatedTerminal(f"entrance{index}", _terminal_settings(index) | {"port": port})
+            for index, port in enumerate(self.ports)
+        ]
+
+    async def ask(self, request: tuple[Any, ...]) -> SentAt:
+        """Run a rush or a burst there; return when each of its events was written."""
+        self._connection.send(request)
+        sent: SentAt = await asyncio.to_thread(self._connection.recv)
+        return sent
+
+    def stop(self) -> None:
+        """Stop the terminals and their process."""
+        self._connection.send(None)
+        self._process.join(30)
 
 
 async def measure(
@@ -213,15 +277,8 @@ async def measure(
     Returns the two table rows and the figures: rush latency p50/p99 from the terminal's
     write to the state change, and lost and duplicated events over rush and burst.
     """
-    sims = [
-        SimulatedTerminal(
-            f"entrance{index}",
-            {"heartbeat_interval": 5, "retained": 0, "seed": index, "serial": f"DS-RUSH{index:02}"},
-        )
-        for index in range(scenario.terminals)
-    ]
-    for sim in sims:
-        await sim.async_start()
+    terminals = TerminalsProcess(scenario.terminals)
+    sims = terminals.described()
     # Home Assistant's session resolves through zeroconf; loopback needs no more than the OS.
     with (
         tempfile.TemporaryDirectory() as config_dir,
@@ -237,30 +294,27 @@ async def measure(
             for entity_id, arrived in zip(entity_ids, arrivals, strict=True):
                 async_track_state_change_event(hass, entity_id, arrived.record)
 
-            firsts = _next_serials(sims)
             cpu_start = time.process_time()
-            schedule = _independent if scenario.schedule == "independent" else _simultaneous
-            await schedule(sims, rate, duration)
-            expected = _serials_since(sims, firsts)
-            for arrived, serials in zip(arrivals, expected, strict=True):
-                await arrived.wait_for(serials)
+            sent_at = await terminals.ask(("rush", scenario.schedule, rate, duration))
+            for arrived, sent in zip(arrivals, sent_at, strict=True):
+                await arrived.wait_for(sent.keys())
             latencies = [
-                (arrived.times[serial] - sim.sent_at[serial]) * 1000
-                for sim, arrived, serials in zip(sims, arrivals, expected, strict=True)
-                for serial in serials & arrived.times.keys()
+                (arrived.times[serial] - sent[serial]) * 1000
+                for arrived, sent in zip(arrivals, sent_at, strict=True)
+                for serial in sent.keys() & arrived.times.keys()
             ]
-            sent = sum(len(serials) for serials in expected)
-            # The whole process's CPU: the simulated terminals' side is in it too.
-            cpu_us = (time.process_time() - cpu_start) / sent * 1_000_000
+            events = sum(len(sent) for sent in sent_at)
+            # Home Assistant's process only: the terminals' own work is in theirs.
+            cpu_us = (time.process_time() - cpu_start) / events * 1_000_000
             rush_duplicates = sum(arrived.duplicates for arrived in arrivals)
             rush: dict[str, Any] = {
                 "scenario": f"{scenario.label}, {rate:g} events/s in total for {duration:g} s",
-                "events": sent,
+                "events": events,
                 "events/s": f"{len(latencies) / duration:,.0f}",
                 "p50 ms": f"{statistics.median(latencies):.2f}",
                 "p99 ms": f"{_percentile(latencies, 0.99):.2f}",
                 "CPU µs/event": f"{cpu_us:.0f}",
-                "lost": sent - len(latencies),
+                "lost": events - len(latencies),
                 "duplicates": rush_duplicates,
             }
 
@@ -268,16 +322,13 @@ async def measure(
             for arrived in arrivals:
                 arrived.duplicates = 0
             per_terminal = burst // scenario.terminals
-            firsts = _next_serials(sims)
             start = time.perf_counter()
-            for sim in sims:
-                await sim.async_command("pass", {"count": per_terminal})
-            expected = _serials_since(sims, firsts)
-            for arrived, serials in zip(arrivals, expected, strict=True):
-                await arrived.wait_for(serials)
+            sent_at = await terminals.ask(("burst", per_terminal))
+            for arrived, sent in zip(arrivals, sent_at, strict=True):
+                await arrived.wait_for(sent.keys())
             received = sum(
-                len(serials & arrived.times.keys())
-                for arrived, serials in zip(arrivals, expected, strict=True)
+                len(sent.keys() & arrived.times.keys())
+                for arrived, sent in zip(arrivals, sent_at, strict=True)
             )
             last = max(max(arrived.times.values()) for arrived in arrivals)
             burst_row: dict[str, Any] = {
@@ -293,8 +344,7 @@ async def measure(
             await hass.config_entries.async_unload(
                 next(iter(hass.config_entries.async_entries(DOMAIN))).entry_id
             )
-    for sim in sims:
-        await sim.async_stop()
+    terminals.stop()
     figures = {
         "p50_ms": round(statistics.median(latencies), 2),
         "p99_ms": round(_percentile(latencies, 0.99), 2),

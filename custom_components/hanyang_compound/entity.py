@@ -272,8 +272,9 @@ class TerminalEntity(CompoundDeviceEntity):
     def _terminal_changed(self) -> None:
         # The terminal reports a change of its link to all its entities and a change of a
         # figure to those showing it; each writes only when what it shows has changed.
-        if self._shown() != self._written:
-            self.async_write_ha_state()
+        if (shown := self._shown()) != self._written:
+            self._written = shown
+            super().async_write_ha_state()
 
 
 class BleEntity(CompoundDeviceEntity):
