@@ -51,11 +51,13 @@ from homeassistant.const import Platform  # noqa: E402
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback  # noqa: E402
 from homeassistant.helpers import entity_registry as er  # noqa: E402
 from homeassistant.helpers.event import async_track_state_change_event  # noqa: E402
+from homeassistant.setup import async_setup_component  # noqa: E402
 from pytest_homeassistant_custom_component.common import (  # noqa: E402
     MockConfigEntry,
     async_test_home_assistant,
 )
 
+from broker.process import free_port  # noqa: E402
 from custom_components.hanyang_compound.const import DOMAIN  # noqa: E402
 from custom_components.hanyang_compound.terminal import AccessTerminal  # noqa: E402
 from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal  # noqa: E402
@@ -134,6 +136,10 @@ arrivals coincide as they happen to); and its worst case, every entrance at once
 async def _setup(hass: HomeAssistant, sims: list[SimulatedTerminal]) -> list[str]:
     """Set up one compound with every simulated terminal; return their event entities in order."""
     hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
+    # The compound brings the HTTP server in: keep it on loopback, off ports a demo may hold.
+    await async_setup_component(
+        hass, "http", {"http": {"server_host": "127.0.0.1", "server_port": free_port()}}
+    )
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Longdengli",
@@ -246,7 +252,8 @@ class TerminalsProcess:
         """Start count terminals in their process; ports says where each listens."""
         context = multiprocessing.get_context("spawn")
         self._connection, theirs = context.Pipe()
-        self._process = context.Process(target=_serve_terminals, args=(theirs, count))
+        # A daemon: a benchmark that fails leaves no terminals behind.
+        self._process = context.Process(target=_serve_terminals, args=(theirs, count), daemon=True)
         self._process.start()
         self.ports: list[int] = self._connection.recv()
 

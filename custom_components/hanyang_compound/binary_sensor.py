@@ -34,8 +34,8 @@ from .entity import (
     device_platform_setup,
 )
 from .gate import BarrierGate
-from .terminal import ALERT_FIGURES, AccessTerminal
-from .terminal_screening import TerminalFigure
+from .terminal import AccessTerminal
+from .terminal_screening import ALERT_FIGURES, TerminalFigure
 from .thermometer import BleThermometerDevice
 
 PARALLEL_UPDATES = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any, Final
@@ -35,20 +35,22 @@ from .const import (
     ISAPI_MANUFACTURER,
     LOGGER,
 )
-from .coordinator import Listeners
 from .device_areas import with_suggested_area
 from .device_links import linked_device_info
 from .devices.isapi.client import DoorCommand
 from .devices.isapi.errors import TerminalAuthError, TerminalError, TerminalUnreachableError
-from .devices.isapi.events import AccessEvent, Screening, is_fever, screening
+from .devices.isapi.events import AccessEvent, Screening, screening
 from .devices.isapi.monitor import LinkState, MonitorTiming, TerminalMonitor
 from .errors import device_error
 from .modes import CompoundMode, EntranceAction, EntrancePolicy, screening_alerts_active
 from .terminal_auth import ALERT_DURATION, DOOR, stored_flag, stored_text, terminal_client
 from .terminal_screening import (
+    ALERT_FIGURES,
+    COUNT_FIGURES,
     AccessEventSink,
     DailyCounts,
     TerminalFigure,
+    TerminalFollowers,
     event_attributes,
     stored_count,
 )
@@ -66,12 +68,6 @@ _POLICY_COMMANDS: Final = {
     EntrancePolicy.FREE: DoorCommand.CLOSE,
 }
 """The door state each policy demands; close hands the door back to normal control."""
-
-ALERT_FIGURES: Final = {
-    Screening.FEVER_DETECTED: TerminalFigure.FEVER_ALERT,
-    Screening.NO_MASK: TerminalFigure.NO_MASK_ALERT,
-}
-COUNT_FIGURES: Final = (TerminalFigure.PASSES, TerminalFigure.FEVER, TerminalFigure.NO_MASK)
 
 
 class AccessTerminal:
@@ -111,10 +107,7 @@ class AccessTerminal:
             Screening.NO_MASK: None,
         }
         self._alert_timers: dict[Screening, CALLBACK_TYPE] = {}
-        self._link_listeners: Listeners[()] = Listeners()
-        self._figure_listeners: dict[TerminalFigure, Listeners[()]] = {
-            figure: Listeners() for figure in TerminalFigure
-        }
+        self._followers = TerminalFollowers()
         self._malformed_shown = 0
         self._sink: AccessEventSink | None = None
         self._sink_changed = asyncio.Event()
@@ -252,22 +245,12 @@ class AccessTerminal:
         self, listener: Callable[[], None], figure: TerminalFigure | None = None
     ) -> CALLBACK_TYPE:
         """Call listener whenever the link changes and, if given, whenever figure changes."""
-        stop_link = self._link_listeners.add(listener)
-        if figure is None:
-            return stop_link
-        stop_figure = self._figure_listeners[figure].add(listener)
-
-        @callback
-        def unsubscribe() -> None:
-            stop_link()
-            stop_figure()
-
-        return unsubscribe
+        return self._followers.add(listener, figure)
 
     @callback
     def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
         """Call listener whenever the link changes: access events never change availability."""
-        return self._link_listeners.add(listener)
+        return self._followers.add(listener)
 
     @callback
     def async_subscribe_events(self, sink: AccessEventSink) -> CALLBACK_TYPE:
@@ -281,10 +264,6 @@ class AccessTerminal:
                 self._sink = None
 
         return unsubscribe
-
-    def _notify(self, figures: Iterable[TerminalFigure]) -> None:
-        for figure in figures:
-            self._figure_listeners[figure].notify()
 
     async def _async_connected(self) -> None:
         # A terminal that rebooted or was reset forgets held doors: enforce the mode again.
@@ -307,7 +286,7 @@ class AccessTerminal:
                 self.monitor.stats.last_error if self.monitor else None,
             )
             self._lost_logged = True
-        self._link_listeners.notify()
+        self._followers.link_changed()
 
     @callback
     def _handle_auth_failure(self) -> None:
@@ -343,7 +322,7 @@ class AccessTerminal:
             self._malformed_shown = self.monitor.stats.malformed_parts
             changed.append(TerminalFigure.MALFORMED_PARTS)
         self._store.async_delay_save(self._stored, SAVE_DELAY)
-        self._notify(changed)
+        self._followers.figures_changed(changed)
 
     async def _async_event_sink(self) -> AccessEventSink | None:
         """Return the event entity once it has subscribed; None if it is disabled."""
@@ -363,19 +342,11 @@ class AccessTerminal:
         )
 
     def _count(self, event: AccessEvent) -> list[TerminalFigure]:
-        """Count an event into today's figures; return the figures it changed."""
-        changed = []
-        if event.granted:
-            self.counts.passes += 1
-            changed.append(TerminalFigure.PASSES)
-        if is_fever(event, self.compound.fever_threshold):
-            self.counts.fever += 1
-            self._raise_alert(Screening.FEVER_DETECTED, event)
-            changed += (TerminalFigure.FEVER, TerminalFigure.FEVER_ALERT)
-        if event.mask is False:
-            self.counts.no_mask += 1
-            self._raise_alert(Screening.NO_MASK, event)
-            changed += (TerminalFigure.NO_MASK, TerminalFigure.NO_MASK_ALERT)
+        """Count an event into today's figures and raise its alerts; return what changed."""
+        changed = self.counts.count(event, self.compound.fever_threshold)
+        for kind, figure in ALERT_FIGURES.items():
+            if figure in changed:
+                self._raise_alert(kind, event)
         return changed
 
     def _raise_alert(self, kind: Screening, event: AccessEvent) -> None:
@@ -404,13 +375,13 @@ class AccessTerminal:
     def _clear_alert(self, kind: Screening, _now: datetime) -> None:
         self._alert_timers.pop(kind, None)
         self.alerts[kind] = None
-        self._notify((ALERT_FIGURES[kind],))
+        self._followers.figures_changed((ALERT_FIGURES[kind],))
 
     @callback
     def _reset_counts(self, now: datetime) -> None:
         self.counts = DailyCounts(day=dt_util.as_local(now).date().isoformat())
         self._store.async_delay_save(self._stored, SAVE_DELAY)
-        self._notify(COUNT_FIGURES)
+        self._followers.figures_changed(COUNT_FIGURES)
 
     def _stored(self) -> dict[str, Any]:
         return {
