@@ -32,6 +32,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.hanyang_compound import terminal as terminal_module
 from custom_components.hanyang_compound.const import DOMAIN
 from custom_components.hanyang_compound.terminal import AccessTerminal
+from custom_components.hanyang_compound.terminal_screening import TerminalFigure
 from simulator.devices.access_terminal import AccessTerminal as SimulatedTerminal
 from tests.terminal_sim import FAST, stored_terminal_data, wait_until
 
@@ -304,3 +305,51 @@ async def test_terminal_entities_are_not_polled_and_only_changed_ones_are_writte
     after = reported()
 
     assert {key for key in entities if after[key] != before[key]} == {"access", "passes_today"}
+
+
+async def test_an_access_event_reaches_only_the_listeners_of_what_it_changed(
+    hass: HomeAssistant, east: SimulatedTerminal
+) -> None:
+    device = await streaming_compound(hass, east)
+    heard: dict[str, int] = {}
+
+    def counter(name: str) -> Callable[[], None]:
+        heard[name] = 0
+
+        def listener() -> None:
+            heard[name] += 1
+
+        return listener
+
+    device.async_add_availability_listener(counter("availability"))
+    for figure in TerminalFigure:
+        device.async_subscribe(counter(figure), figure)
+    access = entity_id(hass, device, Platform.EVENT, "access")
+
+    async def screened(serial: int, **arguments: Any) -> None:
+        await east.async_command("pass", arguments)
+        await wait_until(lambda: hass.states.get(access).attributes.get("serial_no") == serial)
+
+    await screened(HISTORY + 1, temperature=36.5, mask=True)
+    assert heard == {"availability": 0} | dict.fromkeys(TerminalFigure, 0) | {"passes": 1}
+
+    await screened(HISTORY + 2, temperature=38.5, mask=False)  # refused: fever, no mask
+    assert heard["availability"] == 0
+    assert heard["passes"] == 1
+    assert {figure: heard[figure] for figure in TerminalFigure if figure != "passes"} == {
+        "fever": 1,
+        "no_mask": 1,
+        "fever_alert": 1,
+        "no_mask_alert": 1,
+        "malformed_parts": 0,
+    }
+
+    # A malformed part counts no event: the next event shows it on the diagnostic sensor.
+    await east.async_command("malformed", {"kinds": ["temperature_not_number"]})
+    await screened(HISTORY + 3, temperature=36.5, mask=True)
+    assert heard["malformed_parts"] == 1
+    assert heard["availability"] == 0
+
+    east_link_lost = heard["availability"]
+    await east.async_command("drop", {})
+    await wait_until(lambda: heard["availability"] > east_link_lost)

@@ -35,6 +35,7 @@ from .entity import (
 )
 from .gate import BarrierGate
 from .terminal import AccessTerminal
+from .terminal_screening import ALERT_FIGURES, TerminalFigure
 from .thermometer import BleThermometerDevice
 
 PARALLEL_UPDATES = 0
@@ -116,6 +117,10 @@ class TerminalAlert(TerminalEntity, BinarySensorEntity):
         """When the alert was last raised."""
         raised = self.terminal.alerts[self.entity_description.alert]
         return {"raised_at": raised.isoformat() if raised else None}
+
+    def figure(self) -> TerminalFigure:
+        """Return the alert the entity follows besides the link."""
+        return ALERT_FIGURES[self.entity_description.alert]
 
 
 @dataclass(frozen=True, kw_only=True)

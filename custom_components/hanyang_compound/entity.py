@@ -20,6 +20,7 @@ from .district_role import District, zone_identifier
 from .patrol_route import PatrolRouteDevice
 from .shed import ShedOutput
 from .terminal import AccessTerminal
+from .terminal_screening import TerminalFigure
 
 
 def compound_entity_unique_id(entry_id: str, key: str) -> str:
@@ -251,8 +252,12 @@ class TerminalEntity(CompoundDeviceEntity):
         return self.terminal.available or not self.follows_link
 
     async def async_added_to_hass(self) -> None:
-        """Follow the terminal's changes."""
-        self.async_on_remove(self.terminal.async_subscribe(self._terminal_changed))
+        """Follow the terminal's link and the figure the entity shows, if any."""
+        self.async_on_remove(self.terminal.async_subscribe(self._terminal_changed, self.figure()))
+
+    def figure(self) -> TerminalFigure | None:
+        """Return what the entity shows that changes without the link; None if nothing."""
+        return None
 
     def _shown(self) -> tuple[Any, ...]:
         return (self.available, self.state, self.state_attributes, self.extra_state_attributes)
@@ -265,10 +270,11 @@ class TerminalEntity(CompoundDeviceEntity):
 
     @callback
     def _terminal_changed(self) -> None:
-        # The terminal reports every change of its link, counts and alerts to all its
-        # entities; each writes only when what it shows has changed.
-        if self._shown() != self._written:
-            self.async_write_ha_state()
+        # The terminal reports a change of its link to all its entities and a change of a
+        # figure to those showing it; each writes only when what it shows has changed.
+        if (shown := self._shown()) != self._written:
+            self._written = shown
+            super().async_write_ha_state()
 
 
 class BleEntity(CompoundDeviceEntity):

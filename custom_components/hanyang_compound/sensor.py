@@ -74,6 +74,7 @@ from .patrol_route import (
     PatrolRouteDevice,
 )
 from .terminal import AccessTerminal
+from .terminal_screening import TerminalFigure
 from .thermometer import BleThermometerDevice, ThermometerReading
 
 PARALLEL_UPDATES = 0
@@ -168,6 +169,8 @@ class TerminalSensorDescription(SensorEntityDescription):
     """A value of the terminal, read from the terminal object."""
 
     value_fn: Callable[[AccessTerminal], Any]
+    figure: TerminalFigure | None = None
+    """What the value follows besides the link; None for values that change with the link."""
 
 
 TERMINAL_SENSORS: Final = (
@@ -176,18 +179,21 @@ TERMINAL_SENSORS: Final = (
         translation_key="passes_today",
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda terminal: terminal.counts.passes,
+        figure=TerminalFigure.PASSES,
     ),
     TerminalSensorDescription(
         key="fever_today",
         translation_key="fever_today",
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda terminal: terminal.counts.fever,
+        figure=TerminalFigure.FEVER,
     ),
     TerminalSensorDescription(
         key="no_mask_today",
         translation_key="no_mask_today",
         state_class=SensorStateClass.TOTAL_INCREASING,
         value_fn=lambda terminal: terminal.counts.no_mask,
+        figure=TerminalFigure.NO_MASK,
     ),
     TerminalSensorDescription(
         key="link",
@@ -213,6 +219,7 @@ TERMINAL_SENSORS: Final = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda terminal: terminal.monitor.stats.malformed_parts if terminal.monitor else 0,
+        figure=TerminalFigure.MALFORMED_PARTS,
     ),
 )
 
@@ -226,6 +233,10 @@ class TerminalSensor(TerminalEntity, SensorEntity):
     def native_value(self) -> Any:
         """The value read from the terminal."""
         return self.entity_description.value_fn(self.terminal)
+
+    def figure(self) -> TerminalFigure | None:
+        """Return the figure the value follows besides the link."""
+        return self.entity_description.figure
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -35,17 +35,25 @@ from .const import (
     ISAPI_MANUFACTURER,
     LOGGER,
 )
-from .coordinator import Listeners
 from .device_areas import with_suggested_area
 from .device_links import linked_device_info
 from .devices.isapi.client import DoorCommand
 from .devices.isapi.errors import TerminalAuthError, TerminalError, TerminalUnreachableError
-from .devices.isapi.events import AccessEvent, Screening, is_fever, screening
+from .devices.isapi.events import AccessEvent, Screening, screening
 from .devices.isapi.monitor import LinkState, MonitorTiming, TerminalMonitor
 from .errors import device_error
 from .modes import CompoundMode, EntranceAction, EntrancePolicy, screening_alerts_active
 from .terminal_auth import ALERT_DURATION, DOOR, stored_flag, stored_text, terminal_client
-from .terminal_screening import AccessEventSink, DailyCounts, event_attributes, stored_count
+from .terminal_screening import (
+    ALERT_FIGURES,
+    COUNT_FIGURES,
+    AccessEventSink,
+    DailyCounts,
+    TerminalFigure,
+    TerminalFollowers,
+    event_attributes,
+    stored_count,
+)
 from .validation import InvalidSettingError
 
 STORAGE_VERSION: Final = 1
@@ -99,7 +107,8 @@ class AccessTerminal:
             Screening.NO_MASK: None,
         }
         self._alert_timers: dict[Screening, CALLBACK_TYPE] = {}
-        self._listeners: Listeners[()] = Listeners()
+        self._followers = TerminalFollowers()
+        self._malformed_shown = 0
         self._sink: AccessEventSink | None = None
         self._sink_changed = asyncio.Event()
         self._unsubscribers: list[CALLBACK_TYPE] = []
@@ -214,8 +223,8 @@ class AccessTerminal:
     def available(self) -> bool:
         """Whether the terminal is heard from, by stream or by polling its history.
 
-        The source of truth of the device's availability; listeners of async_subscribe
-        are called whenever it changes.
+        The source of truth of the device's availability; availability listeners are
+        called whenever it changes.
         """
         return self.link_state in LINK_UP
 
@@ -232,12 +241,16 @@ class AccessTerminal:
         }
 
     @callback
-    def async_subscribe(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call listener whenever the link, the counts or the alerts change."""
-        return self._listeners.add(listener)
+    def async_subscribe(
+        self, listener: Callable[[], None], figure: TerminalFigure | None = None
+    ) -> CALLBACK_TYPE:
+        """Call listener whenever the link changes and, if given, whenever figure changes."""
+        return self._followers.add(listener, figure)
 
-    # The link's changes are among those async_subscribe reports.
-    async_add_availability_listener = async_subscribe
+    @callback
+    def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener whenever the link changes: access events never change availability."""
+        return self._followers.add(listener)
 
     @callback
     def async_subscribe_events(self, sink: AccessEventSink) -> CALLBACK_TYPE:
@@ -251,9 +264,6 @@ class AccessTerminal:
                 self._sink = None
 
         return unsubscribe
-
-    def _notify(self) -> None:
-        self._listeners.notify()
 
     async def _async_connected(self) -> None:
         # A terminal that rebooted or was reset forgets held doors: enforce the mode again.
@@ -276,7 +286,7 @@ class AccessTerminal:
                 self.monitor.stats.last_error if self.monitor else None,
             )
             self._lost_logged = True
-        self._notify()
+        self._followers.link_changed()
 
     @callback
     def _handle_auth_failure(self) -> None:
@@ -307,9 +317,12 @@ class AccessTerminal:
             if sink is self._sink:  # still subscribed after waiting
                 sink.show(str(outcome), attributes)
                 break
-        self._count(event)
+        changed = self._count(event)
+        if self.monitor is not None and self.monitor.stats.malformed_parts != self._malformed_shown:
+            self._malformed_shown = self.monitor.stats.malformed_parts
+            changed.append(TerminalFigure.MALFORMED_PARTS)
         self._store.async_delay_save(self._stored, SAVE_DELAY)
-        self._notify()
+        self._followers.figures_changed(changed)
 
     async def _async_event_sink(self) -> AccessEventSink | None:
         """Return the event entity once it has subscribed; None if it is disabled."""
@@ -328,15 +341,13 @@ class AccessTerminal:
             and entity.domain == Platform.EVENT
         )
 
-    def _count(self, event: AccessEvent) -> None:
-        if event.granted:
-            self.counts.passes += 1
-        if is_fever(event, self.compound.fever_threshold):
-            self.counts.fever += 1
-            self._raise_alert(Screening.FEVER_DETECTED, event)
-        if event.mask is False:
-            self.counts.no_mask += 1
-            self._raise_alert(Screening.NO_MASK, event)
+    def _count(self, event: AccessEvent) -> list[TerminalFigure]:
+        """Count an event into today's figures and raise its alerts; return what changed."""
+        changed = self.counts.count(event, self.compound.fever_threshold)
+        for kind, figure in ALERT_FIGURES.items():
+            if figure in changed:
+                self._raise_alert(kind, event)
+        return changed
 
     def _raise_alert(self, kind: Screening, event: AccessEvent) -> None:
         self.alerts[kind] = dt_util.utcnow()
@@ -364,13 +375,13 @@ class AccessTerminal:
     def _clear_alert(self, kind: Screening, _now: datetime) -> None:
         self._alert_timers.pop(kind, None)
         self.alerts[kind] = None
-        self._notify()
+        self._followers.figures_changed((ALERT_FIGURES[kind],))
 
     @callback
     def _reset_counts(self, now: datetime) -> None:
         self.counts = DailyCounts(day=dt_util.as_local(now).date().isoformat())
         self._store.async_delay_save(self._stored, SAVE_DELAY)
-        self._notify()
+        self._followers.figures_changed(COUNT_FIGURES)
 
     def _stored(self) -> dict[str, Any]:
         return {

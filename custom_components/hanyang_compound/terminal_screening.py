@@ -1,12 +1,81 @@
-"""What a terminal's screenings make of its access events: daily counts, event attributes, their sink."""
+"""What a terminal's screenings make of its access events: daily counts, event attributes, who follows them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, Final, Protocol
+
+from homeassistant.core import CALLBACK_TYPE, callback
 
 from .const import ATTR_TEMPERATURE
-from .devices.isapi.events import AccessEvent
+from .coordinator import Listeners
+from .devices.isapi.events import AccessEvent, Screening, is_fever
+
+
+class TerminalFigure(StrEnum):
+    """What a terminal's entities show that changes without its link changing.
+
+    Each figure has its own listeners, so an access event reaches only the entities whose
+    figure it changed; a change of the link reaches every entity of the terminal.
+    """
+
+    PASSES = "passes"
+    FEVER = "fever"
+    NO_MASK = "no_mask"
+    FEVER_ALERT = "fever_alert"
+    NO_MASK_ALERT = "no_mask_alert"
+    MALFORMED_PARTS = "malformed_parts"
+
+
+ALERT_FIGURES: Final = {
+    Screening.FEVER_DETECTED: TerminalFigure.FEVER_ALERT,
+    Screening.NO_MASK: TerminalFigure.NO_MASK_ALERT,
+}
+"""The figure of the alert each kind of screening raises."""
+COUNT_FIGURES: Final = (TerminalFigure.PASSES, TerminalFigure.FEVER, TerminalFigure.NO_MASK)
+
+
+class TerminalFollowers:
+    """Who follows a terminal: everyone hears of its link's changes, a figure's own of the figure's."""
+
+    __slots__ = ("_figures", "_link")
+
+    def __init__(self) -> None:
+        """Start with nobody following."""
+        self._link: Listeners[()] = Listeners()
+        self._figures: dict[TerminalFigure, Listeners[()]] = {
+            figure: Listeners() for figure in TerminalFigure
+        }
+
+    @callback
+    def add(
+        self, listener: Callable[[], None], figure: TerminalFigure | None = None
+    ) -> CALLBACK_TYPE:
+        """Call listener with every change of the link and of figure; returns what stops it."""
+        stop_link = self._link.add(listener)
+        if figure is None:
+            return stop_link
+        stop_figure = self._figures[figure].add(listener)
+
+        @callback
+        def stop() -> None:
+            stop_link()
+            stop_figure()
+
+        return stop
+
+    @callback
+    def link_changed(self) -> None:
+        """Tell everyone: the link decides every entity's availability."""
+        self._link.notify()
+
+    @callback
+    def figures_changed(self, figures: Iterable[TerminalFigure]) -> None:
+        """Tell the followers of each figure that changed, and nobody else."""
+        for figure in figures:
+            self._figures[figure].notify()
 
 
 @dataclass(slots=True)
@@ -17,6 +86,20 @@ class DailyCounts:
     passes: int = 0
     fever: int = 0
     no_mask: int = 0
+
+    def count(self, event: AccessEvent, fever_threshold: float) -> list[TerminalFigure]:
+        """Count a screening in; return the figures it changes, its alerts' among them."""
+        changed = []
+        if event.granted:
+            self.passes += 1
+            changed.append(TerminalFigure.PASSES)
+        if is_fever(event, fever_threshold):
+            self.fever += 1
+            changed += (TerminalFigure.FEVER, TerminalFigure.FEVER_ALERT)
+        if event.mask is False:
+            self.no_mask += 1
+            changed += (TerminalFigure.NO_MASK, TerminalFigure.NO_MASK_ALERT)
+        return changed
 
 
 def stored_count(stored: dict[str, Any], key: str) -> int | None:
