@@ -171,10 +171,6 @@ async def measure(
 ) -> Row:
     """Run one configuration: idle polling first, then gate commands while it polls."""
     async with fresh_home_assistant() as hass:
-        # The calendar platform brings the HTTP server in: keep it off ports a demo may hold.
-        await async_setup_component(
-            hass, "http", {"http": {"server_host": "127.0.0.1", "server_port": free_port()}}
-        )
         await setup(hass)
         await hass.async_block_till_done()
         await asyncio.sleep(2)  # settle: first polls, connections

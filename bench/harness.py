@@ -27,6 +27,7 @@ from homeassistant.config_entries import ConfigSubentryDataWithId
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import frame
 from homeassistant.loader import DATA_CUSTOM_COMPONENTS
+from homeassistant.setup import async_setup_component
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,11 @@ async def fresh_home_assistant() -> AsyncIterator[HomeAssistant]:
             hass.loop.set_debug(False)  # the test harness turns it on; production does not
             hass.data.pop(DATA_CUSTOM_COMPONENTS, None)
             frame.async_setup(hass)  # as the test harness's fixtures do; newer releases require it
+            # The integration (and core's calendar) bring the HTTP server in: on loopback and a
+            # free port, never on all interfaces or a port a running demo holds.
+            await async_setup_component(
+                hass, "http", {"http": {"server_host": "127.0.0.1", "server_port": free_port()}}
+            )
             yield hass
 
 
