@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 import hashlib
 import json
 from pathlib import Path
@@ -57,6 +57,18 @@ def _manifest(integration: str) -> dict[str, Any]:
     path = Path(homeassistant.__file__).parent / "components" / integration / "manifest.json"
     manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return manifest
+
+
+def on_ports(value: Any, ports: Mapping[int, int]) -> Any:
+    """Return a demo description (or provisioning plan) with every `port:` moved as ports maps it."""
+    if isinstance(value, dict):
+        return {
+            key: ports.get(item, item) if key == "port" else on_ports(item, ports)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [on_ports(item, ports) for item in value]
+    return value
 
 
 def integration_requirements(integrations: Iterable[str] = INTEGRATIONS) -> list[str]:

@@ -18,7 +18,6 @@ import os
 from pathlib import Path
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,8 +26,15 @@ from typing import Any, Final
 import aiohttp
 import yaml
 
+from broker.process import free_port
 from scripts.demo_client import DemoError, HomeAssistantClient, async_wait_for, say
-from scripts.demo_config import INTEGRATIONS, ROOT, install_requirements, write_configuration
+from scripts.demo_config import (
+    INTEGRATIONS,
+    ROOT,
+    install_requirements,
+    on_ports,
+    write_configuration,
+)
 from scripts.demo_phone import async_run_phone
 from scripts.demo_provision import (
     BLUETOOTH_SUBENTRY_TYPES,
@@ -36,7 +42,14 @@ from scripts.demo_provision import (
     async_bluetooth_loaded,
     async_set_up_demo,
 )
-from scripts.supervise import DEMO, HOST, port_in_use, start_process, stop_process
+from scripts.supervise import (
+    DEMO,
+    HOST,
+    port_in_use,
+    start_process,
+    start_simulator,
+    stop_process,
+)
 
 EXIT_FAILED = 1
 EXIT_NOT_INSTALLED = 75  # EX_TEMPFAIL: the registry, not the integration
@@ -99,30 +112,10 @@ class Report:
         print(f"smoke: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
 
 
-def free_port() -> int:
-    """Return a TCP port on HOST that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _move_ports(value: Any, ports: Mapping[int, int]) -> Any:
-    """Replace every `port:` of the demo description by its free counterpart."""
-    if isinstance(value, dict):
-        return {
-            key: ports[item] if key == "port" else _move_ports(item, ports)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_move_ports(item, ports) for item in value]
-    return value
-
-
 def demo_on_free_ports(demo: Mapping[str, Any]) -> dict[str, Any]:
     """Return the demo with its simulated devices (and the steps adding them) on free ports."""
     ports = {device["port"]: free_port() for device in demo["devices"] if "port" in device}
-    moved: dict[str, Any] = _move_ports(dict(demo), ports)
+    moved: dict[str, Any] = on_ports(dict(demo), ports)
     return moved
 
 
@@ -336,19 +329,7 @@ def smoke(folder: Path) -> Report:
     )
     description = folder / "demo.yaml"
     description.write_text(yaml.safe_dump(demo, allow_unicode=True), encoding="utf-8")
-    simulator = start_process(
-        [
-            sys.executable,
-            "-m",
-            "simulator",
-            "serve",
-            "--config",
-            str(description),
-            "--control-port",
-            str(control_port),
-        ],
-        folder / "simulator.log",
-    )
+    simulator = start_simulator(description, control_port, folder / "simulator.log")
     log = folder / "hass.log"
     # From the configuration folder, as scripts/supervise does, so the linked proxy is found.
     hass = start_process(

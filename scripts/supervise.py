@@ -115,6 +115,25 @@ def start_home_assistant(config: Path, log_file: Path) -> subprocess.Popen[bytes
     )
 
 
+def start_simulator(
+    description: Path, control_port: int, log_file: Path
+) -> subprocess.Popen[bytes]:
+    """Start the simulator serving a described compound, its control API on control_port."""
+    return start_process(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "serve",
+            "--config",
+            str(description),
+            "--control-port",
+            str(control_port),
+        ],
+        log_file,
+    )
+
+
 def start_process(command: list[str], log_file: Path, cwd: Path = ROOT) -> subprocess.Popen[bytes]:
     """Start a child in its own session (Ctrl-C reaches only the supervisor), logging to a file."""
     with log_file.open("ab") as log:
@@ -209,19 +228,7 @@ def _supervise(language: str, *, district: bool) -> int:
                 yaml.safe_dump(simulator_description(demo, credentials), allow_unicode=True),
                 encoding="utf-8",
             )
-        simulator = start_process(
-            [
-                sys.executable,
-                "-m",
-                "simulator",
-                "serve",
-                "--config",
-                str(description),
-                "--control-port",
-                str(CONTROL_PORT),
-            ],
-            DEVELOP / "simulator.log",
-        )
+        simulator = start_simulator(description, CONTROL_PORT, DEVELOP / "simulator.log")
         running.callback(stop_process, simulator, "the simulator")
         say(f"simulated compound {demo['compound']['name']} started")
         while True:

@@ -7,7 +7,6 @@ from collections.abc import AsyncGenerator, AsyncIterator
 import contextlib
 import os
 from pathlib import Path
-import socket
 import subprocess
 import sys
 from typing import Any
@@ -22,11 +21,13 @@ import pytest
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import yaml
 
+from broker.process import free_port
 import custom_components.hanyang_compound as integration
 from custom_components.hanyang_compound.const import DOMAIN
 from scripts.demo_client import HomeAssistantClient
-from scripts.demo_config import install_requirements, write_configuration
+from scripts.demo_config import install_requirements, on_ports, write_configuration
 from scripts.demo_provision import async_provision, async_set_aliases, async_set_up_demo
+from scripts.supervise import port_in_use
 from simulator.description import CompoundDescription
 from simulator.runtime import Simulator
 
@@ -44,30 +45,6 @@ UNMEASURED = {key: value for key, value in os.environ.items() if not key.startsw
 measure the child without the project's coverage settings, and its data would not combine."""
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex((HOST, port)) != 0
-
-
-def _on_ports(value: Any, ports: dict[int, int]) -> Any:
-    """Return the provisioning plan with every device port moved to where the simulator serves it."""
-    if isinstance(value, dict):
-        return {
-            key: ports.get(item, item) if key == "port" else _on_ports(item, ports)
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [_on_ports(item, ports) for item in value]
-    return value
-
-
 @pytest.fixture
 async def simulated_demo() -> AsyncGenerator[tuple[dict[str, Any], Simulator]]:
     """The demo's simulated compound on free ports, and the demo plan pointing at them."""
@@ -80,7 +57,7 @@ async def simulated_demo() -> AsyncGenerator[tuple[dict[str, Any], Simulator]]:
             for device_id, device in simulator.devices.items()
             if "port" in (status := device.status())
         }
-        yield _on_ports(demo, ports), simulator
+        yield on_ports(demo, ports), simulator
 
 
 async def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -105,7 +82,7 @@ async def demo_home_assistant(
     and checks that its port is free again.
     """
     install_requirements()
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "config"
     write_configuration(
         config,
@@ -136,7 +113,7 @@ async def demo_home_assistant(
             yield client, log
     finally:
         await _stop(process)
-    assert _port_is_free(port)
+    assert not port_in_use(port)
 
 
 @pytest.mark.usefixtures("socket_enabled")
