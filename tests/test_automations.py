@@ -88,6 +88,18 @@ def device_id(hass: HomeAssistant, entry: MockConfigEntry, subentry_id: str | No
     raise AssertionError(f"no device for {subentry_id}")
 
 
+def device_automation(
+    hass: HomeAssistant, entry: MockConfigEntry, key: str, subentry_id: str | None, kind: str
+) -> dict[str, Any]:
+    """Return a device trigger or condition (key) of the integration on a device of the compound."""
+    return {
+        key: "device",
+        "domain": DOMAIN,
+        "device_id": device_id(hass, entry, subentry_id),
+        "type": kind,
+    }
+
+
 def fire(hass: HomeAssistant, entry: MockConfigEntry, event_type: str, **data: Any) -> None:
     """Fire one of the compound's events as its runtime does."""
     compound: Compound = entry.runtime_data
@@ -179,12 +191,7 @@ async def test_device_triggers_fire_for_their_device_and_choice_only(
     hass: HomeAssistant, full_compound: MockConfigEntry
 ) -> None:
     def trigger(subentry_id: str | None, kind: str) -> dict[str, Any]:
-        return {
-            "trigger": "device",
-            "domain": DOMAIN,
-            "device_id": device_id(hass, full_compound, subentry_id),
-            "type": kind,
-        }
+        return device_automation(hass, full_compound, "trigger", subentry_id, kind)
 
     calls = await automations(
         hass,
@@ -300,12 +307,7 @@ async def test_device_conditions_read_the_compound(
     hass: HomeAssistant, full_compound: MockConfigEntry, move_to: Mover
 ) -> None:
     def condition(subentry_id: str | None, kind: str) -> dict[str, Any]:
-        return {
-            "condition": "device",
-            "domain": DOMAIN,
-            "device_id": device_id(hass, full_compound, subentry_id),
-            "type": kind,
-        }
+        return device_automation(hass, full_compound, "condition", subentry_id, kind)
 
     calls = async_mock_service(hass, "test", "automation")
     checks = {
