@@ -42,6 +42,11 @@ def zone_identifier(entry: ConfigEntry[Any], zone: str) -> tuple[str, str]:
     return (DOMAIN, f"{entry.entry_id}_zone_{zone}")
 
 
+def district_unique_id(entry: ConfigEntry[Any], zone: str | None, key: str) -> str:
+    """Return the unique id of a district's entity keyed by key, of a zone or of the district (None)."""
+    return f"{entry.entry_id}_zone_{zone}_{key}" if zone else f"{entry.entry_id}_{key}"
+
+
 def company_key(company: str) -> str:
     """Return the key of a property company's ranking, distinct for names that slug alike (紅色物業, 红色物业)."""
     digest = hashlib.sha256(company.encode()).hexdigest()[:8]
@@ -181,7 +186,7 @@ class District:
     def _remove_company_entity(self, company: str) -> None:
         """Remove a property company's ranking: no compound of the district names it now."""
         entities = er.async_get(self.hass)
-        unique_id = f"{self.entry.entry_id}_{company_key(company)}"
+        unique_id = district_unique_id(self.entry, None, company_key(company))
         if entity_id := entities.async_get_entity_id("sensor", DOMAIN, unique_id):
             entities.async_remove(entity_id)
 

@@ -16,7 +16,7 @@ from .ble_base import BleDevice
 from .compound import Compound
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import ModuleCoordinator
-from .district_role import District, zone_identifier
+from .district_role import District, district_unique_id, zone_identifier
 from .patrol_route import PatrolRouteDevice
 from .shed import ShedOutput
 from .terminal import AccessTerminal
@@ -76,8 +76,7 @@ class DistrictEntity(Entity):
         """Initialise the entity keyed by key under its zone's device (or the district's)."""
         self.district = district
         self.zone = zone
-        entry_id = district.entry.entry_id
-        self._attr_unique_id = f"{entry_id}_zone_{zone}_{key}" if zone else f"{entry_id}_{key}"
+        self._attr_unique_id = district_unique_id(district.entry, zone, key)
         self._attr_device_info = (
             zone_device_info(district, zone) if zone else district_device_info(district)
         )
