@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
@@ -102,6 +103,7 @@ class AssessmentRecorder:
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._entrances: list[str] = []
         self._incident_open: dict[str, bool] = {}
+        self._pending_notify: asyncio.Handle | None = None
         """Whether each followed sensor's incident was open when it last told a change."""
 
     async def async_start(self) -> None:
@@ -133,7 +135,11 @@ class AssessmentRecorder:
                 self.book.entrance(device.entrance_name, now, available=device.available)
                 self._entrances.append(device.entrance_name)
         for sensor in self.compound.devices.of_kind(BTHomeSensorDevice):
-            self._unsubscribe.append(sensor.async_add_listener(partial(self._on_sensor, sensor)))
+            self._unsubscribe.append(
+                sensor.async_add_listener(
+                    partial(self._on_sensor, sensor), (sensor.incident_figure,)
+                )
+            )
             self._on_sensor(sensor)
 
     async def async_stop(self) -> None:
@@ -145,6 +151,9 @@ class AssessmentRecorder:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
+        if self._pending_notify is not None:
+            self._pending_notify.cancel()
+            self._pending_notify = None
         now = dt_util.utcnow()
         for entrance in self._entrances:
             self.book.forget_entrance(entrance, now)
@@ -241,7 +250,7 @@ class AssessmentRecorder:
 
     @callback
     def _on_sensor(self, sensor: BTHomeSensorDevice) -> None:
-        # Called for every advertisement: only a beginning or an end of an incident is news.
+        # Called when its attention or temperature changes: only a beginning or an end is news.
         if sensor.role is BTHomeRole.MANHOLE:
             indicator, active = Indicator.MANHOLE_RESOLUTION, bool(sensor.attention_reasons)
         else:
@@ -260,6 +269,14 @@ class AssessmentRecorder:
     def _changed(self) -> None:
         self._figures = {}
         self._save()
+        if self._pending_notify is None:
+            # Told once the current batch is handled: incidents of many sensors heard in the
+            # same instant (a proxy delivers many advertisements at once) are counted once.
+            self._pending_notify = self.hass.loop.call_soon(self._notify)
+
+    @callback
+    def _notify(self) -> None:
+        self._pending_notify = None
         self._listeners.notify()
 
     def _save(self) -> None:

@@ -18,7 +18,7 @@ from homeassistant.const import (
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.restore_state import RestoreEntity
 
-from .bthome_sensor import BOTH, MANHOLE, SHED, BTHomeSensorDevice
+from .bthome_sensor import ATTENTION, BOTH, MANHOLE, SHED, BTHomeSensorDevice
 from .const import (
     ATTR_REASONS,
     BTHomeRole,
@@ -129,11 +129,14 @@ class BTHomeBinarySensorDescription(BinarySensorEntityDescription):
 
     value_fn: Callable[[BTHomeSensorDevice], bool | None]
     roles: frozenset[BTHomeRole]
+    measurements: tuple[str, ...]
+    """The measurements (bthome-ble keys) the alarm is worked out from."""
 
 
 BTHOME_BINARY_SENSORS: tuple[BTHomeBinarySensorDescription, ...] = (
     BTHomeBinarySensorDescription(
         key="cover_open",
+        measurements=("opening",),
         translation_key="cover_open",
         device_class=BinarySensorDeviceClass.OPENING,
         value_fn=lambda device: device.cover_open,
@@ -141,6 +144,7 @@ BTHOME_BINARY_SENSORS: tuple[BTHomeBinarySensorDescription, ...] = (
     ),
     BTHomeBinarySensorDescription(
         key="tilted",
+        measurements=("rotation",),
         translation_key="tilted",
         device_class=BinarySensorDeviceClass.PROBLEM,
         value_fn=lambda device: device.tilted,
@@ -148,6 +152,7 @@ BTHOME_BINARY_SENSORS: tuple[BTHomeBinarySensorDescription, ...] = (
     ),
     BTHomeBinarySensorDescription(
         key="flooded",
+        measurements=("distance", "moisture"),
         translation_key="flooded",
         device_class=BinarySensorDeviceClass.MOISTURE,
         value_fn=lambda device: device.flooded,
@@ -155,6 +160,7 @@ BTHOME_BINARY_SENSORS: tuple[BTHomeBinarySensorDescription, ...] = (
     ),
     BTHomeBinarySensorDescription(
         key="low_battery",
+        measurements=("battery",),
         device_class=BinarySensorDeviceClass.BATTERY,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda device: device.low_battery,
@@ -162,6 +168,7 @@ BTHOME_BINARY_SENSORS: tuple[BTHomeBinarySensorDescription, ...] = (
     ),
     BTHomeBinarySensorDescription(
         key="overheating",
+        measurements=("temperature",),
         translation_key="overheating",
         device_class=BinarySensorDeviceClass.HEAT,
         value_fn=lambda device: device.overheating,
@@ -180,7 +187,7 @@ class BTHomeBinarySensor(ChangeOnlyEntity, BinarySensorEntity, RestoreEntity):
         self, device: BTHomeSensorDevice, description: BTHomeBinarySensorDescription
     ) -> None:
         """Initialise the alarm."""
-        super().__init__(device, description.key)
+        super().__init__(device, description.key, description.measurements)
         self.entity_description = description
 
     async def async_added_to_hass(self) -> None:
@@ -215,7 +222,7 @@ class ManholeAttentionSensor(ChangeOnlyEntity, BinarySensorEntity):
 
     def __init__(self, device: BTHomeSensorDevice) -> None:
         """Initialise the problem sensor of a manhole."""
-        super().__init__(device, "needs_attention")
+        super().__init__(device, "needs_attention", (ATTENTION,))
 
     @property
     def is_on(self) -> bool:

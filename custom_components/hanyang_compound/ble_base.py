@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
@@ -17,7 +17,7 @@ from homeassistant.util import dt as dt_util
 
 from .compound import Compound
 from .const import CONF_BIND_KEY, CONF_LOCATION, DOMAIN, LOGGER, MANUFACTURER
-from .coordinator import Listeners
+from .coordinator import Followers
 from .device_areas import with_suggested_area
 from .devices.ble.address import normalize_address
 from .devices.ble.bthome import parse_bind_key
@@ -33,6 +33,9 @@ MANHOLE_DEPTH: Final = NumberRange(10, 1000, 1, "cm")
 FLOOD_LEVEL: Final = NumberRange(0, 1000, 1, "cm")
 OVERHEAT_THRESHOLD: Final = NumberRange(20, 90, 0.5, "°C")
 SILENCE_TIMEOUT: Final = NumberRange(1, 1440, 1, "min")
+
+HEARD: Final = "heard"
+"""The figure every advertisement or indication heard changes: when and how strongly it was heard."""
 
 
 def bluetooth_running(hass: HomeAssistant) -> bool:
@@ -110,7 +113,7 @@ class BleDevice:
         self.last_seen: datetime | None = None
         self.radio_ready = False
         """Whether the device is listened to through Home Assistant's Bluetooth."""
-        self._listeners: Listeners[()] = Listeners()
+        self._followers: Followers[str] = Followers()
         self._unsubscribers: list[CALLBACK_TYPE] = []
         self._radio_wait: CALLBACK_TYPE | None = None
 
@@ -139,14 +142,23 @@ class BleDevice:
         )
 
     @callback
-    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call listener whenever the device's state changes; returns the function that stops it."""
-        return self._listeners.add(listener)
+    def async_add_listener(
+        self, listener: Callable[[], None], figures: Iterable[str] = (HEARD,)
+    ) -> CALLBACK_TYPE:
+        """Call listener when one of figures changes, and with every change of availability.
+
+        A figure is HEARD, a measurement's key or another name the device gives what it shows.
+        Returns the function that stops it.
+        """
+        return self._followers.add(listener, figures)
 
     @callback
-    def notify(self) -> None:
-        """Tell every listener that the device's state changed."""
-        self._listeners.notify()
+    def notify(self, figures: Collection[str] | None = None) -> None:
+        """Tell the followers of the figures that changed; without figures, everything changed."""
+        if figures is None:
+            self._followers.everything_changed()
+        else:
+            self._followers.changed(figures)
 
     @callback
     def heard(self, service_info: BluetoothServiceInfoBleak) -> None:

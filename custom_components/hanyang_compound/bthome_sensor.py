@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
@@ -15,6 +15,7 @@ from homeassistant.util import dt as dt_util
 
 from .ble_base import (
     FLOOD_LEVEL,
+    HEARD,
     MANHOLE_DEPTH,
     OVERHEAT_THRESHOLD,
     SILENCE_TIMEOUT,
@@ -73,6 +74,12 @@ MANHOLE: Final = frozenset({BTHomeRole.MANHOLE})
 SHED: Final = frozenset({BTHomeRole.SHED_THERMOMETER})
 """The roles of a shed thermometer's entities."""
 BOTH: Final = MANHOLE | SHED
+
+ATTENTION: Final = "attention"
+"""The figure of why a manhole needs attention, for those who follow only that."""
+TEMPERATURE: Final = "temperature"
+ATTENTION_INPUTS: Final = frozenset({"opening", "rotation", "distance", "moisture", "battery"})
+"""The measurements a manhole's attention reasons are worked out from (and whether it is heard)."""
 
 
 class BTHomeSensorDevice(BleDevice):
@@ -184,30 +191,39 @@ class BTHomeSensorDevice(BleDevice):
             self._reported_overheating = bool(self.overheating)
             self.notify()
 
+    @property
+    def incident_figure(self) -> str:
+        """The figure whose change may begin or end an incident: a manhole's attention, a shed's temperature."""
+        return ATTENTION if self.role is BTHomeRole.MANHOLE else TEMPERATURE
+
     @callback
-    def notify(self) -> None:
-        """Tell every listener that the sensor changed; announce a new attention reason or overheating."""
+    def notify(self, figures: Collection[str] | None = None) -> None:
+        """Tell the followers of the figures that changed (all without figures); announce new alarms."""
         if self.role is BTHomeRole.MANHOLE:
-            reasons = self._attention_reasons()
-            if reasons != self.attention_reasons:
-                self.attention_reasons = reasons
-                if new_reasons := [
-                    reason for reason in reasons if reason not in self._reported_reasons
-                ]:
-                    self._fire(
-                        EVENT_MANHOLE_ATTENTION,
-                        {ATTR_REASONS: reasons, ATTR_NEW_REASONS: new_reasons},
-                    )
-                self._reported_reasons = frozenset(reasons)
-        else:
+            if figures is None or not ATTENTION_INPUTS.isdisjoint(figures):
+                figures = self._update_attention(figures)
+        elif figures is None or TEMPERATURE in figures:
             overheating = bool(self.overheating)
             if overheating and not self._reported_overheating:
-                self._fire(EVENT_SHED_OVERHEAT, {ATTR_TEMPERATURE: self.value("temperature")})
+                self._fire(EVENT_SHED_OVERHEAT, {ATTR_TEMPERATURE: self.value(TEMPERATURE)})
             self._reported_overheating = overheating
-        super().notify()
+        super().notify(figures)
         if (available := self.available) != self._told_available:
             self._told_available = available
             self._availability_listeners.notify()
+
+    def _update_attention(self, figures: Collection[str] | None) -> Collection[str] | None:
+        """Work out why the manhole needs attention, announce new reasons; return figures with ATTENTION if changed."""
+        reasons = self._attention_reasons()
+        if reasons == self.attention_reasons:
+            return figures
+        self.attention_reasons = reasons
+        if new_reasons := [reason for reason in reasons if reason not in self._reported_reasons]:
+            self._fire(
+                EVENT_MANHOLE_ATTENTION, {ATTR_REASONS: reasons, ATTR_NEW_REASONS: new_reasons}
+            )
+        self._reported_reasons = frozenset(reasons)
+        return None if figures is None else (*figures, ATTENTION)
 
     def _fire(self, event_type: str, data: dict[str, object]) -> None:
         self.compound.fire_event(
@@ -266,7 +282,7 @@ class BTHomeSensorDevice(BleDevice):
     @property
     def overheating(self) -> bool | None:
         """Whether a shed is hotter than its overheat threshold."""
-        temperature = self.value("temperature")
+        temperature = self.value(TEMPERATURE)
         return None if temperature is None else float(temperature) >= self.overheat_threshold
 
     def _attention_reasons(self) -> list[str]:
@@ -289,10 +305,14 @@ class BTHomeSensorDevice(BleDevice):
         if reading is None:
             return
         self.heard(service_info)
-        self.values.update(reading.values)
-        if not self.heard_recently:
-            self.heard_recently = True
-            LOGGER.info("%s is heard again", self.title)
+        values = reading.values
+        changed = [HEARD, *(key for key, value in values.items() if self.value(key) != value)]
+        self.values.update(values)
+        if self.heard_recently:
+            self.notify(changed)
+            return
+        self.heard_recently = True
+        LOGGER.info("%s is heard again", self.title)
         self.notify()
 
     def _check_bind_key(self) -> None:

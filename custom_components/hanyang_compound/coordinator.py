@@ -1,8 +1,9 @@
-"""How runtimes tell entities that something changed: a push listener list, and the module poller."""
+"""How runtimes tell entities that something changed: push listener lists, and the module poller."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import suppress
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,53 @@ class Listeners[*Args]:
         """Call every listener; one that stops listening meanwhile is not skipped over."""
         for listener in list(self._callbacks):
             listener(*args)
+
+    def __iter__(self) -> Iterator[Callable[[*Args], None]]:
+        """Iterate over the listeners as they are now."""
+        return iter(list(self._callbacks))
+
+
+class Followers[Figure: Hashable]:
+    """Who follows a push-fed runtime: each listener hears of the figures it shows, and of everything.
+
+    A change of one figure reaches only that figure's followers (a cover's opening need not
+    make its water level look again); a change of everything (availability) reaches all.
+    """
+
+    __slots__ = ("_everything", "_figures")
+
+    def __init__(self) -> None:
+        """Start with nobody following."""
+        self._everything: Listeners[()] = Listeners()
+        self._figures: defaultdict[Figure, Listeners[()]] = defaultdict(Listeners)
+
+    @callback
+    def add(self, listener: Callable[[], None], figures: Iterable[Figure] = ()) -> CALLBACK_TYPE:
+        """Call listener when everything changes and when one of figures does; returns what stops it."""
+        stops = [self._everything.add(listener)]
+        stops.extend(self._figures[figure].add(listener) for figure in figures)
+
+        @callback
+        def stop() -> None:
+            for stop_one in stops:
+                stop_one()
+
+        return stop
+
+    @callback
+    def everything_changed(self) -> None:
+        """Tell every follower."""
+        self._everything.notify()
+
+    @callback
+    def changed(self, figures: Iterable[Figure]) -> None:
+        """Tell the followers of the figures that changed, each once, and nobody else."""
+        told: dict[Callable[[], None], None] = {}
+        for figure in figures:
+            if (listeners := self._figures.get(figure)) is not None:
+                told.update(dict.fromkeys(listeners))
+        for listener in told:
+            listener()
 
 
 class ModuleCoordinator(DataUpdateCoordinator[ModuleSnapshot | None]):

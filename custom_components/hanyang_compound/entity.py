@@ -12,7 +12,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .ble_base import BleDevice
+from .ble_base import HEARD, BleDevice
 from .compound import Compound
 from .const import DOMAIN, MANUFACTURER
 from .coordinator import ModuleCoordinator
@@ -282,15 +282,18 @@ class BleEntity(CompoundDeviceEntity):
     # Pushed: advertisements and indications update the entity, there is nothing to poll.
     _attr_should_poll = False
 
-    def __init__(self, device: BleDevice, key: str) -> None:
-        """Initialise the entity keyed by key under the device."""
+    def __init__(self, device: BleDevice, key: str, figures: Iterable[str] = (HEARD,)) -> None:
+        """Initialise the entity keyed by key under the device, following the figures it shows."""
         super().__init__(device.compound, device.subentry, key, device.device_info)
         self.device = device
+        self._figures = tuple(figures)
 
     async def async_added_to_hass(self) -> None:
-        """Follow the device's updates."""
+        """Follow the device's changes of the figures the entity shows, and of its availability."""
         await super().async_added_to_hass()
-        self.async_on_remove(self.device.async_add_listener(self._handle_device_update))
+        self.async_on_remove(
+            self.device.async_add_listener(self._handle_device_update, self._figures)
+        )
 
     @property
     def available(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -245,6 +246,8 @@ class BTHomeSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[BTHomeSensorDevice], float | int | datetime | None]
     roles: frozenset[BTHomeRole]
+    measurement: str
+    """The measurement (bthome-ble key) the value comes from."""
 
 
 def _measurement(key: str) -> Callable[[BTHomeSensorDevice], float | None]:
@@ -258,6 +261,7 @@ def _measurement(key: str) -> Callable[[BTHomeSensorDevice], float | None]:
 BTHOME_SENSORS: tuple[BTHomeSensorDescription, ...] = (
     BTHomeSensorDescription(
         key="water_level",
+        measurement="distance",
         translation_key="water_level",
         device_class=SensorDeviceClass.DISTANCE,
         native_unit_of_measurement=UnitOfLength.CENTIMETERS,
@@ -267,6 +271,7 @@ BTHOME_SENSORS: tuple[BTHomeSensorDescription, ...] = (
     ),
     BTHomeSensorDescription(
         key="rotation",
+        measurement="rotation",
         translation_key="rotation",
         native_unit_of_measurement="°",
         state_class=SensorStateClass.MEASUREMENT,
@@ -275,6 +280,7 @@ BTHOME_SENSORS: tuple[BTHomeSensorDescription, ...] = (
     ),
     BTHomeSensorDescription(
         key="temperature",
+        measurement="temperature",
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
@@ -283,6 +289,7 @@ BTHOME_SENSORS: tuple[BTHomeSensorDescription, ...] = (
     ),
     BTHomeSensorDescription(
         key="humidity",
+        measurement="humidity",
         device_class=SensorDeviceClass.HUMIDITY,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
@@ -291,6 +298,7 @@ BTHOME_SENSORS: tuple[BTHomeSensorDescription, ...] = (
     ),
     BTHomeSensorDescription(
         key="battery",
+        measurement="battery",
         device_class=SensorDeviceClass.BATTERY,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
@@ -301,15 +309,6 @@ BTHOME_SENSORS: tuple[BTHomeSensorDescription, ...] = (
 )
 
 
-# The measurement each restored entity stands for, so a restart restores the device's values.
-_RESTORED_MEASUREMENT = {
-    "rotation": "rotation",
-    "temperature": "temperature",
-    "humidity": "humidity",
-    "battery": "battery",
-}
-
-
 class BTHomeSensor(ChangeOnlyEntity, RestoreSensor):
     """A measurement of a BTHome sensor."""
 
@@ -318,7 +317,7 @@ class BTHomeSensor(ChangeOnlyEntity, RestoreSensor):
 
     def __init__(self, device: BTHomeSensorDevice, description: BTHomeSensorDescription) -> None:
         """Initialise the measurement."""
-        super().__init__(device, description.key)
+        super().__init__(device, description.key, (description.measurement,))
         self.entity_description = description
 
     async def async_added_to_hass(self) -> None:
@@ -328,11 +327,11 @@ class BTHomeSensor(ChangeOnlyEntity, RestoreSensor):
             last.native_value, int | float
         ):
             return
-        key = self.entity_description.key
-        if key == "water_level":
-            self.device.restore("distance", float(last.native_value) * 10)
-        elif measurement := _RESTORED_MEASUREMENT.get(key):
-            self.device.restore(measurement, float(last.native_value))
+        value = float(last.native_value)
+        # The water level is shown in cm of the distance the sensor measures in mm.
+        if self.entity_description.key == "water_level":
+            value *= 10
+        self.device.restore(self.entity_description.measurement, value)
 
     @property
     def available(self) -> bool:
@@ -496,6 +495,7 @@ class BTHomeSummarySensor(CompoundEntity, SensorEntity):
         self._matching: list[int] = []
         self._names: list[str] = []
         self._shown_available = False
+        self._pending_write: asyncio.Handle | None = None
 
     async def async_added_to_hass(self) -> None:
         """Follow every device of the summary."""
@@ -506,7 +506,9 @@ class BTHomeSummarySensor(CompoundEntity, SensorEntity):
         self._shown_available = self.available
         for place, device in enumerate(self._devices):
             self.async_on_remove(
-                device.async_add_listener(partial(self._handle_device, place, device))
+                device.async_add_listener(
+                    partial(self._handle_device, place, device), (device.incident_figure,)
+                )
             )
 
     @callback
@@ -520,9 +522,22 @@ class BTHomeSummarySensor(CompoundEntity, SensorEntity):
         elif changed:
             self._matching.insert(index, place)
             self._names.insert(index, device.title)
-        if changed or self.available != self._shown_available:
-            self._shown_available = self.available
-            self.async_write_ha_state()
+        if (changed or self.available != self._shown_available) and self._pending_write is None:
+            # Written once the current batch of advertisements is handled (a proxy delivers many
+            # at once): sensors that change in the same instant make one write of the count.
+            self._pending_write = self.hass.loop.call_soon(self._write_count)
+
+    @callback
+    def _write_count(self) -> None:
+        self._pending_write = None
+        self._shown_available = self.available
+        self.async_write_ha_state()
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Drop a write not yet made."""
+        if self._pending_write is not None:
+            self._pending_write.cancel()
+            self._pending_write = None
 
     @property
     def available(self) -> bool:

@@ -35,6 +35,7 @@ from .const import (
     ISAPI_MANUFACTURER,
     LOGGER,
 )
+from .coordinator import Followers
 from .device_areas import with_suggested_area
 from .device_links import linked_device_info
 from .devices.isapi.client import DoorCommand
@@ -50,7 +51,6 @@ from .terminal_screening import (
     AccessEventSink,
     DailyCounts,
     TerminalFigure,
-    TerminalFollowers,
     event_attributes,
     stored_count,
 )
@@ -107,7 +107,7 @@ class AccessTerminal:
             Screening.NO_MASK: None,
         }
         self._alert_timers: dict[Screening, CALLBACK_TYPE] = {}
-        self._followers = TerminalFollowers()
+        self._followers: Followers[TerminalFigure] = Followers()
         self._malformed_shown = 0
         self._sink: AccessEventSink | None = None
         self._sink_changed = asyncio.Event()
@@ -245,7 +245,7 @@ class AccessTerminal:
         self, listener: Callable[[], None], figure: TerminalFigure | None = None
     ) -> CALLBACK_TYPE:
         """Call listener whenever the link changes and, if given, whenever figure changes."""
-        return self._followers.add(listener, figure)
+        return self._followers.add(listener, () if figure is None else (figure,))
 
     @callback
     def async_add_availability_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -286,7 +286,7 @@ class AccessTerminal:
                 self.monitor.stats.last_error if self.monitor else None,
             )
             self._lost_logged = True
-        self._followers.link_changed()
+        self._followers.everything_changed()
 
     @callback
     def _handle_auth_failure(self) -> None:
@@ -322,7 +322,7 @@ class AccessTerminal:
             self._malformed_shown = self.monitor.stats.malformed_parts
             changed.append(TerminalFigure.MALFORMED_PARTS)
         self._store.async_delay_save(self._stored, SAVE_DELAY)
-        self._followers.figures_changed(changed)
+        self._followers.changed(changed)
 
     async def _async_event_sink(self) -> AccessEventSink | None:
         """Return the event entity once it has subscribed; None if it is disabled."""
@@ -375,13 +375,13 @@ class AccessTerminal:
     def _clear_alert(self, kind: Screening, _now: datetime) -> None:
         self._alert_timers.pop(kind, None)
         self.alerts[kind] = None
-        self._followers.figures_changed((ALERT_FIGURES[kind],))
+        self._followers.changed((ALERT_FIGURES[kind],))
 
     @callback
     def _reset_counts(self, now: datetime) -> None:
         self.counts = DailyCounts(day=dt_util.as_local(now).date().isoformat())
         self._store.async_delay_save(self._stored, SAVE_DELAY)
-        self._followers.figures_changed(COUNT_FIGURES)
+        self._followers.changed(COUNT_FIGURES)
 
     def _stored(self) -> dict[str, Any]:
         return {

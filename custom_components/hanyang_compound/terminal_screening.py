@@ -1,16 +1,12 @@
-"""What a terminal's screenings make of its access events: daily counts, event attributes, who follows them."""
+"""What a terminal's screenings make of its access events: daily counts, event attributes, the figures they change."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, Protocol
 
-from homeassistant.core import CALLBACK_TYPE, callback
-
 from .const import ATTR_TEMPERATURE
-from .coordinator import Listeners
 from .devices.isapi.events import AccessEvent, Screening, is_fever
 
 
@@ -35,47 +31,6 @@ ALERT_FIGURES: Final = {
 }
 """The figure of the alert each kind of screening raises."""
 COUNT_FIGURES: Final = (TerminalFigure.PASSES, TerminalFigure.FEVER, TerminalFigure.NO_MASK)
-
-
-class TerminalFollowers:
-    """Who follows a terminal: everyone hears of its link's changes, a figure's own of the figure's."""
-
-    __slots__ = ("_figures", "_link")
-
-    def __init__(self) -> None:
-        """Start with nobody following."""
-        self._link: Listeners[()] = Listeners()
-        self._figures: dict[TerminalFigure, Listeners[()]] = {
-            figure: Listeners() for figure in TerminalFigure
-        }
-
-    @callback
-    def add(
-        self, listener: Callable[[], None], figure: TerminalFigure | None = None
-    ) -> CALLBACK_TYPE:
-        """Call listener with every change of the link and of figure; returns what stops it."""
-        stop_link = self._link.add(listener)
-        if figure is None:
-            return stop_link
-        stop_figure = self._figures[figure].add(listener)
-
-        @callback
-        def stop() -> None:
-            stop_link()
-            stop_figure()
-
-        return stop
-
-    @callback
-    def link_changed(self) -> None:
-        """Tell everyone: the link decides every entity's availability."""
-        self._link.notify()
-
-    @callback
-    def figures_changed(self, figures: Iterable[TerminalFigure]) -> None:
-        """Tell the followers of each figure that changed, and nobody else."""
-        for figure in figures:
-            self._figures[figure].notify()
 
 
 @dataclass(slots=True)

@@ -134,6 +134,16 @@ class _MeasurementParser(BTHomeBluetoothDeviceData):
         if native_value is not None:
             self.heard[key] = bool(native_value)
 
+    def parse(self, service_info: BluetoothServiceInfoBleak) -> dict[str, float | bool]:
+        """Return the measurements of one advertisement, by bthome-ble key.
+
+        The parsing step of update(), without what update() adds for entity-building
+        integrations: a signal-strength reading and a summary of every entity description.
+        """
+        self.heard = {}
+        self._start_update(service_info)
+        return self.heard
+
 
 @contextmanager
 def _quiet_bthome() -> Iterator[None]:
@@ -169,11 +179,10 @@ class BTHomeSensorDecoder:
         encrypted, counter = screened
         # Only an advertisement it parsed (and, if encrypted, decrypted) counts as heard.
         self._parser.decryption_failed = True
-        self._parser.heard = {}
         # As _quiet_bthome does, without a context manager's cost on every advertisement.
         _DEMOTE.active = True
         try:
-            self._parser.update(service_info)
+            values = self._parser.parse(service_info)
         except (ValueError, IndexError, TypeError, OverflowError) as err:
             _LOGGER.debug("%s: undecodable advertisement: %s", self._label, err)
             return None
@@ -189,7 +198,6 @@ class BTHomeSensorDecoder:
         self.decryption_failures = 0
         if counter is not None:
             self._last_counter = counter
-        values = self._parser.heard
         return BTHomeReading(values=values, encrypted=encrypted) if values else None
 
     def _screen(self, service_info: BluetoothServiceInfoBleak) -> tuple[bool, int | None] | None:
