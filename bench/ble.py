@@ -8,7 +8,7 @@ advertisements of 150 BTHome manhole sensors through Home Assistant's bluetooth 
 One sensor in five sends encrypted advertisements (a bind key in both integrations). Measured twice:
 a stream of new advertisements (every one carries a new packet id, as sensors send them) and a
 stream in which 90 % are exact repeats of the sensor's previous advertisement. Each row is measured
-5 times, interleaved, in one Home Assistant with asyncio debug off; within a repetition every row
+7 times, interleaved, in one Home Assistant with asyncio debug off; within a repetition every row
 hears the same measured values (with its own packet ids and counters, which only move forward);
 medians are shown. The last line is one JSON object; ratio_vs_bthome is core bthome's CPU per new
 advertisement divided by ours.
