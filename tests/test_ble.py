@@ -30,6 +30,7 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
+from custom_components.hanyang_compound.bthome_sensor import BTHomeSensorDevice
 from custom_components.hanyang_compound.const import (
     CONF_BIND_KEY,
     CONF_LOCATION,
@@ -162,6 +163,58 @@ async def test_manhole_reports_cover_tilt_water_and_needs_attention(hass: HomeAs
     assert summary is not None
     assert summary.state == "1"
     assert summary.attributes["manholes"] == ["Manhole 3"]
+
+
+async def test_an_advertisement_reaches_only_the_followers_of_what_it_changed(
+    hass: HomeAssistant,
+) -> None:
+    entry = await setup_compound(hass, manhole_subentry())
+    (device,) = entry.runtime_data.devices.of_kind(BTHomeSensorDevice)
+    figures = ("heard", "distance", "rotation", "cover_open", "tilted", "flooded", "attention")
+    told: dict[str, int] = dict.fromkeys((*figures, "availability"), 0)
+
+    def count(name: str) -> Callable[[], None]:
+        def listener() -> None:
+            told[name] += 1
+
+        return listener
+
+    for figure in figures:
+        device.async_add_listener(count(figure), (figure,))
+    device.async_add_availability_listener(count("availability"))
+    # One listener following two figures that change together is told once.
+    both = {"told": 0}
+    device.async_add_listener(lambda: both.update(told=both["told"] + 1), ("distance", "rotation"))
+
+    def heard(packet_id: int, **values: float) -> None:
+        base = {"battery": 90, "opening": 0, "moisture": 0, "rotation": 2.5, "distance_mm": 1200}
+        data = encode_service_data({**base, "packet_id": packet_id, **values}, address=MANHOLE)
+        inject(hass, advertisement(MANHOLE, data))
+
+    heard(1)
+    await hass.async_block_till_done()
+    first = dict(told)
+    # The first reading changes every value and alarm; nothing needs attention, as before it.
+    assert {figure for figure in figures if first[figure]} == set(figures) - {"attention"}
+
+    heard(2, rotation=5.0)  # within the tilt threshold: the rotation alone changes
+    await hass.async_block_till_done()
+    assert {name: told[name] - first[name] for name in told} == dict.fromkeys(told, 0) | {
+        "heard": 1,
+        "rotation": 1,
+    }
+
+    before = dict(told)
+    heard(3, rotation=20.0, distance_mm=900)  # tilted: an alarm and the attention change
+    await hass.async_block_till_done()
+    assert {name: told[name] - before[name] for name in told} == dict.fromkeys(told, 0) | {
+        "heard": 1,
+        "distance": 1,
+        "rotation": 1,
+        "tilted": 1,
+        "attention": 1,
+    }
+    assert both["told"] == 3  # once per advertisement that changed either
 
 
 async def test_summary_names_the_manholes_needing_attention_in_order(hass: HomeAssistant) -> None:

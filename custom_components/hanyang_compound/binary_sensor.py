@@ -129,14 +129,11 @@ class BTHomeBinarySensorDescription(BinarySensorEntityDescription):
 
     value_fn: Callable[[BTHomeSensorDevice], bool | None]
     roles: frozenset[BTHomeRole]
-    measurements: tuple[str, ...]
-    """The measurements (bthome-ble keys) the alarm is worked out from."""
 
 
 BTHOME_BINARY_SENSORS: tuple[BTHomeBinarySensorDescription, ...] = (
     BTHomeBinarySensorDescription(
         key="cover_open",
-        measurements=("opening",),
         translation_key="cover_open",
         device_class=BinarySensorDeviceClass.OPENING,
         value_fn=lambda device: device.cover_open,
@@ -144,7 +141,6 @@ BTHOME_BINARY_SENSORS: tuple[BTHomeBinarySensorDescription, ...] = (
     ),
     BTHomeBinarySensorDescription(
         key="tilted",
-        measurements=("rotation",),
         translation_key="tilted",
         device_class=BinarySensorDeviceClass.PROBLEM,
         value_fn=lambda device: device.tilted,
@@ -152,7 +148,6 @@ BTHOME_BINARY_SENSORS: tuple[BTHomeBinarySensorDescription, ...] = (
     ),
     BTHomeBinarySensorDescription(
         key="flooded",
-        measurements=("distance", "moisture"),
         translation_key="flooded",
         device_class=BinarySensorDeviceClass.MOISTURE,
         value_fn=lambda device: device.flooded,
@@ -160,7 +155,6 @@ BTHOME_BINARY_SENSORS: tuple[BTHomeBinarySensorDescription, ...] = (
     ),
     BTHomeBinarySensorDescription(
         key="low_battery",
-        measurements=("battery",),
         device_class=BinarySensorDeviceClass.BATTERY,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda device: device.low_battery,
@@ -168,7 +162,6 @@ BTHOME_BINARY_SENSORS: tuple[BTHomeBinarySensorDescription, ...] = (
     ),
     BTHomeBinarySensorDescription(
         key="overheating",
-        measurements=("temperature",),
         translation_key="overheating",
         device_class=BinarySensorDeviceClass.HEAT,
         value_fn=lambda device: device.overheating,
@@ -187,7 +180,8 @@ class BTHomeBinarySensor(ChangeOnlyEntity, BinarySensorEntity, RestoreEntity):
         self, device: BTHomeSensorDevice, description: BTHomeBinarySensorDescription
     ) -> None:
         """Initialise the alarm."""
-        super().__init__(device, description.key, description.measurements)
+        # The device tells an alarm's change by the alarm's key.
+        super().__init__(device, description.key, (description.key,))
         self.entity_description = description
 
     async def async_added_to_hass(self) -> None:

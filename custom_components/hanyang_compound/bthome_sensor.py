@@ -78,8 +78,25 @@ BOTH: Final = MANHOLE | SHED
 ATTENTION: Final = "attention"
 """The figure of why a manhole needs attention, for those who follow only that."""
 TEMPERATURE: Final = "temperature"
-ATTENTION_INPUTS: Final = frozenset({"opening", "rotation", "distance", "moisture", "battery"})
-"""The measurements a manhole's attention reasons are worked out from (and whether it is heard)."""
+ALARM_INPUTS: Final = {
+    "cover_open": frozenset({"opening"}),
+    "tilted": frozenset({"rotation"}),
+    "flooded": frozenset({"distance", "moisture"}),
+    "low_battery": frozenset({"battery"}),
+    "overheating": frozenset({TEMPERATURE}),
+}
+"""Each alarm (also the figure of its change) and the measurements it is worked out from."""
+ROLE_ALARMS: Final = {
+    BTHomeRole.MANHOLE: ("cover_open", "tilted", "flooded", "low_battery"),
+    BTHomeRole.SHED_THERMOMETER: ("overheating", "low_battery"),
+}
+ATTENTION_ALARMS: Final = (
+    (ATTENTION_OPEN, "cover_open"),
+    (ATTENTION_TILTED, "tilted"),
+    (ATTENTION_FLOODED, "flooded"),
+    (ATTENTION_LOW_BATTERY, "low_battery"),
+)
+"""The attention reason each of a manhole's alarms gives."""
 
 
 class BTHomeSensorDevice(BleDevice):
@@ -125,6 +142,8 @@ class BTHomeSensorDevice(BleDevice):
         """False once the sensor has been silent for longer than its timeout."""
         self._started_at = dt_util.utcnow()
         self._silence_check: CALLBACK_TYPE | None = None
+        self.alarms: dict[str, bool | None] = {}
+        """The latest of each of the role's alarms (cover_open, tilted, ...), by name."""
         self.attention_reasons: list[str] = []
         """Why a manhole needs attention (empty when it does not), as of the latest change."""
         self._reported_reasons: frozenset[str] = frozenset()
@@ -186,31 +205,45 @@ class BTHomeSensorDevice(BleDevice):
         if key not in self.restored:
             self.restored[key] = value
             # What was true before the restart was announced then, not again now.
+            self._refresh_alarms(None)
             self.attention_reasons = self._attention_reasons()
             self._reported_reasons = frozenset(self.attention_reasons)
-            self._reported_overheating = bool(self.overheating)
+            self._reported_overheating = bool(self.alarms.get("overheating"))
             self.notify()
 
     @property
     def incident_figure(self) -> str:
-        """The figure whose change may begin or end an incident: a manhole's attention, a shed's temperature."""
-        return ATTENTION if self.role is BTHomeRole.MANHOLE else TEMPERATURE
+        """The figure whose change may begin or end an incident: a manhole's attention, a shed's overheating."""
+        return ATTENTION if self.role is BTHomeRole.MANHOLE else "overheating"
 
     @callback
     def notify(self, figures: Collection[str] | None = None) -> None:
         """Tell the followers of the figures that changed (all without figures); announce new alarms."""
-        if self.role is BTHomeRole.MANHOLE:
-            if figures is None or not ATTENTION_INPUTS.isdisjoint(figures):
-                figures = self._update_attention(figures)
-        elif figures is None or TEMPERATURE in figures:
-            overheating = bool(self.overheating)
-            if overheating and not self._reported_overheating:
-                self._fire(EVENT_SHED_OVERHEAT, {ATTR_TEMPERATURE: self.value(TEMPERATURE)})
-            self._reported_overheating = overheating
+        if changed_alarms := self._refresh_alarms(figures):
+            if figures is not None:
+                figures = (*figures, *changed_alarms)
+            if self.role is BTHomeRole.SHED_THERMOMETER:
+                overheating = bool(self.alarms["overheating"])
+                if overheating and not self._reported_overheating:
+                    self._fire(EVENT_SHED_OVERHEAT, {ATTR_TEMPERATURE: self.value(TEMPERATURE)})
+                self._reported_overheating = overheating
+        if self.role is BTHomeRole.MANHOLE and (figures is None or changed_alarms):
+            figures = self._update_attention(figures)
         super().notify(figures)
         if (available := self.available) != self._told_available:
             self._told_available = available
             self._availability_listeners.notify()
+
+    def _refresh_alarms(self, figures: Collection[str] | None) -> list[str]:
+        """Work out the alarms whose measurements changed (all without figures); return those that changed."""
+        changed = []
+        for alarm in ROLE_ALARMS[self.role]:
+            if figures is None or not ALARM_INPUTS[alarm].isdisjoint(figures):
+                value = getattr(self, alarm)
+                if alarm not in self.alarms or self.alarms[alarm] != value:
+                    self.alarms[alarm] = value
+                    changed.append(alarm)
+        return changed
 
     def _update_attention(self, figures: Collection[str] | None) -> Collection[str] | None:
         """Work out why the manhole needs attention, announce new reasons; return figures with ATTENTION if changed."""
@@ -286,15 +319,12 @@ class BTHomeSensorDevice(BleDevice):
         return None if temperature is None else float(temperature) >= self.overheat_threshold
 
     def _attention_reasons(self) -> list[str]:
-        """Why a manhole needs attention now, from its values and whether it is heard."""
-        checks = (
-            (ATTENTION_OPEN, self.cover_open),
-            (ATTENTION_TILTED, self.tilted),
-            (ATTENTION_FLOODED, self.flooded),
-            (ATTENTION_LOW_BATTERY, self.low_battery),
-            (ATTENTION_SILENT, not self.heard_recently),
-        )
-        return [reason for reason, applies in checks if applies]
+        """Why a manhole needs attention now, from its alarms and whether it is heard."""
+        alarms = self.alarms
+        reasons = [reason for reason, alarm in ATTENTION_ALARMS if alarms.get(alarm)]
+        if not self.heard_recently:
+            reasons.append(ATTENTION_SILENT)
+        return reasons
 
     @callback
     def _async_on_advertisement(
@@ -305,9 +335,12 @@ class BTHomeSensorDevice(BleDevice):
         if reading is None:
             return
         self.heard(service_info)
-        values = reading.values
-        changed = [HEARD, *(key for key, value in values.items() if self.value(key) != value)]
-        self.values.update(values)
+        live, restored = self.values, self.restored
+        changed = [HEARD]
+        for key, value in reading.values.items():
+            if live.get(key, restored.get(key)) != value:
+                changed.append(key)
+            live[key] = value
         if self.heard_recently:
             self.notify(changed)
             return

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable
 from contextlib import suppress
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -46,10 +45,6 @@ class Listeners[*Args]:
         for listener in list(self._callbacks):
             listener(*args)
 
-    def __iter__(self) -> Iterator[Callable[[*Args], None]]:
-        """Iterate over the listeners as they are now."""
-        return iter(list(self._callbacks))
-
 
 class Followers[Figure: Hashable]:
     """Who follows a push-fed runtime: each listener hears of the figures it shows, and of everything.
@@ -63,18 +58,25 @@ class Followers[Figure: Hashable]:
     def __init__(self) -> None:
         """Start with nobody following."""
         self._everything: Listeners[()] = Listeners()
-        self._figures: defaultdict[Figure, Listeners[()]] = defaultdict(Listeners)
+        # Tuples, replaced on every change: a figure's change walks them without copying.
+        self._figures: dict[Figure, tuple[Callable[[], None], ...]] = {}
 
     @callback
     def add(self, listener: Callable[[], None], figures: Iterable[Figure] = ()) -> CALLBACK_TYPE:
         """Call listener when everything changes and when one of figures does; returns what stops it."""
-        stops = [self._everything.add(listener)]
-        stops.extend(self._figures[figure].add(listener) for figure in figures)
+        followed = tuple(figures)
+        stop_everything = self._everything.add(listener)
+        for figure in followed:
+            self._figures[figure] = (*self._figures.get(figure, ()), listener)
 
         @callback
         def stop() -> None:
-            for stop_one in stops:
-                stop_one()
+            stop_everything()
+            for figure in followed:
+                listeners = list(self._figures.get(figure, ()))
+                with suppress(ValueError):
+                    listeners.remove(listener)
+                self._figures[figure] = tuple(listeners)
 
         return stop
 
@@ -86,10 +88,12 @@ class Followers[Figure: Hashable]:
     @callback
     def changed(self, figures: Iterable[Figure]) -> None:
         """Tell the followers of the figures that changed, each once, and nobody else."""
-        told: dict[Callable[[], None], None] = {}
+        told: list[Callable[[], None]] = []
+        followers = self._figures
         for figure in figures:
-            if (listeners := self._figures.get(figure)) is not None:
-                told.update(dict.fromkeys(listeners))
+            for listener in followers.get(figure, ()):
+                if listener not in told:
+                    told.append(listener)
         for listener in told:
             listener()
 
