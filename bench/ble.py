@@ -1,17 +1,20 @@
 """Benchmark: BTHome advertisements handled per second and CPU per 1,000, ours beside core bthome.
 
-Runs a real Home Assistant core (the test harness's, with the radio mocked) and feeds the same
-advertisements of 150 BTHome manhole sensors through Home Assistant's bluetooth manager to:
-  - no integration (the bluetooth manager's own cost, subtracted from the rows below),
-  - this integration: one compound with 150 BTHome sensor subentries,
-  - core bthome: 150 config entries, one per sensor, as core sets them up.
-One sensor in five sends encrypted advertisements (a bind key in both integrations). Measured twice:
-a stream of new advertisements (every one carries a new packet id, as sensors send them) and a
-stream in which 90 % are exact repeats of the sensor's previous advertisement. Each row is measured
-7 times, interleaved, in one Home Assistant with asyncio debug off; within a repetition every row
-hears the same measured values (with its own packet ids and counters, which only move forward);
-medians are shown. The last line is one JSON object; ratio_vs_bthome is core bthome's CPU per new
-advertisement divided by ours.
+Runs a real Home Assistant core (the test harness's, with the radio mocked) and feeds the
+advertisements of three rows of 150 BTHome manhole sensors, each row with addresses of its own,
+through Home Assistant's bluetooth manager:
+  - sensors of no entry (the bluetooth manager's own cost, subtracted from the rows below),
+  - this integration's: one compound with 150 BTHome sensor subentries,
+  - core bthome's: 150 config entries, one per sensor, as core sets them up.
+Both integrations are loaded throughout. One sensor in five sends encrypted advertisements (a bind
+key in both integrations). Two streams: new advertisements (every one carries a new packet id, as
+sensors send them), and one in which 90 % are exact repeats of the sensor's previous
+advertisement. The rows take turns round by round (a round is one advertisement of each of the
+row's sensors, every row hearing the same values in a round), which row goes first rotating, so
+that a busy spell of the machine weighs on every row alike; asyncio debug is off. The rounds are
+measured in 5 blocks and the medians of the blocks are shown. The last line is one JSON object;
+ratio_vs_bthome is core bthome's CPU per new advertisement divided by ours (the median of the
+blocks' ratios).
 Usage: .venv/bin/python bench/ble.py [--rounds 20]
 """
 

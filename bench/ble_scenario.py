@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 import gc
 import inspect
 import json
@@ -30,34 +31,39 @@ _BLE_DEVICE_HAS_RSSI = "rssi" in inspect.signature(BLEDevice.__init__).parameter
 
 ENCRYPTED_EVERY = 5
 """Every fifth sensor encrypts its advertisements with a bind key."""
-REPEAT_SHARE = 0.9
-"""In the repeats stream, this share of advertisements repeats the sensor's previous one exactly."""
+NEW_EVERY = 10
+"""In the repeats stream, one round in this many brings new advertisements; the others repeat it."""
+
+BASELINE = "bluetooth manager only (baseline)"
+OURS = "hanyang_compound (1 compound, 150 subentries)"
+CORE = "core bthome (150 config entries)"
+ROWS = (BASELINE, OURS, CORE)
+"""Each row's sensors have addresses of their own; the baseline's belong to no entry."""
+STREAMS = ("new", "90% repeats")
+BLOCKS = 5
+"""The rounds are measured in this many blocks; each figure is the median of the blocks'."""
 
 
-def _address(index: int) -> str:
-    return f"A4:C1:38:{index // 256:02X}:{index % 256:02X}:7E"
+def _address(row: str, index: int) -> str:
+    return f"A4:C1:{0x38 + ROWS.index(row):02X}:{index // 256:02X}:{index % 256:02X}:7E"
 
 
 def _bind_key(index: int) -> bytes | None:
     return bytes([index % 256] * 16) if index % ENCRYPTED_EVERY == 0 else None
 
 
-def _advertisement(
-    index: int, round_number: int, measured: int
-) -> bluetooth.BluetoothServiceInfoBleak:
-    """Return a sensor's advertisement of a round: its packet id and counter, what it measured."""
-    address = _address(index)
+def _advertisement(row: str, index: int, sent: int) -> bluetooth.BluetoothServiceInfoBleak:
+    """Return a sensor's advertisement of round sent: its packet id and counter, what it measured."""
+    address = _address(row, index)
     values = {
-        "packet_id": round_number % 256,
+        "packet_id": sent % 256,
         "battery": 90,
-        "opening": measured % 7 == 0,
+        "opening": sent % 7 == 0,
         "moisture": 0,
-        "rotation": (measured % 30) * 1.0,
-        "distance_mm": 1000 + (measured * 13 + index) % 400,
+        "rotation": (sent % 30) * 1.0,
+        "distance_mm": 1000 + (sent * 13 + index) % 400,
     }
-    payload = encode_service_data(
-        values, address=address, bind_key=_bind_key(index), counter=round_number
-    )
+    payload = encode_service_data(values, address=address, bind_key=_bind_key(index), counter=sent)
     return bluetooth.BluetoothServiceInfoBleak(
         "BTHome",
         address,
@@ -74,59 +80,69 @@ def _advertisement(
     )
 
 
-def _stream(rounds: int, first_round: int, shift: int, *, repeats: bool) -> list[list[Any]]:
-    """Return rounds of one advertisement per sensor; with repeats, most repeat the previous one.
+def _round(row: str, round_number: int, *, repeats: bool) -> list[Any]:
+    """Return a row's advertisements of a round; in the repeats stream most repeat the previous one."""
+    sent = round_number - round_number % NEW_EVERY if repeats else round_number
+    return [_advertisement(row, index, sent) for index in range(SENSORS)]
 
-    A round measures what round (round - shift) measured: each row of a repetition hears the
-    same values, under packet ids and counters that keep moving forward.
+
+@dataclass
+class _Tally:
+    """What a row's rounds of one block cost."""
+
+    cpu: float = 0.0
+    wall: float = 0.0
+    count: int = 0
+
+    @property
+    def cpu_ms_per_1000(self) -> float:
+        return self.cpu / self.count * 1e6
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.wall
+
+
+async def _block(
+    hass: HomeAssistant, first_round: int, rounds: int, *, repeats: bool
+) -> dict[str, _Tally]:
+    """Feed rounds of every row, the rows taking turns round by round; return each row's cost.
+
+    Every row hears the same values in a round, each from its own sensors. Which row goes
+    first rotates, so that none is always the one after a pause.
     """
-    batches = []
-    for offset in range(rounds):
-        round_number = first_round + offset
-        # Of every ten rounds, one brings new advertisements and nine repeat it exactly.
-        sent = round_number - round_number % 10 if repeats else round_number
-        batches.append([_advertisement(index, sent, sent - shift) for index in range(SENSORS)])
-    return batches
-
-
-async def _measure(
-    hass: HomeAssistant, rounds: int, first_round: int, shift: int = 0, *, repeats: bool = False
-) -> tuple[float, float, int]:
-    """Feed rounds x 150 advertisements; return wall seconds, CPU seconds and the count."""
     inject: Callable[[bluetooth.BluetoothServiceInfoBleak], None] = (
         bluetooth.async_get_advertisement_callback(hass)
     )
-    batches = _stream(rounds, first_round, shift, repeats=repeats)
-    # Garbage left by what ran before (setting up or unloading 150 entries, building the stream)
-    # is collected now, not charged to whichever row happens to run into the collection.
+    batches = {
+        row: [_round(row, first_round + offset, repeats=repeats) for offset in range(rounds)]
+        for row in ROWS
+    }
+    tallies = {row: _Tally() for row in ROWS}
+    # Garbage left by building the stream is collected now, not charged to a row.
     gc.collect()
-    wall, cpu = time.perf_counter(), time.process_time()
-    for batch in batches:
-        for info in batch:
-            # A repeat is the same advertisement heard again a moment later.
-            info.time = time.monotonic()
-            inject(info)
-        await hass.async_block_till_done()
-    return time.perf_counter() - wall, time.process_time() - cpu, rounds * SENSORS
-
-
-async def _warm_up(hass: HomeAssistant, first_round: int, shift: int) -> int:
-    # Every address once (discovery flows start here), then steady rounds until their work is done.
-    await _measure(hass, 4, first_round, shift)
-    await hass.async_block_till_done()
-    return first_round + 4
-
-
-def _require(*, done: bool, what: str) -> None:
-    if not done:
-        raise RuntimeError(f"{what} did not set up or unload")
+    for offset in range(rounds):
+        turn = offset % len(ROWS)
+        for row in ROWS[turn:] + ROWS[:turn]:
+            tally = tallies[row]
+            wall, cpu = time.perf_counter(), time.process_time()
+            for info in batches[row][offset]:
+                # A repeat is the same advertisement heard again a moment later.
+                info.time = time.monotonic()
+                inject(info)
+            await hass.async_block_till_done()
+            tally.cpu += time.process_time() - cpu
+            tally.wall += time.perf_counter() - wall
+            tally.count += SENSORS
+    return tallies
 
 
 def _ours() -> MockConfigEntry:
     subentries = []
     for index in range(SENSORS):
+        address = _address(OURS, index)
         data: dict[str, Any] = {
-            "address": _address(index),
+            "address": address,
             "role": "manhole",
             "location": f"Manhole {index}",
         }
@@ -137,7 +153,7 @@ def _ours() -> MockConfigEntry:
                 data=data,
                 subentry_type=SUBENTRY_BTHOME_SENSOR,
                 title=f"Manhole {index}",
-                unique_id=_address(index),
+                unique_id=address,
             )
         )
     return MockConfigEntry(
@@ -153,96 +169,74 @@ def _core() -> list[MockConfigEntry]:
     return [
         MockConfigEntry(
             domain="bthome",
-            unique_id=_address(index),
+            unique_id=_address(CORE, index),
             data={"bindkey": key.hex()} if (key := _bind_key(index)) else {},
         )
         for index in range(SENSORS)
     ]
 
 
-BASELINE = "bluetooth manager only (baseline)"
-OURS = "hanyang_compound (1 compound, 150 subentries)"
-CORE = "core bthome (150 config entries)"
-REPEATS = 7
-"""Each row is measured this often, interleaved; the median is kept (the machine is shared)."""
-STREAMS = ("new", "90% repeats")
-
-
 @pytest.mark.usefixtures("enable_custom_integrations", "enable_bluetooth")
-async def test_benchmark(hass: HomeAssistant) -> None:  # noqa: C901 - one scenario, told in order
+async def test_benchmark(hass: HomeAssistant) -> None:
     """Measure the three rows in one Home Assistant and print the table."""
     hass.loop.set_debug(False)  # the harness runs asyncio in debug mode; production does not
     rounds = int(os.environ.get("BENCH_ROUNDS", "20"))
-    runs: dict[tuple[str, str], list[tuple[float, float, int]]] = {}
-    round_number = 0
-
-    async def measure(name: str, measured: int) -> None:
-        """Measure a row from the next round divisible by ten, on the values from round measured."""
-        nonlocal round_number
-        round_number += -round_number % 10
-        shift = round_number - measured
-        round_number = await _warm_up(hass, round_number, shift)
-        for stream in STREAMS:
-            # Start the repeats stream on a new advertisement (a round divisible by ten).
-            round_number += -round_number % 10
-            result = await _measure(hass, rounds, round_number, shift, repeats=stream != STREAMS[0])
-            round_number += rounds
-            runs.setdefault((name, stream), []).append(result)
-
     ours = _ours()
-    ours.add_to_hass(hass)
-    core = _core()
-    for entry in core:
+    for entry in (ours, *_core()):
         entry.add_to_hass(hass)
-    for _ in range(REPEATS):
-        # Every row of a repetition hears the same values (the baseline's), its own packet ids.
-        measured = round_number + -round_number % 10
-        await measure(BASELINE, measured)
-        for name, entries in ((OURS, [ours]), (CORE, core)):
-            for entry in entries:
-                # Setting up the first of an integration's entries sets up all of them.
-                if entry.state is not ConfigEntryState.LOADED:
-                    _require(done=await hass.config_entries.async_setup(entry.entry_id), what=name)
-            await measure(name, measured)
-            for entry in entries:
-                _require(done=await hass.config_entries.async_unload(entry.entry_id), what=name)
+    # Setting up the first of an integration's entries sets up all of them.
+    for entry in (ours, hass.config_entries.async_entries("bthome")[0]):
+        if not await hass.config_entries.async_setup(entry.entry_id):
+            raise RuntimeError(f"{entry.domain} did not set up")
+    entries = hass.config_entries.async_entries()
+    if any(entry.state is not ConfigEntryState.LOADED for entry in entries):
+        raise RuntimeError("an entry did not load")
+    # Every address once (discovery flows start here), then steady rounds until their work is done.
+    await _block(hass, 0, 4, repeats=False)
+    round_number = NEW_EVERY
+    blocks: dict[str, list[dict[str, _Tally]]] = {stream: [] for stream in STREAMS}
+    for _ in range(BLOCKS):
+        for stream in STREAMS:
+            blocks[stream].append(
+                await _block(hass, round_number, rounds, repeats=stream != STREAMS[0])
+            )
+            # The next block starts on a new advertisement (a round divisible by ten).
+            round_number += rounds + -rounds % NEW_EVERY
 
-    def per_k(name: str, stream: str) -> float:
-        """Median CPU ms per 1,000 advertisements of a row and stream."""
-        return statistics.median(cpu / count * 1e6 for _, cpu, count in runs[name, stream])
-
-    def rate(name: str, stream: str) -> float:
-        return statistics.median(count / wall for wall, _, count in runs[name, stream])
+    def own(tallies: dict[str, _Tally], row: str) -> float:
+        """Return a row's CPU ms per 1,000 beyond the bluetooth manager's own, in the same block."""
+        return tallies[row].cpu_ms_per_1000 - tallies[BASELINE].cpu_ms_per_1000
 
     title = (
-        f"BTHome advertisements, {SENSORS} sensors ({SENSORS // ENCRYPTED_EVERY} encrypted) x "
-        f"{rounds} rounds, median of {REPEATS}, one Home Assistant run, asyncio debug off"
+        f"BTHome advertisements, {SENSORS} sensors per row ({SENSORS // ENCRYPTED_EVERY} "
+        f"encrypted), {BLOCKS} blocks x {rounds} rounds, rows taking turns round by round in one "
+        "Home Assistant, asyncio debug off; medians of the blocks"
     )
     lines = [
         title,
         "| integration | stream | advertisements/s | CPU ms per 1,000 (total) | CPU ms per 1,000 (integration) |",
         "|---|---|---:|---:|---:|",
     ]
-    own: dict[tuple[str, str], float] = {}
+    figures: dict[str, float] = {}
     for stream in STREAMS:
-        base = per_k(BASELINE, stream)
-        for name in (BASELINE, OURS, CORE):
-            total = per_k(name, stream)
-            own[name, stream] = total - base if name != BASELINE else 0.0
-            lines.append(
-                f"| {name} | {stream} | {rate(name, stream):,.0f} | {total:,.0f} | "
-                f"{own[name, stream]:,.0f} |"
-            )
-    ratio = own[CORE, STREAMS[0]] / own[OURS, STREAMS[0]]
+        for row in ROWS:
+            total = statistics.median(tallies[row].cpu_ms_per_1000 for tallies in blocks[stream])
+            beyond = statistics.median(own(tallies, row) for tallies in blocks[stream])
+            rate = statistics.median(tallies[row].rate for tallies in blocks[stream])
+            lines.append(f"| {row} | {stream} | {rate:,.0f} | {total:,.0f} | {beyond:,.0f} |")
+            figures[f"{row}/{stream}"] = beyond
+    ratios = [own(tallies, CORE) / own(tallies, OURS) for tallies in blocks[STREAMS[0]]]
+    ratio = statistics.median(ratios)
     lines.append(
-        f"core bthome / this integration, per new advertisement: {ratio:.2f}x (target >= 1.5x)"
+        f"core bthome / this integration, per new advertisement: {ratio:.2f}x (target >= 1.5x); "
+        f"blocks: {', '.join(f'{value:.2f}' for value in ratios)}"
     )
-    figures = {
+    result = {
         "ratio_vs_bthome": round(ratio, 2),
-        "ours_ms_per_1000_new": round(own[OURS, STREAMS[0]], 1),
-        "bthome_ms_per_1000_new": round(own[CORE, STREAMS[0]], 1),
-        "ours_ms_per_1000_repeats": round(own[OURS, STREAMS[1]], 1),
-        "bthome_ms_per_1000_repeats": round(own[CORE, STREAMS[1]], 1),
+        "ours_ms_per_1000_new": round(figures[f"{OURS}/{STREAMS[0]}"], 1),
+        "bthome_ms_per_1000_new": round(figures[f"{CORE}/{STREAMS[0]}"], 1),
+        "ours_ms_per_1000_repeats": round(figures[f"{OURS}/{STREAMS[1]}"], 1),
+        "bthome_ms_per_1000_repeats": round(figures[f"{CORE}/{STREAMS[1]}"], 1),
     }
-    table = "\n".join(lines) + "\n" + json.dumps(figures) + "\n"
+    table = "\n".join(lines) + "\n" + json.dumps(result) + "\n"
     await hass.async_add_executor_job(Path(os.environ["BENCH_TABLE"]).write_text, table, "utf-8")
