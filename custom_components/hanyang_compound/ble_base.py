@@ -27,6 +27,7 @@ from .validation import InvalidSettingError, NumberRange
 BLUETOOTH: Final = "bluetooth"
 """Home Assistant's Bluetooth integration: optional, the compound runs without it."""
 ISSUE_BLUETOOTH_NOT_RUNNING: Final = "bluetooth_not_running"
+ISSUE_BIND_KEY_FAILING: Final = "bind_key_failing"
 
 TILT_THRESHOLD: Final = NumberRange(1, 90, 1, "°")
 MANHOLE_DEPTH: Final = NumberRange(10, 1000, 1, "cm")
@@ -217,6 +218,41 @@ class BleDevice:
         _async_clear_bluetooth_missing(self.hass)
         self._async_start_listening()
         self.notify()
+
+
+class BindKeyRepair:
+    """The repair issue of a sensor whose bind key keeps failing to decrypt its advertisements."""
+
+    FAILURES_BEFORE_ISSUE: Final = 3
+    """Undecryptable advertisements in a row before the key is reported: one may be a stray."""
+
+    def __init__(self, device: BleDevice) -> None:
+        """Prepare the device's issue; whether it is raised is not known until the first check."""
+        self._device = device
+        self._raised: bool | None = None
+        self._issue_id = f"{ISSUE_BIND_KEY_FAILING}_{device.subentry.subentry_id}"
+
+    @callback
+    def check(self, failures: int) -> None:
+        """Raise the issue after failures in a row, withdraw it once the key works (once each)."""
+        device = self._device
+        if failures >= self.FAILURES_BEFORE_ISSUE:
+            if self._raised:
+                return
+            self._raised = True
+            ir.async_create_issue(
+                device.hass,
+                DOMAIN,
+                self._issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_BIND_KEY_FAILING,
+                translation_placeholders={"sensor": device.title, "compound": device.compound.name},
+            )
+        elif failures == 0 and self._raised is not False:
+            # Also the first time: an issue raised before a restart is cleared by a working key.
+            self._raised = False
+            ir.async_delete_issue(device.hass, DOMAIN, self._issue_id)
 
 
 def _ble_devices(hass: HomeAssistant) -> list[BleDevice]:

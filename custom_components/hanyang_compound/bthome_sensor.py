@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Final
 from habluetooth import BluetoothServiceInfoBleak
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, callback
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
@@ -20,6 +19,7 @@ from .ble_base import (
     OVERHEAT_THRESHOLD,
     SILENCE_TIMEOUT,
     TILT_THRESHOLD,
+    BindKeyRepair,
     BleDevice,
     stored_bind_key,
     stored_number,
@@ -44,7 +44,6 @@ from .const import (
     DEFAULT_OVERHEAT_THRESHOLD,
     DEFAULT_SILENCE_TIMEOUT,
     DEFAULT_TILT_THRESHOLD,
-    DOMAIN,
     EVENT_MANHOLE_ATTENTION,
     EVENT_SHED_OVERHEAT,
     LOGGER,
@@ -64,9 +63,6 @@ ATTENTION_OPEN = "open"
 ATTENTION_TILTED = "tilted"
 ATTENTION_FLOODED = "flooded"
 ATTENTION_LOW_BATTERY = "low_battery"
-ISSUE_BIND_KEY_FAILING = "bind_key_failing"
-BIND_KEY_FAILURES_BEFORE_ISSUE = 3
-"""Undecryptable advertisements in a row before the key is reported: one may be a stray."""
 ATTENTION_SILENT = "silent"
 
 MANHOLE: Final = frozenset({BTHomeRole.MANHOLE})
@@ -151,8 +147,7 @@ class BTHomeSensorDevice(BleDevice):
         self._reported_overheating = False
         self._availability_listeners: Listeners[()] = Listeners()
         self._told_available = self.available
-        self._bind_key_issue: bool | None = None
-        """Whether the failing bind key's repair issue is raised (None: not known since start)."""
+        self._bind_key_repair = BindKeyRepair(self)
 
     @property
     def available(self) -> bool:
@@ -331,7 +326,7 @@ class BTHomeSensorDevice(BleDevice):
         self, service_info: BluetoothServiceInfoBleak, change: BluetoothChange
     ) -> None:
         reading = self._decoder.decode(service_info)
-        self._check_bind_key()
+        self._bind_key_repair.check(self._decoder.decryption_failures)
         if reading is None:
             return
         self.heard(service_info)
@@ -347,31 +342,6 @@ class BTHomeSensorDevice(BleDevice):
         self.heard_recently = True
         LOGGER.info("%s is heard again", self.title)
         self.notify()
-
-    def _check_bind_key(self) -> None:
-        """Raise a repair issue while the bind key keeps failing to decrypt, clear it once it works."""
-        failures = self._decoder.decryption_failures
-        if failures >= BIND_KEY_FAILURES_BEFORE_ISSUE:
-            if self._bind_key_issue:
-                return
-            self._bind_key_issue = True
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self._bind_key_issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key=ISSUE_BIND_KEY_FAILING,
-                translation_placeholders={"sensor": self.title, "compound": self.compound.name},
-            )
-        elif failures == 0 and self._bind_key_issue is not False:
-            # Also the first time: an issue raised before a restart is cleared by a working key.
-            self._bind_key_issue = False
-            ir.async_delete_issue(self.hass, DOMAIN, self._bind_key_issue_id)
-
-    @property
-    def _bind_key_issue_id(self) -> str:
-        return f"{ISSUE_BIND_KEY_FAILING}_{self.subentry.subentry_id}"
 
     @callback
     def _async_on_unavailable(self, service_info: BluetoothServiceInfoBleak) -> None:
