@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -127,7 +126,6 @@ class TerminalAlert(TerminalEntity, BinarySensorEntity):
 class BTHomeBinarySensorDescription(BinarySensorEntityDescription):
     """A binary sensor of a BTHome device: its value from the device."""
 
-    value_fn: Callable[[BTHomeSensorDevice], bool | None]
     roles: frozenset[BTHomeRole]
 
 
@@ -136,35 +134,30 @@ BTHOME_BINARY_SENSORS: tuple[BTHomeBinarySensorDescription, ...] = (
         key="cover_open",
         translation_key="cover_open",
         device_class=BinarySensorDeviceClass.OPENING,
-        value_fn=lambda device: device.cover_open,
         roles=MANHOLE,
     ),
     BTHomeBinarySensorDescription(
         key="tilted",
         translation_key="tilted",
         device_class=BinarySensorDeviceClass.PROBLEM,
-        value_fn=lambda device: device.tilted,
         roles=MANHOLE,
     ),
     BTHomeBinarySensorDescription(
         key="flooded",
         translation_key="flooded",
         device_class=BinarySensorDeviceClass.MOISTURE,
-        value_fn=lambda device: device.flooded,
         roles=MANHOLE,
     ),
     BTHomeBinarySensorDescription(
         key="low_battery",
         device_class=BinarySensorDeviceClass.BATTERY,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda device: device.low_battery,
         roles=BOTH,
     ),
     BTHomeBinarySensorDescription(
         key="overheating",
         translation_key="overheating",
         device_class=BinarySensorDeviceClass.HEAT,
-        value_fn=lambda device: device.overheating,
         roles=SHED,
     ),
 )
@@ -199,8 +192,8 @@ class BTHomeBinarySensor(ChangeOnlyEntity, BinarySensorEntity, RestoreEntity):
 
     @property
     def is_on(self) -> bool | None:
-        """Whether the alarm is raised."""
-        return self.entity_description.value_fn(self.device)
+        """Whether the alarm is raised, as the device worked it out last."""
+        return self.device.alarms.get(self.entity_description.key)
 
     def shown(self) -> tuple[Any, ...]:
         """Return availability and the alarm."""

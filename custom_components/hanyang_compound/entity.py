@@ -314,8 +314,13 @@ class ChangeOnlyEntity(BleEntity):
 
     _shown: tuple[Any, ...] | None = None
 
+    async def async_added_to_hass(self) -> None:
+        """Work out what the entity shows first."""
+        await super().async_added_to_hass()
+        self._shown = self.shown()
+
     def shown(self) -> tuple[Any, ...]:
-        """Return what the entity shows: availability and value."""
+        """Return what the entity shows: availability and value (and set what the state reads)."""
         raise NotImplementedError
 
     @callback

@@ -338,14 +338,10 @@ class BTHomeSensor(ChangeOnlyEntity, RestoreSensor):
         """Unavailable without Bluetooth, and once the sensor has been silent longer than its timeout."""
         return self.device.available
 
-    @property
-    def native_value(self) -> float | int | datetime | None:
-        """The measurement, live or restored."""
-        return self.entity_description.value_fn(self.device)
-
     def shown(self) -> tuple[Any, ...]:
-        """Return availability and the measurement."""
-        return (self.device.available, self.native_value)
+        """Work out the measurement, live or restored, once per change; return it and availability."""
+        self._attr_native_value = self.entity_description.value_fn(self.device)
+        return (self.device.available, self._attr_native_value)
 
 
 @dataclass(frozen=True, kw_only=True)
