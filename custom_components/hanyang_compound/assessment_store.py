@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
@@ -38,7 +37,7 @@ from .const import (
     SUBENTRY_PATROL_ROUTE,
     BTHomeRole,
 )
-from .coordinator import Listeners
+from .coordinator import Listeners, OncePerTurn
 from .interfaces import DeviceWithAvailability, Entrance
 from .notification_actions import EVENT_ALERT_ACKNOWLEDGED
 
@@ -103,8 +102,9 @@ class AssessmentRecorder:
         self._unsubscribe: list[CALLBACK_TYPE] = []
         self._entrances: list[str] = []
         self._incident_open: dict[str, bool] = {}
-        self._pending_notify: asyncio.Handle | None = None
         """Whether each followed sensor's incident was open when it last told a change."""
+        # Incidents of many sensors heard in the same instant are counted and told once.
+        self._tell_listeners = OncePerTurn(self._listeners.notify)
 
     async def async_start(self) -> None:
         """Restore the aggregates, note any downtime, and follow the compound's events.
@@ -151,9 +151,7 @@ class AssessmentRecorder:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-        if self._pending_notify is not None:
-            self._pending_notify.cancel()
-            self._pending_notify = None
+        self._tell_listeners.cancel()
         now = dt_util.utcnow()
         for entrance in self._entrances:
             self.book.forget_entrance(entrance, now)
@@ -269,15 +267,7 @@ class AssessmentRecorder:
     def _changed(self) -> None:
         self._figures = {}
         self._save()
-        if self._pending_notify is None:
-            # Told once the current batch is handled: incidents of many sensors heard in the
-            # same instant (a proxy delivers many advertisements at once) are counted once.
-            self._pending_notify = self.hass.loop.call_soon(self._notify)
-
-    @callback
-    def _notify(self) -> None:
-        self._pending_notify = None
-        self._listeners.notify()
+        self._tell_listeners.request()
 
     def _save(self) -> None:
         self._store.async_delay_save(self.book.as_stored, SAVE_DELAY)

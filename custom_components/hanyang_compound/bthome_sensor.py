@@ -74,17 +74,18 @@ BOTH: Final = MANHOLE | SHED
 ATTENTION: Final = "attention"
 """The figure of why a manhole needs attention, for those who follow only that."""
 TEMPERATURE: Final = "temperature"
+OVERHEATING: Final = "overheating"
 ALARM_INPUTS: Final = {
     "cover_open": frozenset({"opening"}),
     "tilted": frozenset({"rotation"}),
     "flooded": frozenset({"distance", "moisture"}),
     "low_battery": frozenset({"battery"}),
-    "overheating": frozenset({TEMPERATURE}),
+    OVERHEATING: frozenset({TEMPERATURE}),
 }
 """Each alarm (also the figure of its change) and the measurements it is worked out from."""
 ROLE_ALARMS: Final = {
     BTHomeRole.MANHOLE: ("cover_open", "tilted", "flooded", "low_battery"),
-    BTHomeRole.SHED_THERMOMETER: ("overheating", "low_battery"),
+    BTHomeRole.SHED_THERMOMETER: (OVERHEATING, "low_battery"),
 }
 ATTENTION_ALARMS: Final = (
     (ATTENTION_OPEN, "cover_open"),
@@ -203,13 +204,13 @@ class BTHomeSensorDevice(BleDevice):
             self._refresh_alarms(None)
             self.attention_reasons = self._attention_reasons()
             self._reported_reasons = frozenset(self.attention_reasons)
-            self._reported_overheating = bool(self.alarms.get("overheating"))
+            self._reported_overheating = bool(self.alarms.get(OVERHEATING))
             self.notify()
 
     @property
     def incident_figure(self) -> str:
         """The figure whose change may begin or end an incident: a manhole's attention, a shed's overheating."""
-        return ATTENTION if self.role is BTHomeRole.MANHOLE else "overheating"
+        return ATTENTION if self.role is BTHomeRole.MANHOLE else OVERHEATING
 
     @callback
     def notify(self, figures: Collection[str] | None = None) -> None:
@@ -218,7 +219,7 @@ class BTHomeSensorDevice(BleDevice):
             if figures is not None:
                 figures = (*figures, *changed_alarms)
             if self.role is BTHomeRole.SHED_THERMOMETER:
-                overheating = bool(self.alarms["overheating"])
+                overheating = bool(self.alarms[OVERHEATING])
                 if overheating and not self._reported_overheating:
                     self._fire(EVENT_SHED_OVERHEAT, {ATTR_TEMPERATURE: self.value(TEMPERATURE)})
                 self._reported_overheating = overheating

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Hashable, Iterable
 from contextlib import suppress
 from datetime import timedelta
@@ -96,6 +97,39 @@ class Followers[Figure: Hashable]:
                     told.append(listener)
         for listener in told:
             listener()
+
+
+class OncePerTurn:
+    """Calls an action once the event loop's current turn is over, however often it was asked in it.
+
+    What many devices change in the same instant (a Bluetooth proxy delivers many
+    advertisements at once) is then written or told once, not once per device.
+    """
+
+    __slots__ = ("_action", "_pending")
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        """Prepare the action; nothing is called until asked."""
+        self._action = action
+        self._pending: asyncio.Handle | None = None
+
+    @callback
+    def request(self) -> None:
+        """Call the action after this turn, unless that is already asked."""
+        if self._pending is None:
+            self._pending = asyncio.get_running_loop().call_soon(self._run)
+
+    @callback
+    def cancel(self) -> None:
+        """Drop a call not yet made."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+
+    @callback
+    def _run(self) -> None:
+        self._pending = None
+        self._action()
 
 
 class ModuleCoordinator(DataUpdateCoordinator[ModuleSnapshot | None]):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from .const import (
     ATTR_VALUE,
     BTHomeRole,
 )
+from .coordinator import OncePerTurn
 from .devices.ble.health_thermometer import TemperatureType
 from .devices.isapi.monitor import LinkState
 from .district_model import TOTALS, Ranked
@@ -244,18 +244,11 @@ class TerminalSensor(TerminalEntity, SensorEntity):
 class BTHomeSensorDescription(SensorEntityDescription):
     """A sensor of a BTHome device: its value from the device."""
 
-    value_fn: Callable[[BTHomeSensorDevice], float | int | datetime | None]
     roles: frozenset[BTHomeRole]
     measurement: str
     """The measurement (bthome-ble key) the value comes from."""
-
-
-def _measurement(key: str) -> Callable[[BTHomeSensorDevice], float | None]:
-    def value(device: BTHomeSensorDevice) -> float | None:
-        raw = device.value(key)
-        return None if raw is None else float(raw)
-
-    return value
+    value_fn: Callable[[BTHomeSensorDevice], float | None] | None = None
+    """How the value is worked out from the device; None: the measurement itself."""
 
 
 BTHOME_SENSORS: tuple[BTHomeSensorDescription, ...] = (
@@ -275,7 +268,6 @@ BTHOME_SENSORS: tuple[BTHomeSensorDescription, ...] = (
         translation_key="rotation",
         native_unit_of_measurement="°",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=_measurement("rotation"),
         roles=MANHOLE,
     ),
     BTHomeSensorDescription(
@@ -284,7 +276,6 @@ BTHOME_SENSORS: tuple[BTHomeSensorDescription, ...] = (
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=_measurement("temperature"),
         roles=SHED,
     ),
     BTHomeSensorDescription(
@@ -293,7 +284,6 @@ BTHOME_SENSORS: tuple[BTHomeSensorDescription, ...] = (
         device_class=SensorDeviceClass.HUMIDITY,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=_measurement("humidity"),
         roles=SHED,
     ),
     BTHomeSensorDescription(
@@ -303,7 +293,6 @@ BTHOME_SENSORS: tuple[BTHomeSensorDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=_measurement("battery"),
         roles=BOTH,
     ),
 )
@@ -340,7 +329,12 @@ class BTHomeSensor(ChangeOnlyEntity, RestoreSensor):
 
     def shown(self) -> tuple[Any, ...]:
         """Work out the measurement, live or restored, once per change; return it and availability."""
-        self._attr_native_value = self.entity_description.value_fn(self.device)
+        description = self.entity_description
+        if description.value_fn is not None:
+            self._attr_native_value = description.value_fn(self.device)
+        else:
+            measured = self.device.value(description.measurement)
+            self._attr_native_value = None if measured is None else float(measured)
         return (self.device.available, self._attr_native_value)
 
 
@@ -491,7 +485,8 @@ class BTHomeSummarySensor(CompoundEntity, SensorEntity):
         self._matching: list[int] = []
         self._names: list[str] = []
         self._shown_available = False
-        self._pending_write: asyncio.Handle | None = None
+        # Sensors that change in the same instant make one write of the count.
+        self._write_count = OncePerTurn(self._write)
 
     async def async_added_to_hass(self) -> None:
         """Follow every device of the summary."""
@@ -518,22 +513,17 @@ class BTHomeSummarySensor(CompoundEntity, SensorEntity):
         elif changed:
             self._matching.insert(index, place)
             self._names.insert(index, device.title)
-        if (changed or self.available != self._shown_available) and self._pending_write is None:
-            # Written once the current batch of advertisements is handled (a proxy delivers many
-            # at once): sensors that change in the same instant make one write of the count.
-            self._pending_write = self.hass.loop.call_soon(self._write_count)
+        if changed or self.available != self._shown_available:
+            self._write_count.request()
 
     @callback
-    def _write_count(self) -> None:
-        self._pending_write = None
+    def _write(self) -> None:
         self._shown_available = self.available
         self.async_write_ha_state()
 
     async def async_will_remove_from_hass(self) -> None:
         """Drop a write not yet made."""
-        if self._pending_write is not None:
-            self._pending_write.cancel()
-            self._pending_write = None
+        self._write_count.cancel()
 
     @property
     def available(self) -> bool:
