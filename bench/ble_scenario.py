@@ -14,12 +14,16 @@ import time
 from typing import Any
 
 from bleak.backends.device import BLEDevice
+from bthome_ble import BTHomeBluetoothDeviceData
 from homeassistant.components import bluetooth
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.hanyang_compound.devices.ble.bthome import BTHomeSensorDecoder
 from simulator.devices.bthome_encoding import BTHOME_SERVICE_UUID, encode_service_data
 
 SENSORS = 150
@@ -41,6 +45,9 @@ ROWS = (BASELINE, OURS, CORE)
 """Each row's sensors have addresses of their own; the baseline's belong to no entry."""
 STREAMS = ("new", "90% repeats")
 BLOCKS = 5
+"""The rounds are measured in this many blocks; each figure is the median of the blocks'."""
+COUNTED_ROUNDS = 70
+"""Rounds whose state writes are counted: ten times a cover's cycle (it opens every seventh round)."""
 """The rounds are measured in this many blocks; each figure is the median of the blocks'."""
 
 
@@ -137,6 +144,44 @@ async def _block(
     return tallies
 
 
+async def _writes_per_advertisement(hass: HomeAssistant, first_round: int) -> dict[str, float]:
+    """Count the state writes each row's new advertisements cause, in rounds not timed."""
+    row_of_entry = {entry.entry_id: CORE for entry in hass.config_entries.async_entries("bthome")}
+    row_of_entry |= {entry.entry_id: OURS for entry in hass.config_entries.async_entries(DOMAIN)}
+    registry = er.async_get(hass)
+    writes = dict.fromkeys(ROWS, 0)
+
+    @callback
+    def count(event: Event[EventStateChangedData]) -> None:
+        entry = registry.async_get(event.data["entity_id"])
+        if entry is not None and entry.config_entry_id in row_of_entry:
+            writes[row_of_entry[entry.config_entry_id]] += 1
+
+    stop = hass.bus.async_listen(EVENT_STATE_CHANGED, count)
+    await _block(hass, first_round, COUNTED_ROUNDS, repeats=False)
+    stop()
+    return {row: writes[row] / (COUNTED_ROUNDS * SENSORS) for row in (OURS, CORE)}
+
+
+def _decoding_us(first_round: int, rounds: int) -> dict[str, float]:
+    """Return the CPU µs per advertisement of decoding alone: this integration's decoder, bthome-ble's update()."""
+    streams = [_round(OURS, first_round + offset, repeats=False) for offset in range(rounds)]
+    ours = [BTHomeSensorDecoder(_bind_key(index)) for index in range(SENSORS)]
+    core = [BTHomeBluetoothDeviceData(bindkey=_bind_key(index)) for index in range(SENSORS)]
+    decoders: dict[str, Callable[[int, Any], object]] = {
+        OURS: lambda index, info: ours[index].decode(info),
+        CORE: lambda index, info: core[index].update(info),
+    }
+    spent = dict.fromkeys(decoders, 0.0)
+    for advertisements in streams:
+        for row, decode in decoders.items():
+            started = time.process_time()
+            for index, info in enumerate(advertisements):
+                decode(index, info)
+            spent[row] += time.process_time() - started
+    return {row: cpu / (rounds * SENSORS) * 1e6 for row, cpu in spent.items()}
+
+
 def _ours() -> MockConfigEntry:
     subentries = []
     for index in range(SENSORS):
@@ -203,6 +248,9 @@ async def test_benchmark(hass: HomeAssistant) -> None:
             # The next block starts on a new advertisement (a round divisible by ten).
             round_number += rounds + -rounds % NEW_EVERY
 
+    writes = await _writes_per_advertisement(hass, round_number)
+    decoding = _decoding_us(round_number + COUNTED_ROUNDS, rounds)
+
     def own(tallies: dict[str, _Tally], row: str) -> float:
         """Return a row's CPU ms per 1,000 beyond the bluetooth manager's own, in the same block."""
         return tallies[row].cpu_ms_per_1000 - tallies[BASELINE].cpu_ms_per_1000
@@ -231,12 +279,21 @@ async def test_benchmark(hass: HomeAssistant) -> None:
         f"core bthome / this integration, per new advertisement: {ratio:.2f}x (target >= 1.5x); "
         f"blocks: {', '.join(f'{value:.2f}' for value in ratios)}"
     )
+    lines.append(
+        f"state writes per new advertisement: this integration {writes[OURS]:.2f}, "
+        f"core bthome {writes[CORE]:.2f}; decoding alone, CPU µs per advertisement: "
+        f"this integration {decoding[OURS]:.0f}, bthome-ble's update() {decoding[CORE]:.0f}"
+    )
     result = {
         "ratio_vs_bthome": round(ratio, 2),
         "ours_ms_per_1000_new": round(figures[f"{OURS}/{STREAMS[0]}"], 1),
         "bthome_ms_per_1000_new": round(figures[f"{CORE}/{STREAMS[0]}"], 1),
         "ours_ms_per_1000_repeats": round(figures[f"{OURS}/{STREAMS[1]}"], 1),
         "bthome_ms_per_1000_repeats": round(figures[f"{CORE}/{STREAMS[1]}"], 1),
+        "ours_writes_per_new": round(writes[OURS], 2),
+        "bthome_writes_per_new": round(writes[CORE], 2),
+        "ours_decode_us": round(decoding[OURS], 1),
+        "bthome_decode_us": round(decoding[CORE], 1),
     }
     table = "\n".join(lines) + "\n" + json.dumps(result) + "\n"
     await hass.async_add_executor_job(Path(os.environ["BENCH_TABLE"]).write_text, table, "utf-8")
