@@ -233,6 +233,9 @@ async def _async_serve_terminals(connection: Connection, count: int) -> None:
             case ("burst", per_terminal):
                 for sim in sims:
                     await sim.async_command("pass", {"count": per_terminal})
+        # The last events may still wait for their stream's writer.
+        async with asyncio.timeout(10):
+            await asyncio.gather(*(sim.async_flushed() for sim in sims))
         sent: SentAt = [
             {record["serialNo"]: sim.sent_at[record["serialNo"]] for record in sim.journal[first:]}
             for sim, first in zip(sims, firsts, strict=True)

@@ -101,7 +101,8 @@ def _self_signed_context() -> ssl.SSLContext:
 @dataclass(slots=True)
 class _Subscriber:
     request: web.Request
-    queue: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[tuple[bytes, int | None] | None] = field(default_factory=asyncio.Queue)
+    """What to write next, with the serial number of the live event it carries; None ends the stream."""
     stalled: bool = False
 
     @property
@@ -165,7 +166,7 @@ class AccessTerminal:
         self.door_states = dict.fromkeys(range(1, self.doors + 1), "normal")
         self.door_commands: list[tuple[int, str]] = []
         self.sent_at: dict[int, float] = {}
-        """perf_counter time each live event was written to a subscriber (for benchmarks)."""
+        """perf_counter time each live event was written to the subscriber's stream (for benchmarks)."""
         self.failed_logins = 0
         self.unauthorized_left = 0
         self.slot_taken_by_other = False
@@ -352,8 +353,9 @@ class AccessTerminal:
         """Record an event and push it to the subscriber, as the terminal does."""
         stored = self._record(record)
         if self._subscriber is not None and not self.down:
-            self.sent_at[stored["serialNo"]] = time.perf_counter()
-            self._send(_part(json.dumps(self._envelope(stored, current=True)).encode()))
+            self._send(
+                _part(json.dumps(self._envelope(stored, current=True)).encode()), stored["serialNo"]
+            )
 
     def _envelope(self, stored: dict[str, Any], *, current: bool) -> dict[str, Any]:
         event = {
@@ -399,9 +401,14 @@ class AccessTerminal:
             "eventDescription": "heartBeat",
         }
 
-    def _send(self, data: bytes) -> None:
+    async def async_flushed(self) -> None:
+        """Return once everything sent so far is written to the subscriber's stream."""
+        if (subscriber := self._subscriber) is not None:
+            await subscriber.queue.join()
+
+    def _send(self, data: bytes, serial: int | None = None) -> None:
         if self._subscriber is not None:
-            self._subscriber.queue.put_nowait(data)
+            self._subscriber.queue.put_nowait((data, serial))
 
     def _end_subscription(self) -> None:
         if self._subscriber is not None:
@@ -554,14 +561,22 @@ class AccessTerminal:
                 )
             )
         while True:
+            taken = True
             try:
-                data = await asyncio.wait_for(subscriber.queue.get(), self.heartbeat_interval)
+                outgoing = await asyncio.wait_for(subscriber.queue.get(), self.heartbeat_interval)
             except TimeoutError:
-                data = _part(json.dumps(self._heartbeat()).encode())
-            if data is None:
+                outgoing, taken = (_part(json.dumps(self._heartbeat()).encode()), None), False
+            if outgoing is None:
                 return
+            data, serial = outgoing
             if not subscriber.stalled:
+                if serial is not None:
+                    # Taken here, not when the event happened: many simulated terminals share
+                    # one process, and a real one writes as soon as it has an event.
+                    self.sent_at[serial] = time.perf_counter()
                 await response.write(data)
+            if taken:
+                subscriber.queue.task_done()
 
 
 register_kind("access_terminal")(AccessTerminal)
