@@ -51,8 +51,11 @@ async def fresh_home_assistant() -> AsyncIterator[HomeAssistant]:
         "homeassistant.helpers.aiohttp_client._async_make_resolver",
         return_value=ThreadedResolver(),
     )
-    with resolver:
-        async with _test_harness.async_test_home_assistant() as hass:
+    # A configuration directory of its own: the test harness's shared one keeps what earlier runs
+    # stored (registries, a terminal's last event), and a terminal that remembers a later event
+    # than the simulator's newest takes every new one for its past and shows none.
+    with resolver, tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as config_dir:
+        async with _test_harness.async_test_home_assistant(config_dir=config_dir) as hass:
             hass.loop.set_debug(False)  # the test harness turns it on; production does not
             hass.data.pop(DATA_CUSTOM_COMPONENTS, None)
             frame.async_setup(hass)  # as the test harness's fixtures do; newer releases require it
