@@ -28,11 +28,11 @@ from .entity import (
     BleEntity,
     ChangeOnlyEntity,
     EntityBuilder,
-    ModuleEntity,
     TerminalEntity,
     device_platform_setup,
 )
 from .gate import BarrierGate
+from .gate_entity import GateEntity
 from .terminal import AccessTerminal
 from .terminal_screening import ALERT_FIGURES, TerminalFigure
 from .thermometer import BleThermometerDevice
@@ -40,7 +40,7 @@ from .thermometer import BleThermometerDevice
 PARALLEL_UPDATES = 0
 
 
-class GateFaultSensor(ModuleEntity[BarrierGate], BinarySensorEntity):
+class GateFaultSensor(GateEntity, BinarySensorEntity):
     """On while the arm is jammed (travel timeout) or its limit switches contradict each other."""
 
     _attr_translation_key = "gate_fault"
@@ -62,7 +62,7 @@ class GateFaultSensor(ModuleEntity[BarrierGate], BinarySensorEntity):
         return {"cause": str(fault) if fault else None}
 
 
-class VehiclePresentSensor(ModuleEntity[BarrierGate], BinarySensorEntity):
+class VehiclePresentSensor(GateEntity, BinarySensorEntity):
     """On while a vehicle stands on the gate's loop."""
 
     _attr_translation_key = "vehicle_present"

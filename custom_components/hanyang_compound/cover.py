@@ -12,14 +12,15 @@ from homeassistant.components.cover import (
 )
 
 from .devices.iomodule.barrier import BarrierState
-from .entity import EntityBuilder, ModuleEntity, device_platform_setup
+from .entity import EntityBuilder, device_platform_setup
 from .gate import BarrierGate
+from .gate_entity import GateEntity
 from .modes import EntranceAction
 
 PARALLEL_UPDATES = 0
 
 
-class GateCover(ModuleEntity[BarrierGate], CoverEntity):
+class GateCover(GateEntity, CoverEntity):
     """The gate's arm; every command goes through the compound, which checks the mode."""
 
     _attr_name = None

@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.core import callback
+from homeassistant.core import CALLBACK_TYPE, callback
 
 from .const import (
     ATTR_ENTRANCE,
@@ -18,6 +18,7 @@ from .const import (
     EVENT_GATE_FAULT,
     LOGGER,
 )
+from .coordinator import Listeners
 from .devices.iomodule.barrier import BarrierCommand, BarrierInputs, BarrierMachine, BarrierState
 from .devices.iomodule.module import ModuleError
 from .errors import device_error
@@ -76,6 +77,9 @@ class BarrierGate(WiredDevice):
         self._enforcement: asyncio.Task[None] | None = None
         """Attempts to apply the mode again after the module refused it."""
         self._unsubscribers: list[Callable[[], None]] = []
+        self._followers: Listeners[()] = Listeners()
+        self._shown: tuple[Any, ...] | None = None
+        """What the gate's entities show, as of the last poll: they hear of the polls that change it."""
 
     @property
     def entrance_name(self) -> str:
@@ -95,6 +99,15 @@ class BarrierGate(WiredDevice):
         ]
         # Applied now if the module has answered already, else when it first does.
         self._handle_poll()
+
+    @callback
+    def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call listener after every poll that changed what the gate shows, its availability included.
+
+        The arm, its fault, the loop and the passes change in a few polls a day; the module is
+        polled every second, and the gate's entities need not look at every poll.
+        """
+        return self._followers.add(listener)
 
     async def async_stop(self) -> None:
         """Stop following the module and enforcing the mode."""
@@ -168,6 +181,21 @@ class BarrierGate(WiredDevice):
 
     @callback
     def _handle_poll(self) -> None:
+        self._observe_poll()
+        machine = self.machine
+        shown = (
+            self.available,
+            machine.state,
+            machine.fault,
+            machine.vehicle_present,
+            machine.passes,
+        )
+        if shown != self._shown:
+            self._shown = shown
+            self._followers.notify()
+
+    def _observe_poll(self) -> None:
+        """Track the arm from a poll's inputs and keep it in line with the mode's policy."""
         snapshot = self.module.coordinator.data
         if snapshot is None:
             self._module_lost = True

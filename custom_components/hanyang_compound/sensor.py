@@ -27,6 +27,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.restore_state import RestoreEntity
 from homeassistant.util import dt as dt_util
 
@@ -64,6 +65,7 @@ from .entity import (
     device_platform_setup,
 )
 from .gate import BarrierGate
+from .gate_entity import GateEntity
 from .interfaces import AssessmentSource
 from .iomodule import IoModuleDevice
 from .patrol_rounds import RoundResult, RouteStatus
@@ -126,7 +128,7 @@ class LinkFailuresSensor(ModuleEntity[IoModuleDevice], SensorEntity):
         return self.coordinator.failures
 
 
-class PassesTodaySensor(ModuleEntity[BarrierGate], SensorEntity, RestoreEntity):
+class PassesTodaySensor(GateEntity, SensorEntity, RestoreEntity):
     """Vehicles that passed the gate today (left its loop), restored across restarts."""
 
     _attr_translation_key = "vehicle_passes_today"
@@ -140,11 +142,15 @@ class PassesTodaySensor(ModuleEntity[BarrierGate], SensorEntity, RestoreEntity):
         self._day_start = dt_util.start_of_local_day()
 
     async def async_added_to_hass(self) -> None:
-        """Continue today's count after a restart."""
+        """Continue today's count after a restart; start afresh at every local midnight."""
         await super().async_added_to_hass()
         last = await self.async_get_last_state()
         if last is not None and last.state.isdigit() and last.last_updated >= self._day_start:
             self._count = int(last.state)
+        # The gate tells of passes, not of a new day: that comes by the clock.
+        self.async_on_remove(
+            async_track_time_change(self.hass, self._new_day, hour=0, minute=0, second=0)
+        )
 
     @property
     def last_reset(self) -> datetime:
@@ -157,12 +163,16 @@ class PassesTodaySensor(ModuleEntity[BarrierGate], SensorEntity, RestoreEntity):
         return self._count
 
     @callback
-    def _handle_coordinator_update(self) -> None:
+    def _new_day(self, _now: datetime) -> None:
+        self._handle_gate_update()
+
+    @callback
+    def _handle_gate_update(self) -> None:
         if (day_start := dt_util.start_of_local_day()) != self._day_start:
             self._day_start, self._count = day_start, 0
         self._count += self.device.machine.passes - self._counted_passes
         self._counted_passes = self.device.machine.passes
-        super()._handle_coordinator_update()
+        super()._handle_gate_update()
 
 
 @dataclass(frozen=True, kw_only=True)
