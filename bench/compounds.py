@@ -116,35 +116,41 @@ class Compounds:
         """Return compound index as its config entry, as the flows store it."""
         ports = self.ports[index]
         devices = Subentries()
+
+        def own(name: str) -> str:
+            # Subentry ids are unique across compounds, as the flows make them: a terminal's
+            # stored last event is kept by its subentry id.
+            return f"compound{index}-{name}"
+
         for unit, port, profile, transport in (
             (1, ports["gateway"], "tcp_relay_8", "tcp"),
             (2, ports["gateway"], "tcp_relay_8", "tcp"),
             (3, ports["bridge"], "rtu_relay_8", "rtu_over_tcp"),
         ):
             devices.module(
-                f"module{unit}",
+                own(f"module{unit}"),
                 f"Module {unit}",
                 port=port,
                 unit_id=unit,
                 profile=profile,
                 transport=transport,
             )
-            devices.gate(f"gate{unit}", f"Gate {unit}", f"module{unit}")
+            devices.gate(own(f"gate{unit}"), f"Gate {unit}", own(f"module{unit}"))
         devices.add(
-            "light",
+            own("light"),
             "shed_light",
             "Shed light",
-            {"name": "Shed light", "module": "module2", "relay": 4},
+            {"name": "Shed light", "module": own("module2"), "relay": 4},
         )
         devices.add(
-            "socket",
+            own("socket"),
             "shed_socket",
             "Shed socket",
-            {"name": "Shed socket", "module": "module2", "relay": 5},
+            {"name": "Shed socket", "module": own("module2"), "relay": 5},
         )
         for door in ("east", "north"):
             devices.terminal(
-                door,
+                own(door),
                 f"{door.capitalize()} pedestrian gate",
                 port=ports[door],
                 serial=f"DS-K1T671TM-C{index}{door.upper()}",
@@ -152,7 +158,7 @@ class Compounds:
         for sensor in range(3):
             address = f"A4:C1:38:{index:02X}:00:{sensor:02X}"
             devices.add(
-                f"sensor{sensor}",
+                own(f"sensor{sensor}"),
                 "bthome_sensor",
                 f"Sensor {sensor}",
                 {"address": address, "role": "manhole", "location": f"Manhole {sensor}"},
