@@ -177,19 +177,32 @@ class ModuleFedDevice(Protocol):
         """The poller of the module the device is read through."""
 
 
-class ModuleEntity[DeviceT: ModuleFedDevice](
-    CoordinatorEntity[ModuleCoordinator], CompoundDeviceEntity
-):
-    """An entity fed by a module's polls; unavailable while the module cannot be read."""
+class PolledDeviceEntity(CompoundDeviceEntity):
+    """An entity of a device read by polling, written only when its availability or state changed.
+
+    Polls come every second and mostly change nothing.
+    """
 
     _written: tuple[bool, Any] | None = None
+
+    def _shows_something_new(self) -> bool:
+        """Return whether the entity shows something other than it last wrote, and note it as written."""
+        written = (self.available, self.state)
+        if written == self._written:
+            return False
+        self._written = written
+        return True
+
+
+class ModuleEntity[DeviceT: ModuleFedDevice](
+    CoordinatorEntity[ModuleCoordinator], PolledDeviceEntity
+):
+    """An entity fed by a module's polls; unavailable while the module cannot be read."""
 
     def __init__(self, device: DeviceT, key: str) -> None:
         """Attach the entity to its device and to the poller of the device's module."""
         CoordinatorEntity.__init__(self, device.coordinator)
-        CompoundDeviceEntity.__init__(
-            self, device.compound, device.subentry, key, device.device_info
-        )
+        PolledDeviceEntity.__init__(self, device.compound, device.subentry, key, device.device_info)
         self.device = device
 
     @property
@@ -199,10 +212,7 @@ class ModuleEntity[DeviceT: ModuleFedDevice](
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        # Polls come every second and mostly change nothing: write the state only when it did.
-        written = (self.available, self.state)
-        if written != self._written:
-            self._written = written
+        if self._shows_something_new():
             super()._handle_coordinator_update()
 
 

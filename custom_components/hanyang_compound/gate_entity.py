@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.core import callback
 
-from .entity import CompoundDeviceEntity
+from .entity import PolledDeviceEntity
 from .gate import BarrierGate
 
 
-class GateEntity(CompoundDeviceEntity):
+class GateEntity(PolledDeviceEntity):
     """An entity of a barrier gate; unavailable while the gate's module cannot be read.
 
     The gate hears every poll of its module and tells its entities only of the polls that
@@ -18,8 +16,6 @@ class GateEntity(CompoundDeviceEntity):
     change nothing, and four entities per gate looking at each of them was a large part of
     the integration's own cost per poll. Each entity still writes only what it shows changed.
     """
-
-    _written: tuple[bool, Any] | None = None
 
     def __init__(self, gate: BarrierGate, key: str) -> None:
         """Attach the entity to the gate's device."""
@@ -43,7 +39,5 @@ class GateEntity(CompoundDeviceEntity):
 
     @callback
     def _handle_gate_update(self) -> None:
-        written = (self.available, self.state)
-        if written != self._written:
-            self._written = written
+        if self._shows_something_new():
             self.async_write_ha_state()
