@@ -11,6 +11,7 @@ from homeassistant.core import HomeAssistant, State
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.hanyang_compound.gate import BarrierGate
 from simulator.devices.io_module import Gateway
 from tests.conftest import make_compound_entry
 
@@ -25,6 +26,8 @@ NORTH_BARRIER = {
     "travel_time": 1.0,
 }
 NORTH_GATE = "cover.north_gate"
+NORTH_VEHICLE = "binary_sensor.north_gate_vehicle_present"
+NORTH_PASSES = "sensor.north_gate_vehicle_passes_today"
 
 
 def module_data(port: int, unit_id: int = 1, **changes: Any) -> dict[str, Any]:
@@ -155,3 +158,17 @@ async def wait_for_state(
 def barrier(gateway: Gateway) -> Any:
     """Return the simulated north barrier."""
     return gateway.modules[1].barrier("north")
+
+
+def north_gate(entry: MockConfigEntry) -> BarrierGate:
+    """Return the running north gate of a compound set up from these fixtures."""
+    gate = entry.runtime_data.devices["gate1"]
+    assert isinstance(gate, BarrierGate)
+    return gate
+
+
+async def drive_a_vehicle_through(hass: HomeAssistant, gateway: Gateway) -> None:
+    """Drive a vehicle onto the north gate's loop, wait until it is seen, and drive it off."""
+    await gateway.async_command("vehicle", {"barrier": "north"})
+    await wait_for_state(hass, NORTH_VEHICLE, "on")
+    await gateway.async_command("vehicle", {"barrier": "north", "present": False})

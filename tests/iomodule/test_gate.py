@@ -14,32 +14,27 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.hanyang_compound.const import EVENT_GATE_FAULT
-from custom_components.hanyang_compound.gate import BarrierGate
 from custom_components.hanyang_compound.modes import CompoundMode, EntranceAction
 from simulator.devices.io_module import Gateway
 
 from .conftest import (
     NORTH_GATE,
+    NORTH_PASSES as PASSES,
+    NORTH_VEHICLE as VEHICLE,
     barrier,
+    drive_a_vehicle_through,
     gate_data,
+    north_gate,
     wait_for_state,
     wait_until,
     wired_compound,
 )
 
 FAULT = "binary_sensor.north_gate_fault"
-VEHICLE = "binary_sensor.north_gate_vehicle_present"
-PASSES = "sensor.north_gate_vehicle_passes_today"
 
 
 async def _cover(hass: HomeAssistant, service: str) -> None:
     await hass.services.async_call("cover", service, {"entity_id": NORTH_GATE}, blocking=True)
-
-
-def _gate(entry: MockConfigEntry) -> BarrierGate:
-    gate = entry.runtime_data.devices["gate1"]
-    assert isinstance(gate, BarrierGate)
-    return gate
 
 
 def _press_remote(gateway: Gateway, *, relay: int) -> None:
@@ -117,9 +112,7 @@ async def test_a_jammed_arm_is_reported_as_a_fault(
         nonlocal polls
         polls += 1
 
-    gate = entry.runtime_data.devices["gate1"]
-    assert isinstance(gate, BarrierGate)
-    stop_counting = gate.coordinator.async_add_listener(count_poll)
+    stop_counting = north_gate(entry).coordinator.async_add_listener(count_poll)
     await wait_until(lambda: polls >= 2)
     stop_counting()
     assert [(event.data["subentry_id"], event.data["fault"]) for event in faults] == [
@@ -136,9 +129,7 @@ async def test_vehicles_on_the_loop_are_seen_and_counted(
     hass: HomeAssistant, compound: MockConfigEntry, gateway: Gateway
 ) -> None:
     await wait_for_state(hass, PASSES, "0")
-    await gateway.async_command("vehicle", {"barrier": "north"})
-    await wait_for_state(hass, VEHICLE, "on")
-    await gateway.async_command("vehicle", {"barrier": "north", "present": False})
+    await drive_a_vehicle_through(hass, gateway)
     await wait_for_state(hass, VEHICLE, "off")
     passes = await wait_for_state(hass, PASSES, "1")
     assert passes.attributes["state_class"] == "total"
@@ -155,7 +146,7 @@ async def test_lockdown_closes_only_once_the_loop_is_clear_and_refuses_to_open(
 
     await _set_mode(compound, CompoundMode.LOCKDOWN)
     await wait_for_state(hass, NORTH_GATE, "open")
-    assert _gate(compound).machine.close_pending
+    assert north_gate(compound).machine.close_pending
     with pytest.raises(HomeAssistantError) as refused:
         await _cover(hass, "open_cover")
     assert refused.value.translation_key == "refused_lockdown"
@@ -235,7 +226,7 @@ async def test_lockdown_is_reapplied_when_the_module_returns_and_after_a_restart
     await _set_mode(compound, CompoundMode.LOCKDOWN)  # cannot reach the gate yet
     with pytest.raises(HomeAssistantError) as unreachable:
         await compound.runtime_data.async_command_entrance(
-            _gate(compound), EntranceAction.CLOSE, context=None
+            north_gate(compound), EntranceAction.CLOSE, context=None
         )
     assert unreachable.value.translation_key == "gate_unavailable"
     await gateway.async_command("power_on", {})
@@ -256,7 +247,7 @@ async def test_a_gateway_lost_and_back_is_logged_once_each_way(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await wait_for_state(hass, NORTH_GATE, "closed")
-    coordinator = _gate(compound).module.coordinator
+    coordinator = north_gate(compound).module.coordinator
     caplog.clear()
     await gateway.async_command("power_off", {})
     await wait_for_state(hass, NORTH_GATE, STATE_UNAVAILABLE)
@@ -315,10 +306,10 @@ async def test_an_override_at_a_gate_without_a_loop_ends_when_it_is_closed(
         context=Context(user_id=hass_admin_user.id),
     )
     await wait_for_state(hass, NORTH_GATE, "open")
-    assert _gate(entry).override_active
+    assert north_gate(entry).override_active
     await _cover(hass, "close_cover")
     await wait_for_state(hass, NORTH_GATE, "closed")
-    assert not _gate(entry).override_active
+    assert not north_gate(entry).override_active
     closes = gateway.modules[1].presses[1]
     _press_remote(gateway, relay=0)
     await wait_until(lambda: gateway.modules[1].presses[1] > closes)

@@ -14,11 +14,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.hanyang_compound import gate as gate_module
-from custom_components.hanyang_compound.gate import BarrierGate
 from custom_components.hanyang_compound.modes import CompoundMode
 from simulator.devices.io_module import Fault, Gateway
 
-from .conftest import NORTH_GATE, barrier, wait_for_state, wait_until, wired_compound
+from .conftest import NORTH_GATE, barrier, north_gate, wait_for_state, wait_until, wired_compound
 
 FAULT = "binary_sensor.north_gate_fault"
 OPEN_RELAY, CLOSE_RELAY = 0, 1
@@ -41,12 +40,6 @@ def ours(logs: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
     return [(r.levelno, r.getMessage()) for r in records if r.levelno >= logging.INFO]
 
 
-def _gate(entry: MockConfigEntry) -> BarrierGate:
-    gate = entry.runtime_data.devices["gate1"]
-    assert isinstance(gate, BarrierGate)
-    return gate
-
-
 async def _cover(hass: HomeAssistant, service: str) -> None:
     await hass.services.async_call("cover", service, {"entity_id": NORTH_GATE}, blocking=True)
 
@@ -67,7 +60,7 @@ async def _unplug_and_plug_back(
     await wait_for_state(hass, NORTH_GATE, STATE_UNAVAILABLE)
     if (pending := while_unplugged()) is not None:
         await pending
-    coordinator = _gate(entry).module.coordinator
+    coordinator = north_gate(entry).module.coordinator
     await gateway.async_command("power_on", {})
     await wait_until(lambda: coordinator.data is not None, within=5)
     return time.monotonic()
@@ -246,7 +239,7 @@ async def test_a_frozen_module_is_unavailable_within_two_polls(
     hass: HomeAssistant, slow_compound: MockConfigEntry, gateway: Gateway
 ) -> None:
     interval = slow_compound.subentries["module1"].data["poll_interval"]
-    coordinator = _gate(slow_compound).module.coordinator
+    coordinator = north_gate(slow_compound).module.coordinator
     await wait_for_state(hass, NORTH_GATE, "closed")
     # The worst moment: the module freezes just after answering a poll. It keeps its
     # connection open and reads every request, but never answers again.
@@ -309,7 +302,7 @@ async def test_a_compound_loads_while_its_silent_module_is_still_being_read(
     # Loaded, with the module's first read asked and not answered: its gate is unavailable.
     # (Waiting for it would have taken the request's whole timeout, and counted a failure.)
     assert entry.state is ConfigEntryState.LOADED
-    coordinator = _gate(entry).module.coordinator
+    coordinator = north_gate(entry).module.coordinator
     assert coordinator.data is None
     assert coordinator.failures == 0
     assert hass.states.get(NORTH_GATE).state == STATE_UNAVAILABLE
