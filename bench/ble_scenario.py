@@ -48,7 +48,6 @@ BLOCKS = 5
 """The rounds are measured in this many blocks; each figure is the median of the blocks'."""
 COUNTED_ROUNDS = 70
 """Rounds whose state writes are counted: ten times a cover's cycle (it opens every seventh round)."""
-"""The rounds are measured in this many blocks; each figure is the median of the blocks'."""
 
 
 def _address(row: str, index: int) -> str:
