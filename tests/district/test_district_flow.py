@@ -101,6 +101,8 @@ async def test_reconfigure_renames_the_district_and_keeps_its_id(hass: HomeAssis
     assert result["reason"] == "reconfigure_successful"
     assert entry.title == "汉阳区"
     assert entry.data[CONF_DISTRICT] == "hanyang"
+    # The flow schedules a reload; let it run while setting up is still stubbed out.
+    await hass.async_block_till_done()
 
 
 @pytest.mark.usefixtures("no_setup", "mqtt_configured")
