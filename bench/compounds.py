@@ -11,10 +11,14 @@ state writes per second, and the memory the compounds added (each row runs in a 
 own, so that memory freed by one row is not reused by the next).
 
     .venv/bin/python bench/compounds.py [--seconds 20] [--counts 1,5,10,20] [--repeats 1]
+        [--read-paths shipped,no-retry-loop,base-transport]
 
 With --repeats, every row (the baseline included) runs that often, interleaved, and the medians
-are shown, with the machine's load average before and after. The last line is one JSON object:
-cpu_pct (median by compound count, baseline under "0"), cpu_pct_runs (every run), load,
+are shown, with the machine's load average before and after. --read-paths runs each count once
+per way of sending the module reads below the integration (bench/modbus_paths.py), the ways
+taking turns, to put a number on what each layer costs; the first is the headline (shipped
+unless told). The last line is one JSON object: cpu_pct (the headline's median by compound
+count, baseline under "0"), cpu_pct_runs (its every run), cpu_pct_by_read_path, load,
 rss_mb_per_compound (at the largest count), state_writes_per_s (by count). Target: 20 compounds
 within 5 % of a core above the baseline.
 """
@@ -39,6 +43,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, callback
 from homeassistant.helpers import entity_registry as er
+from modbus_paths import READ_PATHS, use_read_path
 
 SETTLE_S = 5.0
 TARGET_PCT = 5.0
@@ -218,19 +223,28 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--counts", default="1,5,10,20")
     parser.add_argument("--repeats", type=int, default=1, help="runs of every row; medians shown")
+    parser.add_argument(
+        "--read-paths", default="shipped", help=f"comma-separated, of {', '.join(READ_PATHS)}"
+    )
     parser.add_argument("--row", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--ports", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)  # devices' log lines are not the figures
+    paths = args.read_paths.split(",")
     if args.row is not None:
         # One row, in a process of its own: its memory is this row's alone.
+        use_read_path(paths[0])
         compounds = Compounds(args.row)
         compounds.ports = json.loads(await asyncio.to_thread(Path(args.ports).read_text, "utf-8"))
         print(json.dumps(await measure(compounds, args.row, args.seconds)))
         return
     counts = [int(count) for count in args.counts.split(",")]
+    for path in paths:
+        use_read_path(path)  # rejects an unknown path before anything starts
     compounds = Compounds(max(counts))
-    runs: dict[int, list[dict[str, float]]] = {count: [] for count in [0, *counts]}
+    # The baseline has no modules to read: it runs once a round, with the first path's rows.
+    rows_run = [(paths[0], 0)] + [(path, count) for count in counts for path in paths]
+    runs: dict[tuple[str, int], list[dict[str, float]]] = {row: [] for row in rows_run}
     load_before = os.getloadavg()[0]
     async with SimulatorProcess(compounds.description()) as simulator:
         compounds.learn_ports(await simulator.status())
@@ -239,12 +253,13 @@ async def main() -> None:
             ports.write_text(json.dumps(compounds.ports), encoding="utf-8")
             # Repeats interleave, the baseline in each: a busy spell weighs on every row alike.
             for _ in range(args.repeats):
-                for count, measured_runs in runs.items():
+                for (path, count), measured_runs in runs.items():
                     measured = await asyncio.to_thread(
                         subprocess.run,
                         [
                             *(sys.executable, __file__, "--row", str(count)),
                             *("--ports", str(ports), "--seconds", str(args.seconds)),
+                            *("--read-paths", path),
                         ],
                         capture_output=True,
                         text=True,
@@ -253,38 +268,51 @@ async def main() -> None:
                     measured_runs.append(json.loads(measured.stdout.strip().splitlines()[-1]))
     load = (load_before, os.getloadavg()[0])
     rows = {
-        count: {key: statistics.median(run[key] for run in measured) for key in measured[0]}
-        for count, measured in runs.items()
+        row: {key: statistics.median(run[key] for run in measured) for key in measured[0]}
+        for row, measured in runs.items()
     }
     print(
         f"{args.seconds:.0f} s per row after {SETTLE_S:.0f} s settling; medians of "
         f"{args.repeats} run(s) per row; machine load {load[0]:.1f} before, {load[1]:.1f} after"
     )
     print(
-        "| compounds | entities | HA CPU % of a core | above baseline | per compound | state writes/s | RSS added MB |"
+        "| module reads | compounds | entities | HA CPU % of a core | above baseline "
+        "| per compound | state writes/s | RSS added MB |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    base = rows[0]["cpu_pct"]
-    for count, row in rows.items():
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    base = rows[paths[0], 0]["cpu_pct"]
+    for (path, count), row in rows.items():
         above = row["cpu_pct"] - base
         per = f"{above / count:.2f}" if count else "-"
         print(
-            f"| {count} | {row['entities']:.0f} | {row['cpu_pct']:.2f} | {above:.2f} | {per} | "
-            f"{row['writes_per_s']:.1f} | {row['rss_mb']:.1f} |"
+            f"| {path} | {count} | {row['entities']:.0f} | {row['cpu_pct']:.2f} | {above:.2f} "
+            f"| {per} | {row['writes_per_s']:.1f} | {row['rss_mb']:.1f} |"
         )
     largest = max(counts)
+    headline = {count: row for (path, count), row in rows.items() if path == paths[0]}
     print(f"target: {largest} compounds <= {TARGET_PCT:.0f} % of a core above the baseline")
     print(
         json.dumps(
             {
-                "cpu_pct": {str(count): round(row["cpu_pct"], 2) for count, row in rows.items()},
+                "cpu_pct": {
+                    str(count): round(row["cpu_pct"], 2) for count, row in headline.items()
+                },
                 "cpu_pct_runs": {
                     str(count): [round(run["cpu_pct"], 2) for run in measured]
-                    for count, measured in runs.items()
+                    for (path, count), measured in runs.items()
+                    if path == paths[0]
                 },
-                "rss_mb_per_compound": round(rows[largest]["rss_mb"] / largest, 2),
+                "cpu_pct_by_read_path": {
+                    path: {
+                        str(count): round(row["cpu_pct"], 2)
+                        for (row_path, count), row in rows.items()
+                        if row_path == path and count
+                    }
+                    for path in paths
+                },
+                "rss_mb_per_compound": round(headline[largest]["rss_mb"] / largest, 2),
                 "state_writes_per_s": {
-                    str(count): round(row["writes_per_s"], 1) for count, row in rows.items()
+                    str(count): round(row["writes_per_s"], 1) for count, row in headline.items()
                 },
                 "load": [round(value, 1) for value in load],
             }

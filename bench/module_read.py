@@ -1,14 +1,16 @@
-"""Benchmark: CPU per read of one I/O module, and how much of it is tmodbus's per-request retry loop.
+"""Benchmark: CPU per read of one I/O module, and how much of it each layer under the integration costs.
 
 Reads one module of a simulated gateway (in this process) through the integration's device layer
-(IoModule on a modbus-connection unit, the path every poll takes), as shipped and with tmodbus's
-request sent without its tenacity retry loop (which modbus-connection configures never to retry,
-yet enters on every request). The second row patches tmodbus inside this benchmark only, to
-measure what the loop costs; the integration does not. CPU includes the simulated gateway's side.
+(IoModule on a modbus-connection unit, the path every poll takes): as shipped, without tmodbus's
+tenacity retry loop (which modbus-connection configures never to retry, yet enters on every
+request), and on tmodbus's base transport (see bench/modbus_paths.py; the variants swap the
+libraries' code inside this benchmark only, the integration does not). The paths take turns.
+CPU includes the simulated gateway's side.
 
     .venv/bin/python bench/module_read.py [--reads 2000] [--repeats 3]
 
-The last line is one JSON object: us_per_read, us_per_read_without_retry_loop, retry_loop_us.
+The last line is one JSON object: us_per_read, us_per_read_without_retry_loop,
+us_per_read_on_base_transport, retry_loop_us.
 """
 
 from __future__ import annotations
@@ -20,39 +22,26 @@ from pathlib import Path
 import statistics
 import sys
 import time
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from modbus_connection import ModbusTcpParams  # noqa: E402
 from modbus_connection.tmodbus import ModbusConnection  # noqa: E402
-from tmodbus.transport.async_smart import AsyncSmartTransport  # noqa: E402
+from modbus_paths import READ_PATHS, use_read_path  # noqa: E402
 
 from custom_components.hanyang_compound.devices.iomodule.module import IoModule  # noqa: E402
 from custom_components.hanyang_compound.devices.iomodule.profiles import PROFILES  # noqa: E402
 from simulator.devices.io_module import Gateway  # noqa: E402
 
-SHIPPED = AsyncSmartTransport.send_and_receive
 
-
-async def _without_retry_loop(self: Any, unit_id: int, pdu: Any) -> Any:
-    """Send one request as tmodbus does, minus the retry loop around it."""
-    async with self._communication_lock:
-        return await self._reconnect_send_and_receive(unit_id, pdu)
-
-
-async def cpu_per_read(reads: int, *, retry_loop: bool) -> float:
-    """Return CPU microseconds per module read."""
+async def cpu_per_read(reads: int, path: str) -> float:
+    """Return CPU microseconds per module read, sent the named way."""
     gateway = Gateway("bench", {"modules": [{"unit_id": 1}]})
     await gateway.async_start()
     connection = ModbusConnection(ModbusTcpParams(host="127.0.0.1", port=gateway.port), timeout=5)
     module = IoModule(connection.for_unit(1), PROFILES["tcp_relay_8"], request_timeout=2)
-    setattr(  # noqa: B010 - swapped for this measurement only
-        AsyncSmartTransport,
-        "send_and_receive",
-        SHIPPED if retry_loop else _without_retry_loop,
-    )
+    use_read_path(path)
     try:
         await module.async_read()  # connect
         started = time.process_time()
@@ -60,7 +49,7 @@ async def cpu_per_read(reads: int, *, retry_loop: bool) -> float:
             await module.async_read()
         return (time.process_time() - started) / reads * 1e6
     finally:
-        setattr(AsyncSmartTransport, "send_and_receive", SHIPPED)  # noqa: B010
+        use_read_path("shipped")
         await connection.close()
         await gateway.async_stop()
 
@@ -72,25 +61,26 @@ async def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     asyncio.get_running_loop().set_debug(False)
-    shipped: list[float] = []
-    bare: list[float] = []
+    runs: dict[str, list[float]] = {path: [] for path in READ_PATHS}
     for _ in range(args.repeats):
-        shipped.append(await cpu_per_read(args.reads, retry_loop=True))
-        bare.append(await cpu_per_read(args.reads, retry_loop=False))
-    with_loop, without = statistics.median(shipped), statistics.median(bare)
+        for path, measured in runs.items():
+            measured.append(await cpu_per_read(args.reads, path))
+    us = {path: statistics.median(measured) for path, measured in runs.items()}
     print(
         f"{args.reads} reads of one module, median of {args.repeats}, CPU incl. the simulated side"
     )
     print("| path | CPU µs per read |")
     print("|---|---:|")
-    print(f"| as shipped (modbus-connection → tmodbus with its retry loop) | {with_loop:.0f} |")
-    print(f"| the same without tmodbus's retry loop | {without:.0f} |")
+    print(f"| as shipped (modbus-connection → tmodbus with its retry loop) | {us['shipped']:.0f} |")
+    print(f"| the same without tmodbus's retry loop | {us['no-retry-loop']:.0f} |")
+    print(f"| on tmodbus's base transport | {us['base-transport']:.0f} |")
     print(
         json.dumps(
             {
-                "us_per_read": round(with_loop),
-                "us_per_read_without_retry_loop": round(without),
-                "retry_loop_us": round(with_loop - without),
+                "us_per_read": round(us["shipped"]),
+                "us_per_read_without_retry_loop": round(us["no-retry-loop"]),
+                "us_per_read_on_base_transport": round(us["base-transport"]),
+                "retry_loop_us": round(us["shipped"] - us["no-retry-loop"]),
             }
         )
     )
