@@ -54,13 +54,15 @@ class Followers[Figure: Hashable]:
     make its water level look again); a change of everything (availability) reaches all.
     """
 
-    __slots__ = ("_everything", "_figures")
+    __slots__ = ("_everything", "_figures", "_later", "_tell_later")
 
     def __init__(self) -> None:
         """Start with nobody following."""
         self._everything: Listeners[()] = Listeners()
         # Tuples, replaced on every change: a figure's change walks them without copying.
         self._figures: dict[Figure, tuple[Callable[[], None], ...]] = {}
+        self._later: set[Figure] = set()
+        self._tell_later = OncePerTurn(self._tell_changed_later)
 
     @callback
     def add(self, listener: Callable[[], None], figures: Iterable[Figure] = ()) -> CALLBACK_TYPE:
@@ -97,6 +99,22 @@ class Followers[Figure: Hashable]:
                     told.append(listener)
         for listener in told:
             listener()
+
+    @callback
+    def changed_after_turn(self, figures: Iterable[Figure]) -> None:
+        """Tell the followers of the figures once the event loop's current turn is over.
+
+        For figures derived from what is shown first (a terminal's counts after its event):
+        whatever else arrived in the same turn is shown before them, and a figure changed many
+        times in one turn is told once.
+        """
+        self._later.update(figures)
+        self._tell_later.request()
+
+    @callback
+    def _tell_changed_later(self) -> None:
+        figures, self._later = self._later, set()
+        self.changed(figures)
 
 
 class OncePerTurn:

@@ -322,7 +322,8 @@ class AccessTerminal:
             self._malformed_shown = self.monitor.stats.malformed_parts
             changed.append(TerminalFigure.MALFORMED_PARTS)
         self._store.async_delay_save(self._stored, SAVE_DELAY)
-        self._followers.changed(changed)
+        # Events of other terminals that arrived with this one are shown before the counts.
+        self._followers.changed_after_turn(changed)
 
     async def _async_event_sink(self) -> AccessEventSink | None:
         """Return the event entity once it has subscribed; None if it is disabled."""
