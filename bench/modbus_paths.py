@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from modbus_connection.tmodbus import TmodbusUnit
-from tmodbus.client.async_client import ReadCoilsPDU, ReadDiscreteInputsPDU
+from tmodbus.pdu import ReadCoilsPDU, ReadDiscreteInputsPDU
 from tmodbus.transport.async_smart import AsyncSmartTransport
 
 READ_PATHS: Final = ("shipped", "no-retry-loop", "base-transport")
