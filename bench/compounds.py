@@ -217,6 +217,14 @@ async def measure(compounds: Compounds, count: int, seconds: float) -> dict[str,
     return figures
 
 
+def _read_paths(text: str) -> list[str]:
+    """Return the ways of sending module reads a --read-paths value names."""
+    paths = text.split(",")
+    if unknown := [path for path in paths if path not in READ_PATHS]:
+        raise argparse.ArgumentTypeError(f"unknown read path(s): {', '.join(unknown)}")
+    return paths
+
+
 async def main() -> None:
     """Measure each count in turn against one simulator; print the table and the JSON line."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -224,13 +232,16 @@ async def main() -> None:
     parser.add_argument("--counts", default="1,5,10,20")
     parser.add_argument("--repeats", type=int, default=1, help="runs of every row; medians shown")
     parser.add_argument(
-        "--read-paths", default="shipped", help=f"comma-separated, of {', '.join(READ_PATHS)}"
+        "--read-paths",
+        type=_read_paths,
+        default="shipped",
+        help=f"comma-separated, of {', '.join(READ_PATHS)}",
     )
     parser.add_argument("--row", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--ports", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.CRITICAL)  # devices' log lines are not the figures
-    paths = args.read_paths.split(",")
+    paths: list[str] = args.read_paths
     if args.row is not None:
         # One row, in a process of its own: its memory is this row's alone.
         use_read_path(paths[0])
@@ -239,8 +250,6 @@ async def main() -> None:
         print(json.dumps(await measure(compounds, args.row, args.seconds)))
         return
     counts = [int(count) for count in args.counts.split(",")]
-    for path in paths:
-        use_read_path(path)  # rejects an unknown path before anything starts
     compounds = Compounds(max(counts))
     # The baseline has no modules to read: it runs once a round, with the first path's rows.
     rows_run = [(paths[0], 0)] + [(path, count) for count in counts for path in paths]

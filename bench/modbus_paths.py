@@ -24,8 +24,6 @@ from modbus_connection.tmodbus import TmodbusUnit
 from tmodbus.pdu import ReadCoilsPDU, ReadDiscreteInputsPDU
 from tmodbus.transport.async_smart import AsyncSmartTransport
 
-READ_PATHS: Final = ("shipped", "no-retry-loop", "base-transport")
-
 _SHIPPED_SEND = AsyncSmartTransport.send_and_receive
 _SHIPPED_READ_INPUTS = TmodbusUnit.read_discrete_inputs
 _SHIPPED_READ_COILS = TmodbusUnit.read_coils
@@ -55,17 +53,22 @@ async def _read_coils_on_base_transport(self: TmodbusUnit, address: int, count: 
     return await _send_on_base_transport(self, ReadCoilsPDU(address, count))
 
 
+_READ_PATHS: Final[dict[str, tuple[Any, Any, Any]]] = {
+    # Each way: tmodbus's smart transport's send, the unit's FC 02 read, the unit's FC 01 read.
+    "shipped": (_SHIPPED_SEND, _SHIPPED_READ_INPUTS, _SHIPPED_READ_COILS),
+    "no-retry-loop": (_send_without_retry_loop, _SHIPPED_READ_INPUTS, _SHIPPED_READ_COILS),
+    "base-transport": (
+        _SHIPPED_SEND,
+        _read_inputs_on_base_transport,
+        _read_coils_on_base_transport,
+    ),
+}
+READ_PATHS: Final = tuple(_READ_PATHS)
+
+
 def use_read_path(path: str) -> None:
     """Send this process's module reads the named way from now on (one of READ_PATHS)."""
-    if path not in READ_PATHS:
-        raise ValueError(f"unknown read path {path!r}; one of {', '.join(READ_PATHS)}")
-    send = _send_without_retry_loop if path == "no-retry-loop" else _SHIPPED_SEND
-    on_base = path == "base-transport"
-    reads = (
-        (_read_inputs_on_base_transport, _read_coils_on_base_transport)
-        if on_base
-        else (_SHIPPED_READ_INPUTS, _SHIPPED_READ_COILS)
-    )
+    send, read_inputs, read_coils = _READ_PATHS[path]
     setattr(AsyncSmartTransport, "send_and_receive", send)  # noqa: B010 - swapped to measure
-    setattr(TmodbusUnit, "read_discrete_inputs", reads[0])  # noqa: B010
-    setattr(TmodbusUnit, "read_coils", reads[1])  # noqa: B010
+    setattr(TmodbusUnit, "read_discrete_inputs", read_inputs)  # noqa: B010
+    setattr(TmodbusUnit, "read_coils", read_coils)  # noqa: B010
